@@ -1,0 +1,16 @@
+//! Database migrations for tiltak, run at start-up and by `tiltak migrate`.
+//!
+//! One file per change; every migration has a working `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_core::Migration)]
+    }
+}

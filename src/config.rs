@@ -1,0 +1,128 @@
+//! Layered configuration: built-in defaults (`config/default.toml`), an optional file, then
+//! `TILTAK_*` environment variables with `__` between nested keys.
+
+use std::{net::SocketAddr, path::Path};
+
+use anyhow::Context;
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub mail: MailSettings,
+    pub organization: OrganizationSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    pub addr: SocketAddr,
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub outbox_dir: String,
+    pub from: String,
+    pub smtp: SmtpSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrganizationSettings {
+    pub name: String,
+    pub example_plan: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub filter: String,
+}
+
+impl Settings {
+    /// Reads the layers: defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(file) = file {
+            anyhow::ensure!(file.is_file(), "configuration file {} does not exist", file.display());
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("TILTAK_").split("__"))
+            .extract()
+            .context("invalid configuration")
+    }
+
+    /// The built-in defaults alone, for tests that then adjust fields.
+    pub fn defaults() -> Self {
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("config/default.toml is valid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_safe_for_a_laptop() {
+        let settings = Settings::defaults();
+        assert_eq!(settings.database.url, "sqlite://data/tiltak.db?mode=rwc");
+        assert_eq!(settings.http.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.mail.transport, MailTransport::File);
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TILTAK_DATABASE__URL", "postgres://localhost/x");
+            jail.set_env("TILTAK_MAIL__TRANSPORT", "smtp");
+            jail.set_env("TILTAK_MAIL__SMTP__PORT", "2525");
+            jail.create_file("extra.toml", "[http]\naddr = \"0.0.0.0:9000\"")?;
+            let settings = Settings::load(Some(Path::new("extra.toml"))).expect("loads");
+            assert_eq!(settings.database.url, "postgres://localhost/x");
+            assert_eq!(settings.mail.transport, MailTransport::Smtp);
+            assert_eq!(settings.mail.smtp.port, 2525);
+            assert_eq!(settings.http.addr.to_string(), "0.0.0.0:9000");
+            Ok(())
+        });
+    }
+}

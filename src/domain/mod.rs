@@ -1,0 +1,52 @@
+//! Types and rules of the follow-up domain. Nothing here knows about the database or GraphQL:
+//! inputs are parsed into these types once, and services only see parsed values.
+
+/// An enum stored and exchanged by a fixed upper-case code, with `code()`, `ALL`,
+/// `Display` (the code) and `FromStr` (from the code).
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|value| value.code() == s)
+                    .ok_or_else(|| format!("unknown {} {s:?}", stringify!($name)))
+            }
+        }
+    };
+}
+
+mod action_number;
+mod calendar;
+mod kinds;
+mod role;
+mod status;
+mod text;
+
+pub use action_number::ActionNumber;
+pub use calendar::{OSLO, is_overdue, today_in_oslo};
+pub use kinds::{EventKind, PreventionLevel, Recurrence};
+pub use role::Role;
+pub use status::{Status, TransitionError, check_transition};
+pub use text::{FieldError, optional_text, required_text, validate_email, validate_progress};

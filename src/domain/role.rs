@@ -1,0 +1,20 @@
+code_enum! {
+    /// What a person may do in their organization.
+    Role {
+        /// Everything in the organization.
+        Admin = "admin",
+        /// Plans, chapters, actions, units, teams and people.
+        Coordinator = "coordinator",
+        /// Status and progress of the actions their unit is responsible for or contributes to.
+        UnitLeader = "unit-leader",
+        /// Read only.
+        Viewer = "viewer",
+    }
+}
+
+impl Role {
+    /// May create and change plans, chapters, actions, units, teams and people.
+    pub fn manages_plans(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator)
+    }
+}

@@ -1,0 +1,27 @@
+//! One entry of an action's append-only history: who changed what, when, from, to and why.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "action_event")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organization_id: Uuid,
+    pub action_id: Uuid,
+    pub at: DateTimeUtc,
+    pub actor_id: Option<Uuid>,
+    /// A [`crate::domain::EventKind`] code.
+    pub kind: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub from_value: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub to_value: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub comment: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,28 @@
+//! A council-adopted plan.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "plan")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub title: String,
+    /// The council decision, e.g. "KST 032/24".
+    pub decision_ref: Option<String>,
+    pub adopted_on: Option<Date>,
+    pub period_start: Option<i32>,
+    pub period_end: Option<i32>,
+    pub owner_unit_id: Option<Uuid>,
+    /// Cron expression (seconds … year) for the plan's evaluations.
+    pub evaluation_schedule: Option<String>,
+    /// Cron expression (seconds … year) for the plan's revisions.
+    pub revision_schedule: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

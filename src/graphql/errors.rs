@@ -1,0 +1,36 @@
+//! The one place where errors become GraphQL errors with `extensions.code`.
+//!
+//! Resolvers return [`AppError`]s with `?`; async-graphql keeps the original error as the
+//! source, and [`add_codes`] reads it back. Errors async-graphql raises itself (a value of
+//! the wrong type, an unknown field) are bad input too, so they get `VALIDATION`.
+
+use async_graphql::{Response, ServerError, Value};
+
+use crate::error::AppError;
+
+/// Adds codes to every error of a response; the HTTP handler calls it on each response.
+pub fn add_codes(mut response: Response) -> Response {
+    response.errors.iter_mut().for_each(add_code);
+    response
+}
+
+/// Sets `extensions.code` (and `extensions.field` for validation errors) on one error.
+pub fn add_code(error: &mut ServerError) {
+    if error.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) {
+        return;
+    }
+    let (code, field) = match error.source::<AppError>() {
+        Some(app_error) => {
+            if let AppError::Internal(cause) = app_error {
+                tracing::error!(error = format!("{cause:#}"), path = ?error.path, "internal error");
+            }
+            (app_error.code(), app_error.field().map(str::to_owned))
+        }
+        None => ("VALIDATION", None),
+    };
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code);
+    if let Some(field) = field {
+        extensions.set("field", Value::String(field));
+    }
+}

@@ -1,0 +1,270 @@
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use chrono::NaiveDate;
+
+use super::{
+    context::{ContextExt, parse_id, parse_ids},
+    types::{Action, Chapter, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
+};
+use crate::{
+    error::AppResult,
+    services::{actions, org, plans},
+};
+
+pub struct Mutation;
+
+#[derive(InputObject)]
+pub struct CreateUnitInput {
+    name: String,
+    leader_name: String,
+    leader_email: String,
+}
+
+#[derive(InputObject)]
+pub struct CreatePersonInput {
+    name: String,
+    email: String,
+    role: Role,
+    unit_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CreateTeamInput {
+    name: String,
+    #[graphql(default)]
+    member_ids: Vec<ID>,
+    /// Units whose actions the team follows.
+    #[graphql(default)]
+    unit_ids: Vec<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CreatePlanInput {
+    title: String,
+    /// The council decision, e.g. "KST 032/24".
+    decision_ref: Option<String>,
+    adopted_on: Option<NaiveDate>,
+    period_start: Option<i32>,
+    period_end: Option<i32>,
+    owner_unit_id: Option<ID>,
+    /// Cron expression: sec min hour day month weekday [year], e.g. "0 0 8 15 1 * *".
+    evaluation_schedule: Option<String>,
+    /// Cron expression, e.g. "0 0 8 1 9 * 2025/2" (1 September every second year from 2025).
+    revision_schedule: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AddChapterInput {
+    plan_id: ID,
+    number: i32,
+    title: String,
+}
+
+#[derive(InputObject)]
+pub struct AddActionInput {
+    chapter_id: ID,
+    /// Number within the chapter: 6 for "13.6".
+    number: i32,
+    title: String,
+    description: Option<String>,
+    responsible_unit_id: Option<ID>,
+    #[graphql(default)]
+    contributing_unit_ids: Vec<ID>,
+    deadline: Option<NaiveDate>,
+    progress: Option<i32>,
+    prevention_level: Option<PreventionLevel>,
+    #[graphql(default)]
+    tags: Vec<String>,
+    decision_ref: Option<String>,
+    recurrence: Option<Recurrence>,
+}
+
+/// Only the fields given change; `null` clears an optional field.
+#[derive(InputObject)]
+pub struct UpdateActionInput {
+    action_id: ID,
+    /// The version you read; a stale one gives CONFLICT and changes nothing.
+    expected_version: Option<i32>,
+    title: Option<String>,
+    description: Option<String>,
+    responsible_unit_id: MaybeUndefined<ID>,
+    contributing_unit_ids: Option<Vec<ID>>,
+    deadline: MaybeUndefined<NaiveDate>,
+    progress: Option<i32>,
+    prevention_level: MaybeUndefined<PreventionLevel>,
+    tags: Option<Vec<String>>,
+    decision_ref: MaybeUndefined<String>,
+    recurrence: Option<Recurrence>,
+    /// Why, kept in the history.
+    comment: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateActionStatusInput {
+    action_id: ID,
+    status: Status,
+    /// Required for DELAYED, CANCELLED and for reopening a closed action.
+    comment: Option<String>,
+    /// The version you read; a stale one gives CONFLICT and changes nothing.
+    expected_version: Option<i32>,
+}
+
+/// `None` leaves the field alone, `Some(None)` clears it.
+fn change<T, U>(value: MaybeUndefined<T>, convert: impl FnOnce(T) -> AppResult<U>) -> AppResult<Option<Option<U>>> {
+    Ok(match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(convert(v)?)),
+    })
+}
+
+#[Object]
+impl Mutation {
+    async fn create_unit(&self, ctx: &Context<'_>, input: CreateUnitInput) -> async_graphql::Result<Unit> {
+        let state = ctx.state();
+        let input = org::NewUnit {
+            name: input.name,
+            leader_name: input.leader_name,
+            leader_email: input.leader_email,
+        };
+        Ok(Unit(
+            org::create_unit(&state.db, ctx.viewer()?, state.now(), input).await?,
+        ))
+    }
+
+    async fn create_person(&self, ctx: &Context<'_>, input: CreatePersonInput) -> async_graphql::Result<Person> {
+        let state = ctx.state();
+        let input = org::NewPerson {
+            name: input.name,
+            email: input.email,
+            role: input.role.into(),
+            unit_id: input.unit_id.as_ref().map(|id| parse_id("unitId", id)).transpose()?,
+        };
+        Ok(Person(
+            org::create_person(&state.db, ctx.viewer()?, state.now(), input).await?,
+        ))
+    }
+
+    async fn create_team(&self, ctx: &Context<'_>, input: CreateTeamInput) -> async_graphql::Result<Team> {
+        let state = ctx.state();
+        let input = org::NewTeam {
+            name: input.name,
+            member_ids: parse_ids("memberIds", &input.member_ids)?,
+            unit_ids: parse_ids("unitIds", &input.unit_ids)?,
+        };
+        Ok(Team(
+            org::create_team(&state.db, ctx.viewer()?, state.now(), input).await?,
+        ))
+    }
+
+    async fn create_plan(&self, ctx: &Context<'_>, input: CreatePlanInput) -> async_graphql::Result<Plan> {
+        let state = ctx.state();
+        let input = plans::NewPlan {
+            title: input.title,
+            decision_ref: input.decision_ref,
+            adopted_on: input.adopted_on,
+            period_start: input.period_start,
+            period_end: input.period_end,
+            owner_unit_id: input
+                .owner_unit_id
+                .as_ref()
+                .map(|id| parse_id("ownerUnitId", id))
+                .transpose()?,
+            evaluation_schedule: input.evaluation_schedule,
+            revision_schedule: input.revision_schedule,
+        };
+        Ok(Plan(
+            plans::create_plan(&state.db, ctx.viewer()?, state.now(), input).await?,
+        ))
+    }
+
+    async fn add_chapter(&self, ctx: &Context<'_>, input: AddChapterInput) -> async_graphql::Result<Chapter> {
+        let input = plans::NewChapter {
+            plan_id: parse_id("planId", &input.plan_id)?,
+            number: input.number,
+            title: input.title,
+        };
+        Ok(Chapter(
+            plans::add_chapter(&ctx.state().db, ctx.viewer()?, input).await?,
+        ))
+    }
+
+    async fn add_action(&self, ctx: &Context<'_>, input: AddActionInput) -> async_graphql::Result<Action> {
+        let state = ctx.state();
+        let input = actions::NewAction {
+            chapter_id: parse_id("chapterId", &input.chapter_id)?,
+            number: input.number,
+            title: input.title,
+            description: input.description,
+            responsible_unit_id: input
+                .responsible_unit_id
+                .as_ref()
+                .map(|id| parse_id("responsibleUnitId", id))
+                .transpose()?,
+            contributing_unit_ids: parse_ids("contributingUnitIds", &input.contributing_unit_ids)?,
+            deadline: input.deadline,
+            progress: input.progress,
+            prevention_level: input.prevention_level.map(Into::into),
+            tags: input.tags,
+            decision_ref: input.decision_ref,
+            recurrence: input.recurrence.map(Into::into),
+        };
+        Ok(Action(
+            actions::add_action(&state.db, ctx.viewer()?, state.now(), input).await?,
+        ))
+    }
+
+    /// Changes an action's fields; every changed field is kept in the history.
+    async fn update_action(&self, ctx: &Context<'_>, input: UpdateActionInput) -> async_graphql::Result<Action> {
+        let state = ctx.state();
+        let action_id = parse_id("actionId", &input.action_id)?;
+        let changes = actions::ActionChanges {
+            title: input.title,
+            description: input.description,
+            responsible_unit_id: change(input.responsible_unit_id, |id| parse_id("responsibleUnitId", &id))?,
+            contributing_unit_ids: input
+                .contributing_unit_ids
+                .map(|ids| parse_ids("contributingUnitIds", &ids))
+                .transpose()?,
+            deadline: change(input.deadline, Ok)?,
+            progress: input.progress,
+            prevention_level: change(input.prevention_level, |l| Ok(l.into()))?,
+            tags: input.tags,
+            decision_ref: change(input.decision_ref, Ok)?,
+            recurrence: input.recurrence.map(Into::into),
+            comment: input.comment,
+        };
+        let viewer = ctx.viewer()?;
+        let action = actions::update_action(
+            &state.db,
+            viewer,
+            state.now(),
+            action_id,
+            input.expected_version,
+            changes,
+        )
+        .await?;
+        Ok(Action(action))
+    }
+
+    /// Changes the status; DELAYED, CANCELLED and reopening need a comment.
+    async fn update_action_status(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateActionStatusInput,
+    ) -> async_graphql::Result<Action> {
+        let state = ctx.state();
+        let action_id = parse_id("actionId", &input.action_id)?;
+        let viewer = ctx.viewer()?;
+        let action = actions::update_status(
+            &state.db,
+            viewer,
+            state.now(),
+            action_id,
+            input.status.into(),
+            input.comment,
+            input.expected_version,
+        )
+        .await?;
+        Ok(Action(action))
+    }
+}

@@ -1,0 +1,110 @@
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::NaiveDate;
+
+use super::{
+    context::{ContextExt, parse_id},
+    types::{Action, Person, Plan, Status, Team, Unit},
+};
+use crate::{
+    entities::person,
+    services::{actions, org, plans},
+};
+
+pub struct Query;
+
+#[derive(InputObject, Default)]
+pub struct ActionFilter {
+    plan_id: Option<ID>,
+    /// Actions this unit is responsible for.
+    unit_id: Option<ID>,
+    status: Option<Status>,
+    /// true: open actions past their deadline; false: all others.
+    overdue: Option<bool>,
+    /// Actions with a deadline before this date.
+    deadline_before: Option<NaiveDate>,
+}
+
+#[Object]
+impl Query {
+    /// The person behind the token, or null without one.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Ok(viewer) = ctx.viewer() else { return Ok(None) };
+        let person = person::Model {
+            id: viewer.person_id,
+            organization_id: viewer.organization_id,
+            name: viewer.name.clone(),
+            email: viewer.email.clone(),
+            role: viewer.role.code().to_owned(),
+            unit_id: viewer.unit_id,
+            created_at: Default::default(),
+        };
+        Ok(Some(Person(person)))
+    }
+
+    async fn plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plan>> {
+        Ok(plans::plans(&ctx.state().db, ctx.viewer()?)
+            .await?
+            .into_iter()
+            .map(Plan)
+            .collect())
+    }
+
+    async fn plan(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Plan> {
+        Ok(Plan(
+            plans::plan(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?,
+        ))
+    }
+
+    async fn action(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Action> {
+        Ok(Action(
+            actions::action(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?,
+        ))
+    }
+
+    /// Actions matching every given condition, sorted by plan and numerically by number.
+    async fn actions(&self, ctx: &Context<'_>, filter: Option<ActionFilter>) -> async_graphql::Result<Vec<Action>> {
+        let filter = filter.unwrap_or_default();
+        let filter = actions::ActionFilter {
+            plan_id: filter
+                .plan_id
+                .as_ref()
+                .map(|id| parse_id("filter.planId", id))
+                .transpose()?,
+            unit_id: filter
+                .unit_id
+                .as_ref()
+                .map(|id| parse_id("filter.unitId", id))
+                .transpose()?,
+            status: filter.status.map(Into::into),
+            overdue: filter.overdue,
+            deadline_before: filter.deadline_before,
+        };
+        let state = ctx.state();
+        let found = actions::list(&state.db, ctx.viewer()?, state.today(), filter).await?;
+        Ok(found.into_iter().map(Action).collect())
+    }
+
+    async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
+        let viewer = ctx.viewer()?;
+        Ok(org::units(&ctx.state().db, viewer.organization_id)
+            .await?
+            .into_iter()
+            .map(Unit)
+            .collect())
+    }
+
+    async fn unit(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Unit> {
+        Ok(Unit(
+            org::unit(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?,
+        ))
+    }
+
+    async fn teams(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Team>> {
+        let viewer = ctx.viewer()?;
+        Ok(org::teams(&ctx.state().db, viewer.organization_id)
+            .await?
+            .into_iter()
+            .map(Team)
+            .collect())
+    }
+}

@@ -1,0 +1,420 @@
+//! GraphQL output types. Each wraps a database model and resolves related objects through
+//! the request's loaders.
+
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{
+    context::ContextExt,
+    loaders::{Loaders, each, many, one},
+};
+use crate::{
+    domain::{self, ActionNumber},
+    entities::{action, action_event, chapter, person, plan, team, unit},
+    services::{actions, plans},
+};
+
+macro_rules! remote_enum {
+    ($(#[$meta:meta])* $name:ident = $remote:literal { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        #[graphql(remote = $remote)]
+        pub enum $name { $($variant),+ }
+    };
+}
+
+remote_enum!(
+    /// Follow-up status. NOT_STARTED: ikke startet, IN_PROGRESS: pågår, DELAYED: forsinket,
+    /// COMPLETED: gjennomført, CONTINUED: videreført i drift, CANCELLED: avsluttet.
+    Status = "crate::domain::Status" { NotStarted, InProgress, Delayed, Completed, Continued, Cancelled }
+);
+remote_enum!(
+    /// How often an action comes back for follow-up.
+    Recurrence = "crate::domain::Recurrence" { None, Continuous, Annual, Biennial, OnDemand }
+);
+remote_enum!(
+    /// Prevention level: universal (green), selective (yellow), indicated (red).
+    PreventionLevel = "crate::domain::PreventionLevel" { Universal, Selective, Indicated }
+);
+remote_enum!(
+    /// What a person may do.
+    Role = "crate::domain::Role" { Admin, Coordinator, UnitLeader, Viewer }
+);
+remote_enum!(
+    /// What a history entry records.
+    EventKind = "crate::domain::EventKind" {
+        Created, Status, Progress, Title, Description, Deadline, ResponsibleUnit, ContributingUnits,
+        PreventionLevel, Tags, Recurrence, DecisionRef
+    }
+);
+
+/// Parses a code stored by this service; a stored value is always valid.
+fn stored<T: std::str::FromStr<Err = String>>(code: &str) -> async_graphql::Result<T> {
+    Ok(actions::parse_stored(code)?)
+}
+
+pub struct Plan(pub plan::Model);
+
+#[Object]
+impl Plan {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The council decision that adopted the plan, e.g. "KST 032/24".
+    async fn decision_ref(&self) -> Option<&str> {
+        self.0.decision_ref.as_deref()
+    }
+    async fn adopted_on(&self) -> Option<NaiveDate> {
+        self.0.adopted_on
+    }
+    async fn period_start(&self) -> Option<i32> {
+        self.0.period_start
+    }
+    async fn period_end(&self) -> Option<i32> {
+        self.0.period_end
+    }
+    async fn owner_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
+        let Some(id) = self.0.owner_unit_id else {
+            return Ok(None);
+        };
+        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+    }
+    /// Cron expression (sec min hour day month weekday [year]) of the plan's evaluations.
+    async fn evaluation_schedule(&self) -> Option<&str> {
+        self.0.evaluation_schedule.as_deref()
+    }
+    /// Cron expression of the plan's revisions, e.g. "0 0 8 1 9 * 2025/2".
+    async fn revision_schedule(&self) -> Option<&str> {
+        self.0.revision_schedule.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Chapters in numeric order.
+    async fn chapters(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Chapter>> {
+        Ok(many(&ctx.loaders()?.chapters_by_plan, self.0.id)
+            .await?
+            .into_iter()
+            .map(Chapter)
+            .collect())
+    }
+    /// Counts of actions per status, overall and per chapter.
+    async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<PlanProgress> {
+        let progress = plans::progress(&ctx.state().db, &self.0).await?;
+        Ok(PlanProgress {
+            overall: progress.overall.into(),
+            chapters: progress
+                .chapters
+                .into_iter()
+                .map(|(chapter, counts)| ChapterProgress {
+                    chapter: Chapter(chapter),
+                    counts: counts.into(),
+                })
+                .collect(),
+        })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PlanProgress {
+    overall: StatusCounts,
+    chapters: Vec<ChapterProgress>,
+}
+
+#[derive(SimpleObject)]
+pub struct ChapterProgress {
+    chapter: Chapter,
+    counts: StatusCounts,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct StatusCounts {
+    total: u64,
+    /// One entry per status, zeros included, in the order of the Status enum.
+    by_status: Vec<StatusCount>,
+    /// Mean progress of the actions in percent.
+    average_progress: f64,
+}
+
+#[ComplexObject]
+impl StatusCounts {
+    /// Count for one status.
+    async fn count(&self, status: Status) -> u64 {
+        self.by_status
+            .iter()
+            .find(|c| c.status == status)
+            .map_or(0, |c| c.count)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    status: Status,
+    /// The status in Norwegian, e.g. "Pågår".
+    label: String,
+    count: u64,
+}
+
+impl From<plans::StatusCounts> for StatusCounts {
+    fn from(counts: plans::StatusCounts) -> Self {
+        StatusCounts {
+            total: counts.total,
+            by_status: counts
+                .by_status
+                .into_iter()
+                .map(|(status, count)| StatusCount {
+                    status: status.into(),
+                    label: status.label().into(),
+                    count,
+                })
+                .collect(),
+            average_progress: counts.average_progress,
+        }
+    }
+}
+
+pub struct Chapter(pub chapter::Model);
+
+#[Object]
+impl Chapter {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The chapter number ("Kap 13" is 13); 0 holds the actions of a plan without chapters.
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
+        Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
+    }
+    /// Actions in numeric order (13.9 before 13.10).
+    async fn actions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Action>> {
+        Ok(many(&ctx.loaders()?.actions_by_chapter, self.0.id)
+            .await?
+            .into_iter()
+            .map(Action)
+            .collect())
+    }
+}
+
+pub struct Action(pub action::Model);
+
+#[Object]
+impl Action {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The full number, chapter and number: "13.6".
+    async fn number(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let chapter = one(&ctx.loaders()?.chapter, self.0.chapter_id).await?;
+        let chapter_number = chapter.map_or(0, |c| c.number);
+        Ok(ActionNumber::new(chapter_number as u32, self.0.number as u32).to_string())
+    }
+    /// The number within the chapter: 6 in "13.6".
+    async fn number_in_chapter(&self) -> i32 {
+        self.0.number
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn status(&self) -> async_graphql::Result<Status> {
+        Ok(stored::<domain::Status>(&self.0.status)?.into())
+    }
+    /// The status in Norwegian, e.g. "Videreført i drift".
+    async fn status_label(&self) -> async_graphql::Result<&'static str> {
+        Ok(stored::<domain::Status>(&self.0.status)?.label())
+    }
+    async fn deadline(&self) -> Option<NaiveDate> {
+        self.0.deadline
+    }
+    /// Open and past its deadline (dates in Europe/Oslo).
+    async fn overdue(&self, ctx: &Context<'_>) -> bool {
+        actions::is_overdue(&self.0, ctx.state().today())
+    }
+    /// Percent done, 0–100.
+    async fn progress(&self) -> i32 {
+        self.0.progress
+    }
+    async fn chapter(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chapter>> {
+        Ok(one(&ctx.loaders()?.chapter, self.0.chapter_id).await?.map(Chapter))
+    }
+    async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
+        Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
+    }
+    async fn responsible_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
+        let Some(id) = self.0.responsible_unit_id else {
+            return Ok(None);
+        };
+        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+    }
+    async fn contributing_units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
+        let loaders = ctx.loaders()?;
+        let links = many(&loaders.contributors_by_action, self.0.id).await?;
+        Ok(each(&loaders.unit, links.into_iter().map(|l| l.unit_id))
+            .await?
+            .into_iter()
+            .map(Unit)
+            .collect())
+    }
+    async fn prevention_level(&self) -> async_graphql::Result<Option<PreventionLevel>> {
+        let level = self
+            .0
+            .prevention_level
+            .as_deref()
+            .map(stored::<domain::PreventionLevel>)
+            .transpose()?;
+        Ok(level.map(Into::into))
+    }
+    async fn tags(&self) -> Vec<String> {
+        actions::stored_tags(&self.0)
+    }
+    /// Set when the council added or changed the action, e.g. "KST 032/24".
+    async fn decision_ref(&self) -> Option<&str> {
+        self.0.decision_ref.as_deref()
+    }
+    async fn recurrence(&self) -> async_graphql::Result<Recurrence> {
+        Ok(stored::<domain::Recurrence>(&self.0.recurrence)?.into())
+    }
+    /// Send it back as `expectedVersion` to make sure nobody changed the action meanwhile.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Every change, oldest first.
+    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActionEvent>> {
+        Ok(many(&ctx.loaders()?.events_by_action, self.0.id)
+            .await?
+            .into_iter()
+            .map(ActionEvent)
+            .collect())
+    }
+}
+
+pub struct ActionEvent(pub action_event::Model);
+
+#[Object]
+impl ActionEvent {
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn kind(&self) -> async_graphql::Result<EventKind> {
+        Ok(stored::<domain::EventKind>(&self.0.kind)?.into())
+    }
+    /// The value before the change (a status code for STATUS events).
+    async fn from(&self) -> Option<&str> {
+        self.0.from_value.as_deref()
+    }
+    /// The value after the change.
+    async fn to(&self) -> Option<&str> {
+        self.0.to_value.as_deref()
+    }
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+    /// Who made the change.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.actor_id else { return Ok(None) };
+        Ok(one(&ctx.loaders()?.person, id).await?.map(Person))
+    }
+}
+
+pub struct Unit(pub unit::Model);
+
+#[Object]
+impl Unit {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn leader_name(&self) -> &str {
+        &self.0.leader_name
+    }
+    /// Where reminders for the unit's actions go.
+    async fn leader_email(&self) -> &str {
+        &self.0.leader_email
+    }
+    /// Actions the unit is responsible for.
+    async fn actions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Action>> {
+        let loaders = ctx.loaders()?;
+        let actions = many(&loaders.actions_by_unit, self.0.id).await?;
+        sorted_actions(loaders, actions).await
+    }
+}
+
+pub struct Person(pub person::Model);
+
+#[Object]
+impl Person {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn role(&self) -> async_graphql::Result<Role> {
+        Ok(stored::<domain::Role>(&self.0.role)?.into())
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
+        let Some(id) = self.0.unit_id else { return Ok(None) };
+        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+    }
+}
+
+pub struct Team(pub team::Model);
+
+#[Object]
+impl Team {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
+        let loaders = ctx.loaders()?;
+        let links = many(&loaders.members_by_team, self.0.id).await?;
+        Ok(each(&loaders.person, links.into_iter().map(|l| l.person_id))
+            .await?
+            .into_iter()
+            .map(Person)
+            .collect())
+    }
+    /// The units whose actions the team follows.
+    async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
+        let loaders = ctx.loaders()?;
+        let links = many(&loaders.units_by_team, self.0.id).await?;
+        Ok(each(&loaders.unit, links.into_iter().map(|l| l.unit_id))
+            .await?
+            .into_iter()
+            .map(Unit)
+            .collect())
+    }
+}
+
+/// Actions in plan order and numerically by chapter and number, chapters loaded in one batch.
+pub async fn sorted_actions(loaders: &Loaders, mut actions: Vec<action::Model>) -> async_graphql::Result<Vec<Action>> {
+    let chapters = each(&loaders.chapter, actions.iter().map(|a| a.chapter_id)).await?;
+    let number: std::collections::HashMap<_, _> = chapters.into_iter().map(|c| (c.id, c.number)).collect();
+    actions.sort_by_key(|a| (a.plan_id, number.get(&a.chapter_id).copied(), a.number));
+    Ok(actions.into_iter().map(Action).collect())
+}

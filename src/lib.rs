@@ -1,0 +1,13 @@
+//! tiltak: follow-up of the numbered actions of council-adopted municipal plans.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod services;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,532 @@
+//! Numbered actions: creating them, changing them, and their history.
+//!
+//! Every change raises the action's `version` and writes its history events in the same
+//! transaction. The update is conditional on the version read, so two concurrent changes
+//! can never both pass: the later one gets `CONFLICT` and writes nothing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, org::dedup};
+use crate::{
+    domain::{
+        self, EventKind, PreventionLevel, Recurrence, Role, Status, check_transition, optional_text, required_text,
+        validate_progress,
+    },
+    entities::{action, action_contributor, action_event, chapter, unit},
+    error::{AppError, AppResult},
+};
+
+pub struct NewAction {
+    pub chapter_id: Uuid,
+    pub number: i32,
+    pub title: String,
+    pub description: Option<String>,
+    pub responsible_unit_id: Option<Uuid>,
+    pub contributing_unit_ids: Vec<Uuid>,
+    pub deadline: Option<NaiveDate>,
+    pub progress: Option<i32>,
+    pub prevention_level: Option<PreventionLevel>,
+    pub tags: Vec<String>,
+    pub decision_ref: Option<String>,
+    pub recurrence: Option<Recurrence>,
+}
+
+/// Fields to change; `None` leaves a field alone, `Some(None)` clears an optional one.
+#[derive(Default)]
+pub struct ActionChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub responsible_unit_id: Option<Option<Uuid>>,
+    pub contributing_unit_ids: Option<Vec<Uuid>>,
+    pub deadline: Option<Option<NaiveDate>>,
+    pub progress: Option<i32>,
+    pub prevention_level: Option<Option<PreventionLevel>>,
+    pub tags: Option<Vec<String>>,
+    pub decision_ref: Option<Option<String>>,
+    pub recurrence: Option<Recurrence>,
+    /// Why: kept on every history event the change writes.
+    pub comment: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ActionFilter {
+    pub plan_id: Option<Uuid>,
+    /// Actions this unit is responsible for.
+    pub unit_id: Option<Uuid>,
+    pub status: Option<Status>,
+    /// Open actions whose deadline has passed (or, with `false`, all others).
+    pub overdue: Option<bool>,
+    /// Actions with a deadline before this date.
+    pub deadline_before: Option<NaiveDate>,
+}
+
+const MAX_TAGS: usize = 20;
+const MAX_TAG: usize = 50;
+
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, chapter = %input.chapter_id))]
+pub async fn add_action(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: NewAction,
+) -> AppResult<action::Model> {
+    viewer.require_plan_manager()?;
+    let org = viewer.organization_id;
+    let title = required_text("title", &input.title, MAX_NAME)?;
+    let description = optional_text("description", input.description.as_deref(), MAX_TEXT)?.unwrap_or_default();
+    let decision_ref = optional_text("decisionRef", input.decision_ref.as_deref(), MAX_NAME)?;
+    let tags = tags(input.tags)?;
+    let progress = validate_progress("progress", input.progress.unwrap_or(0))?;
+    if input.number < 1 {
+        return Err(AppError::validation("number", "must be a positive number"));
+    }
+
+    let txn = db.begin().await?;
+    let chapter =
+        find_in_org::<chapter::Entity, _>(&txn, |c| c.organization_id, org, "chapter", input.chapter_id).await?;
+    let taken = action::Entity::find()
+        .filter(action::Column::ChapterId.eq(chapter.id))
+        .filter(action::Column::Number.eq(input.number))
+        .one(&txn)
+        .await?;
+    if let Some(taken) = taken {
+        let number = domain::ActionNumber::new(chapter.number as u32, taken.number as u32);
+        return Err(AppError::validation(
+            "number",
+            format!("action {number} already exists"),
+        ));
+    }
+    if let Some(unit_id) = input.responsible_unit_id {
+        unit_in_org(&txn, org, "responsibleUnitId", unit_id).await?;
+    }
+    let contributors = dedup(input.contributing_unit_ids);
+    for unit_id in &contributors {
+        unit_in_org(&txn, org, "contributingUnitIds", *unit_id).await?;
+    }
+    let action = action::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(org),
+        plan_id: Set(chapter.plan_id),
+        chapter_id: Set(chapter.id),
+        number: Set(input.number),
+        title: Set(title.clone()),
+        description: Set(description),
+        responsible_unit_id: Set(input.responsible_unit_id),
+        deadline: Set(input.deadline),
+        status: Set(Status::NotStarted.code().to_owned()),
+        progress: Set(progress),
+        prevention_level: Set(input.prevention_level.map(|p| p.code().to_owned())),
+        tags: Set(serde_json::json!(tags)),
+        decision_ref: Set(decision_ref),
+        recurrence: Set(input.recurrence.unwrap_or(Recurrence::None).code().to_owned()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    set_contributors(&txn, action.id, &contributors).await?;
+    let event = Event {
+        kind: EventKind::Created,
+        from: None,
+        to: Some(title),
+    };
+    write_events(&txn, &action, viewer, now, vec![event], None).await?;
+    txn.commit().await?;
+    Ok(action)
+}
+
+/// Changes the status, checked against the transition table, with its history event.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action_id, to = %status))]
+pub async fn update_status(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    action_id: Uuid,
+    status: Status,
+    comment: Option<String>,
+    expected_version: Option<i32>,
+) -> AppResult<action::Model> {
+    let comment = optional_text("comment", comment.as_deref(), MAX_TEXT)?;
+    let txn = db.begin().await?;
+    let current = load_for_change(&txn, viewer, action_id, expected_version).await?;
+    may_follow_up(&txn, viewer, &current).await?;
+    let from: Status = parse_stored(&current.status)?;
+    check_transition(from, status, comment.as_deref()).map_err(|e| AppError::validation("status", e.to_string()))?;
+    let mut changed = current.clone().into_active_model();
+    changed.status = Set(status.code().to_owned());
+    let event = Event {
+        kind: EventKind::Status,
+        from: Some(from.code().into()),
+        to: Some(status.code().into()),
+    };
+    let action = save(&txn, &current, changed, now).await?;
+    write_events(&txn, &action, viewer, now, vec![event], comment).await?;
+    txn.commit().await?;
+    Ok(action)
+}
+
+/// Changes any of the other fields; one history event per field that really changes.
+/// A change that alters nothing returns the action as it is and writes nothing.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action_id))]
+pub async fn update_action(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    action_id: Uuid,
+    expected_version: Option<i32>,
+    changes: ActionChanges,
+) -> AppResult<action::Model> {
+    let org = viewer.organization_id;
+    let comment = optional_text("comment", changes.comment.as_deref(), MAX_TEXT)?;
+    let txn = db.begin().await?;
+    let current = load_for_change(&txn, viewer, action_id, expected_version).await?;
+    let only_progress = changes.title.is_none()
+        && changes.description.is_none()
+        && changes.responsible_unit_id.is_none()
+        && changes.contributing_unit_ids.is_none()
+        && changes.deadline.is_none()
+        && changes.prevention_level.is_none()
+        && changes.tags.is_none()
+        && changes.decision_ref.is_none()
+        && changes.recurrence.is_none();
+    if only_progress {
+        may_follow_up(&txn, viewer, &current).await?;
+    } else {
+        viewer.require_plan_manager()?;
+    }
+
+    let mut changed = current.clone().into_active_model();
+    let mut events = Vec::new();
+    let mut record = |kind, from: Option<String>, to: Option<String>| {
+        if from != to {
+            events.push(Event { kind, from, to });
+            true
+        } else {
+            false
+        }
+    };
+    if let Some(title) = changes.title {
+        let title = required_text("title", &title, MAX_NAME)?;
+        if record(EventKind::Title, Some(current.title.clone()), Some(title.clone())) {
+            changed.title = Set(title);
+        }
+    }
+    if let Some(description) = changes.description {
+        let description = optional_text("description", Some(&description), MAX_TEXT)?.unwrap_or_default();
+        if record(
+            EventKind::Description,
+            Some(current.description.clone()),
+            Some(description.clone()),
+        ) {
+            changed.description = Set(description);
+        }
+    }
+    if let Some(progress) = changes.progress {
+        let progress = validate_progress("progress", progress)?;
+        if record(
+            EventKind::Progress,
+            Some(current.progress.to_string()),
+            Some(progress.to_string()),
+        ) {
+            changed.progress = Set(progress);
+        }
+    }
+    if let Some(deadline) = changes.deadline {
+        if record(
+            EventKind::Deadline,
+            current.deadline.map(|d| d.to_string()),
+            deadline.map(|d| d.to_string()),
+        ) {
+            changed.deadline = Set(deadline);
+        }
+    }
+    if let Some(level) = changes.prevention_level {
+        let to = level.map(|l| l.code().to_owned());
+        if record(EventKind::PreventionLevel, current.prevention_level.clone(), to.clone()) {
+            changed.prevention_level = Set(to);
+        }
+    }
+    if let Some(recurrence) = changes.recurrence {
+        if record(
+            EventKind::Recurrence,
+            Some(current.recurrence.clone()),
+            Some(recurrence.code().to_owned()),
+        ) {
+            changed.recurrence = Set(recurrence.code().to_owned());
+        }
+    }
+    if let Some(decision_ref) = changes.decision_ref {
+        let decision_ref = optional_text("decisionRef", decision_ref.as_deref(), MAX_NAME)?;
+        if record(
+            EventKind::DecisionRef,
+            current.decision_ref.clone(),
+            decision_ref.clone(),
+        ) {
+            changed.decision_ref = Set(decision_ref);
+        }
+    }
+    if let Some(new_tags) = changes.tags {
+        let new_tags = tags(new_tags)?;
+        let old_tags = stored_tags(&current);
+        if record(EventKind::Tags, Some(old_tags.join(", ")), Some(new_tags.join(", "))) {
+            changed.tags = Set(serde_json::json!(new_tags));
+        }
+    }
+    if let Some(unit_id) = changes.responsible_unit_id {
+        let name_of = async |id: Option<Uuid>| -> AppResult<Option<String>> {
+            Ok(match id {
+                Some(id) => Some(unit_in_org(&txn, org, "responsibleUnitId", id).await?.name),
+                None => None,
+            })
+        };
+        let (from, to) = (name_of(current.responsible_unit_id).await?, name_of(unit_id).await?);
+        if current.responsible_unit_id != unit_id && record(EventKind::ResponsibleUnit, from, to) {
+            changed.responsible_unit_id = Set(unit_id);
+        }
+    }
+    let mut new_contributors = None;
+    if let Some(unit_ids) = changes.contributing_unit_ids {
+        let unit_ids = dedup(unit_ids);
+        let mut to = Vec::new();
+        for id in &unit_ids {
+            to.push(unit_in_org(&txn, org, "contributingUnitIds", *id).await?.name);
+        }
+        let from = contributor_names(&txn, current.id).await?;
+        to.sort();
+        if record(EventKind::ContributingUnits, Some(from.join(", ")), Some(to.join(", "))) {
+            new_contributors = Some(unit_ids);
+        }
+    }
+
+    if events.is_empty() {
+        return Ok(current);
+    }
+    let action = save(&txn, &current, changed, now).await?;
+    if let Some(unit_ids) = new_contributors {
+        set_contributors(&txn, action.id, &unit_ids).await?;
+    }
+    write_events(&txn, &action, viewer, now, events, comment).await?;
+    txn.commit().await?;
+    Ok(action)
+}
+
+pub async fn action(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<action::Model> {
+    find_in_org::<action::Entity, _>(db, |a| a.organization_id, viewer.organization_id, "action", id).await
+}
+
+/// The viewer's organization's actions matching the filter, in plan order and then
+/// numerically by chapter and number (13.9 before 13.10).
+pub async fn list(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    filter: ActionFilter,
+) -> AppResult<Vec<action::Model>> {
+    let mut query = action::Entity::find().filter(action::Column::OrganizationId.eq(viewer.organization_id));
+    if let Some(plan_id) = filter.plan_id {
+        query = query.filter(action::Column::PlanId.eq(plan_id));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        query = query.filter(action::Column::ResponsibleUnitId.eq(unit_id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(action::Column::Status.eq(status.code()));
+    }
+    if let Some(before) = filter.deadline_before {
+        query = query.filter(action::Column::Deadline.lt(before));
+    }
+    let mut actions = query.all(db).await?;
+    if let Some(overdue) = filter.overdue {
+        actions.retain(|a| is_overdue(a, today) == overdue);
+    }
+    let chapter_ids: Vec<Uuid> = actions.iter().map(|a| a.chapter_id).collect();
+    let chapter_numbers: HashMap<Uuid, i32> = chapter::Entity::find()
+        .filter(chapter::Column::Id.is_in(chapter_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.number))
+        .collect();
+    actions.sort_by_key(|a| (a.plan_id, chapter_numbers.get(&a.chapter_id).copied(), a.number));
+    Ok(actions)
+}
+
+pub fn is_overdue(action: &action::Model, today: NaiveDate) -> bool {
+    let open = action.status.parse::<Status>().is_ok_and(Status::is_open);
+    domain::is_overdue(action.deadline, open, today)
+}
+
+pub fn stored_tags(action: &action::Model) -> Vec<String> {
+    serde_json::from_value(action.tags.clone()).unwrap_or_default()
+}
+
+pub(crate) fn parse_stored<T: std::str::FromStr<Err = String>>(code: &str) -> AppResult<T> {
+    code.parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!("stored value: {e}")))
+}
+
+struct Event {
+    kind: EventKind,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn load_for_change(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    action_id: Uuid,
+    expected_version: Option<i32>,
+) -> AppResult<action::Model> {
+    let current =
+        find_in_org::<action::Entity, _>(txn, |a| a.organization_id, viewer.organization_id, "action", action_id)
+            .await?;
+    if let Some(expected) = expected_version {
+        if expected != current.version {
+            return Err(stale(expected, current.version));
+        }
+    }
+    Ok(current)
+}
+
+fn stale(expected: i32, actual: i32) -> AppError {
+    AppError::Conflict(format!(
+        "the action was changed by someone else: expectedVersion is {expected} but the action is at version {actual}; \
+         reload it and try again"
+    ))
+}
+
+/// Unit leaders follow up the actions their unit is responsible for or contributes to.
+async fn may_follow_up(txn: &DatabaseTransaction, viewer: &Viewer, action: &action::Model) -> AppResult<()> {
+    match viewer.role {
+        Role::Admin | Role::Coordinator => Ok(()),
+        Role::UnitLeader => {
+            let Some(unit_id) = viewer.unit_id else {
+                return Err(AppError::Forbidden(
+                    "a unit leader without a unit may not change actions".into(),
+                ));
+            };
+            let contributes = action_contributor::Entity::find_by_id((action.id, unit_id))
+                .one(txn)
+                .await?
+                .is_some();
+            if action.responsible_unit_id == Some(unit_id) || contributes {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden("the action belongs to another unit".into()))
+            }
+        }
+        Role::Viewer => Err(AppError::Forbidden("the role viewer may only read".into())),
+    }
+}
+
+/// Writes the change only if nobody else changed the action since it was read.
+async fn save(
+    txn: &DatabaseTransaction,
+    current: &action::Model,
+    mut changed: action::ActiveModel,
+    now: DateTime<Utc>,
+) -> AppResult<action::Model> {
+    changed.version = Set(current.version + 1);
+    changed.updated_at = Set(now);
+    let result = action::Entity::update_many()
+        .set(changed)
+        .filter(action::Column::Id.eq(current.id))
+        .filter(action::Column::Version.eq(current.version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(stale(current.version, current.version + 1));
+    }
+    action::Entity::find_by_id(current.id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("action", current.id))
+}
+
+async fn write_events(
+    txn: &DatabaseTransaction,
+    action: &action::Model,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    events: Vec<Event>,
+    comment: Option<String>,
+) -> AppResult<()> {
+    let rows = events.into_iter().map(|event| action_event::ActiveModel {
+        organization_id: Set(action.organization_id),
+        action_id: Set(action.id),
+        at: Set(now),
+        actor_id: Set(Some(viewer.person_id)),
+        kind: Set(event.kind.code().to_owned()),
+        from_value: Set(event.from),
+        to_value: Set(event.to),
+        comment: Set(comment.clone()),
+        ..Default::default()
+    });
+    action_event::Entity::insert_many(rows).exec(txn).await?;
+    Ok(())
+}
+
+async fn set_contributors(txn: &DatabaseTransaction, action_id: Uuid, unit_ids: &[Uuid]) -> AppResult<()> {
+    action_contributor::Entity::delete_many()
+        .filter(action_contributor::Column::ActionId.eq(action_id))
+        .exec(txn)
+        .await?;
+    let rows = unit_ids.iter().map(|unit_id| action_contributor::ActiveModel {
+        action_id: Set(action_id),
+        unit_id: Set(*unit_id),
+    });
+    action_contributor::Entity::insert_many(rows).exec(txn).await?;
+    Ok(())
+}
+
+async fn contributor_names(txn: &DatabaseTransaction, action_id: Uuid) -> AppResult<Vec<String>> {
+    let ids: Vec<Uuid> = action_contributor::Entity::find()
+        .filter(action_contributor::Column::ActionId.eq(action_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| c.unit_id)
+        .collect();
+    let mut names: Vec<String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(ids))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+async fn unit_in_org<C: ConnectionTrait>(db: &C, org: Uuid, field: &str, id: Uuid) -> AppResult<unit::Model> {
+    unit::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|u| u.organization_id == org)
+        .ok_or_else(|| AppError::validation(field, format!("no unit with id {id}")))
+}
+
+fn tags(tags: Vec<String>) -> AppResult<Vec<String>> {
+    if tags.len() > MAX_TAGS {
+        return Err(AppError::validation(
+            "tags",
+            format!("at most {MAX_TAGS} tags are allowed"),
+        ));
+    }
+    let mut clean: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = required_text("tags", &tag, MAX_TAG)?;
+        if !clean.contains(&tag) {
+            clean.push(tag);
+        }
+    }
+    Ok(clean)
+}

@@ -1,0 +1,260 @@
+//! First start: the organization, its first admin, and the example plan.
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    Viewer, actions, auth,
+    org::{self, NewPerson, NewTeam, NewUnit},
+    plans::{self, NewChapter, NewPlan},
+};
+use crate::{
+    config::Settings,
+    domain::{PreventionLevel, Recurrence, Role, Status},
+    entities::{organization, person},
+    error::AppResult,
+};
+
+/// The first admin's email, created with the organization.
+pub const FIRST_ADMIN_EMAIL: &str = "admin@eksempel.kommune.no";
+
+/// What the first start created, for printing.
+pub struct FirstStart {
+    pub organization: organization::Model,
+    pub admin_token: String,
+}
+
+/// The one organization of a single-municipality deployment, created if the database has none.
+pub async fn ensure_organization(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> AppResult<(organization::Model, bool)> {
+    if let Some(org) = organization::Entity::find().one(db).await? {
+        return Ok((org, false));
+    }
+    let org = organization::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(settings.organization.name.clone()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok((org, true))
+}
+
+/// On an empty database: creates the organization, an admin with a token and, if configured,
+/// the example plan. Returns `None` when the database already had an organization.
+pub async fn first_start(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> AppResult<Option<FirstStart>> {
+    if organization::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let (organization, _) = ensure_organization(db, settings, now).await?;
+    let admin = org::insert_person(
+        db,
+        organization.id,
+        now,
+        NewPerson {
+            name: "Administrator".into(),
+            email: FIRST_ADMIN_EMAIL.into(),
+            role: Role::Admin,
+            unit_id: None,
+        },
+    )
+    .await?;
+    let admin_token = auth::issue_token(db, &admin, now).await?;
+    if settings.organization.example_plan {
+        load_example_plan(db, &viewer_of(&admin), now).await?;
+    }
+    Ok(Some(FirstStart {
+        organization,
+        admin_token,
+    }))
+}
+
+fn viewer_of(person: &person::Model) -> Viewer {
+    Viewer {
+        person_id: person.id,
+        organization_id: person.organization_id,
+        role: Role::Admin,
+        unit_id: person.unit_id,
+        name: person.name.clone(),
+        email: person.email.clone(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExamplePlan {
+    plan: ExamplePlanHead,
+    units: Vec<ExampleUnit>,
+    teams: Vec<ExampleTeam>,
+    chapters: Vec<ExampleChapter>,
+}
+
+#[derive(Deserialize)]
+struct ExamplePlanHead {
+    title: String,
+    decision_ref: String,
+    adopted_on: NaiveDate,
+    period_start: i32,
+    period_end: i32,
+    owner_unit: String,
+    evaluation_schedule: String,
+    revision_schedule: String,
+}
+
+#[derive(Deserialize)]
+struct ExampleUnit {
+    name: String,
+    leader_name: String,
+    leader_email: String,
+}
+
+#[derive(Deserialize)]
+struct ExampleTeam {
+    name: String,
+    units: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ExampleChapter {
+    number: i32,
+    title: String,
+    actions: Vec<ExampleAction>,
+}
+
+#[derive(Deserialize)]
+struct ExampleAction {
+    number: i32,
+    title: String,
+    description: String,
+    responsible: String,
+    #[serde(default)]
+    contributing: Vec<String>,
+    deadline: Option<NaiveDate>,
+    prevention_level: Option<String>,
+    recurrence: Option<String>,
+    decision_ref: Option<String>,
+    /// Status changes to replay, so the example has a history.
+    #[serde(default)]
+    status: Vec<String>,
+    comment: Option<String>,
+}
+
+/// Loads `example-plan.toml` through the same services the API uses, so the example obeys
+/// every rule and has a real history.
+pub async fn load_example_plan(db: &DatabaseConnection, admin: &Viewer, now: DateTime<Utc>) -> AppResult<Uuid> {
+    let example: ExamplePlan =
+        toml::from_str(include_str!("example-plan.toml")).context("example-plan.toml is invalid")?;
+    let mut units = std::collections::HashMap::new();
+    for unit in example.units {
+        let created = org::create_unit(
+            db,
+            admin,
+            now,
+            NewUnit {
+                name: unit.name,
+                leader_name: unit.leader_name,
+                leader_email: unit.leader_email,
+            },
+        )
+        .await?;
+        units.insert(created.name.clone(), created.id);
+    }
+    let unit_id = |name: &str| {
+        units
+            .get(name)
+            .copied()
+            .with_context(|| format!("example unit {name:?} is missing"))
+    };
+    for team in example.teams {
+        let unit_ids = team.units.iter().map(|n| unit_id(n)).collect::<anyhow::Result<_>>()?;
+        org::create_team(
+            db,
+            admin,
+            now,
+            NewTeam {
+                name: team.name,
+                member_ids: vec![],
+                unit_ids,
+            },
+        )
+        .await?;
+    }
+    let head = example.plan;
+    let plan = plans::create_plan(
+        db,
+        admin,
+        now,
+        NewPlan {
+            title: head.title,
+            decision_ref: Some(head.decision_ref),
+            adopted_on: Some(head.adopted_on),
+            period_start: Some(head.period_start),
+            period_end: Some(head.period_end),
+            owner_unit_id: Some(unit_id(&head.owner_unit)?),
+            evaluation_schedule: Some(head.evaluation_schedule),
+            revision_schedule: Some(head.revision_schedule),
+        },
+    )
+    .await?;
+    for chapter in example.chapters {
+        let created = plans::add_chapter(
+            db,
+            admin,
+            NewChapter {
+                plan_id: plan.id,
+                number: chapter.number,
+                title: chapter.title,
+            },
+        )
+        .await?;
+        for a in chapter.actions {
+            let action = actions::add_action(
+                db,
+                admin,
+                now,
+                actions::NewAction {
+                    chapter_id: created.id,
+                    number: a.number,
+                    title: a.title,
+                    description: Some(a.description),
+                    responsible_unit_id: Some(unit_id(&a.responsible)?),
+                    contributing_unit_ids: a
+                        .contributing
+                        .iter()
+                        .map(|n| unit_id(n))
+                        .collect::<anyhow::Result<_>>()?,
+                    deadline: a.deadline,
+                    progress: None,
+                    prevention_level: a
+                        .prevention_level
+                        .map(|p| p.parse::<PreventionLevel>())
+                        .transpose()
+                        .map_err(anyhow::Error::msg)?,
+                    tags: vec![],
+                    decision_ref: a.decision_ref,
+                    recurrence: a
+                        .recurrence
+                        .map(|r| r.parse::<Recurrence>())
+                        .transpose()
+                        .map_err(anyhow::Error::msg)?,
+                },
+            )
+            .await?;
+            for status in a.status {
+                let status: Status = status.parse().map_err(anyhow::Error::msg)?;
+                let comment = status.needs_comment().then(|| a.comment.clone()).flatten();
+                actions::update_status(db, admin, now, action.id, status, comment, None).await?;
+            }
+        }
+    }
+    Ok(plan.id)
+}

@@ -1,0 +1,40 @@
+//! Use cases. Each takes the database, the viewer and parsed input, checks permission, owns
+//! its transaction, and writes history rows together with the change.
+
+pub mod actions;
+pub mod auth;
+pub mod bootstrap;
+pub mod org;
+pub mod plans;
+
+pub use auth::Viewer;
+
+use sea_orm::{ConnectionTrait, EntityTrait, PrimaryKeyTrait};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// Longest title, name or reference; longest description or comment.
+pub const MAX_NAME: usize = 300;
+pub const MAX_TEXT: usize = 10_000;
+
+/// Loads a row by id that must belong to the viewer's organization; any other row is
+/// reported as not found, so ids of other organizations reveal nothing.
+pub(crate) async fn find_in_org<E, C>(
+    db: &C,
+    org_of: fn(&E::Model) -> Uuid,
+    organization_id: Uuid,
+    entity_name: &'static str,
+    id: Uuid,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+    C: ConnectionTrait,
+{
+    E::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|row| org_of(row) == organization_id)
+        .ok_or_else(|| AppError::not_found(entity_name, id))
+}

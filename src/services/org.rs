@@ -1,0 +1,210 @@
+//! The organization's structure: units, people and leader teams.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{MAX_NAME, Viewer, find_in_org};
+use crate::{
+    domain::{Role, required_text, validate_email},
+    entities::{person, team, team_member, team_unit, unit},
+    error::{AppError, AppResult},
+};
+
+pub struct NewUnit {
+    pub name: String,
+    pub leader_name: String,
+    pub leader_email: String,
+}
+
+pub struct NewPerson {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub unit_id: Option<Uuid>,
+}
+
+pub struct NewTeam {
+    pub name: String,
+    pub member_ids: Vec<Uuid>,
+    pub unit_ids: Vec<Uuid>,
+}
+
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
+pub async fn create_unit(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: NewUnit,
+) -> AppResult<unit::Model> {
+    viewer.require_plan_manager()?;
+    let name = required_text("name", &input.name, MAX_NAME)?;
+    let leader_name = required_text("leaderName", &input.leader_name, MAX_NAME)?;
+    let leader_email = validate_email("leaderEmail", &input.leader_email)?;
+    if unit_by_name(db, viewer.organization_id, &name).await?.is_some() {
+        return Err(AppError::validation(
+            "name",
+            format!("a unit named {name:?} already exists"),
+        ));
+    }
+    Ok(unit::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(viewer.organization_id),
+        name: Set(name),
+        leader_name: Set(leader_name),
+        leader_email: Set(leader_email),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn unit_by_name<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    name: &str,
+) -> AppResult<Option<unit::Model>> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::OrganizationId.eq(organization_id))
+        .filter(unit::Column::Name.eq(name))
+        .one(db)
+        .await?)
+}
+
+pub async fn units(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<Vec<unit::Model>> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(unit::Column::Name)
+        .all(db)
+        .await?)
+}
+
+pub async fn unit(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<unit::Model> {
+    find_in_org::<unit::Entity, _>(db, |u| u.organization_id, viewer.organization_id, "unit", id).await
+}
+
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
+pub async fn create_person(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: NewPerson,
+) -> AppResult<person::Model> {
+    viewer.require_plan_manager()?;
+    if input.role == Role::Admin && viewer.role != Role::Admin {
+        return Err(AppError::Forbidden("only an admin may create another admin".into()));
+    }
+    insert_person(db, viewer.organization_id, now, input).await
+}
+
+/// Inserts a person after checking the input; used by the API and by `tiltak token create`.
+pub async fn insert_person(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    now: DateTime<Utc>,
+    input: NewPerson,
+) -> AppResult<person::Model> {
+    let name = required_text("name", &input.name, MAX_NAME)?;
+    let email = validate_email("email", &input.email)?;
+    if let Some(unit_id) = input.unit_id {
+        find_in_org::<unit::Entity, _>(db, |u| u.organization_id, organization_id, "unit", unit_id).await?;
+    }
+    if person_by_email(db, organization_id, &email).await?.is_some() {
+        return Err(AppError::validation(
+            "email",
+            format!("a person with email {email} already exists"),
+        ));
+    }
+    Ok(person::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(organization_id),
+        name: Set(name),
+        email: Set(email),
+        role: Set(input.role.code().to_owned()),
+        unit_id: Set(input.unit_id),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn person_by_email(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    email: &str,
+) -> AppResult<Option<person::Model>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::OrganizationId.eq(organization_id))
+        .filter(person::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?)
+}
+
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
+pub async fn create_team(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: NewTeam,
+) -> AppResult<team::Model> {
+    viewer.require_plan_manager()?;
+    let org = viewer.organization_id;
+    let name = required_text("name", &input.name, MAX_NAME)?;
+    let txn = db.begin().await?;
+    let existing = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org))
+        .filter(team::Column::Name.eq(&name))
+        .one(&txn)
+        .await?;
+    if existing.is_some() {
+        return Err(AppError::validation(
+            "name",
+            format!("a team named {name:?} already exists"),
+        ));
+    }
+    let team = team::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(org),
+        name: Set(name),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for person_id in dedup(input.member_ids) {
+        find_in_org::<person::Entity, _>(&txn, |p| p.organization_id, org, "person", person_id).await?;
+        team_member::ActiveModel {
+            team_id: Set(team.id),
+            person_id: Set(person_id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    for unit_id in dedup(input.unit_ids) {
+        find_in_org::<unit::Entity, _>(&txn, |u| u.organization_id, org, "unit", unit_id).await?;
+        team_unit::ActiveModel {
+            team_id: Set(team.id),
+            unit_id: Set(unit_id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(team)
+}
+
+pub async fn teams(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<Vec<team::Model>> {
+    Ok(team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// Ids in first-seen order without repeats.
+pub(crate) fn dedup(ids: Vec<Uuid>) -> Vec<Uuid> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter().filter(|id| seen.insert(*id)).collect()
+}

@@ -1,0 +1,204 @@
+//! Plans and their chapters.
+
+use std::{collections::BTreeMap, str::FromStr};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{MAX_NAME, Viewer, find_in_org};
+use crate::{
+    domain::{Status, optional_text, required_text},
+    entities::{action, chapter, plan, unit},
+    error::{AppError, AppResult},
+};
+
+#[derive(Default)]
+pub struct NewPlan {
+    pub title: String,
+    pub decision_ref: Option<String>,
+    pub adopted_on: Option<NaiveDate>,
+    pub period_start: Option<i32>,
+    pub period_end: Option<i32>,
+    pub owner_unit_id: Option<Uuid>,
+    pub evaluation_schedule: Option<String>,
+    pub revision_schedule: Option<String>,
+}
+
+pub struct NewChapter {
+    pub plan_id: Uuid,
+    pub number: i32,
+    pub title: String,
+}
+
+/// Counts of actions per status, in the order of [`Status::ALL`], zeros included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusCounts {
+    pub total: u64,
+    pub by_status: Vec<(Status, u64)>,
+    /// Mean of the actions' progress percentages; 0 for no actions.
+    pub average_progress: f64,
+}
+
+pub struct PlanProgress {
+    pub overall: StatusCounts,
+    pub chapters: Vec<(chapter::Model, StatusCounts)>,
+}
+
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
+pub async fn create_plan(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: NewPlan,
+) -> AppResult<plan::Model> {
+    viewer.require_plan_manager()?;
+    let title = required_text("title", &input.title, MAX_NAME)?;
+    let decision_ref = optional_text("decisionRef", input.decision_ref.as_deref(), MAX_NAME)?;
+    for (field, year) in [("periodStart", input.period_start), ("periodEnd", input.period_end)] {
+        if year.is_some_and(|y| !(1900..=2200).contains(&y)) {
+            return Err(AppError::validation(field, "must be a year between 1900 and 2200"));
+        }
+    }
+    if let (Some(start), Some(end)) = (input.period_start, input.period_end) {
+        if end < start {
+            return Err(AppError::validation(
+                "periodEnd",
+                format!("{end} is before periodStart {start}"),
+            ));
+        }
+    }
+    let evaluation_schedule = schedule("evaluationSchedule", input.evaluation_schedule)?;
+    let revision_schedule = schedule("revisionSchedule", input.revision_schedule)?;
+    if let Some(unit_id) = input.owner_unit_id {
+        find_in_org::<unit::Entity, _>(db, |u| u.organization_id, viewer.organization_id, "unit", unit_id).await?;
+    }
+    Ok(plan::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(viewer.organization_id),
+        title: Set(title),
+        decision_ref: Set(decision_ref),
+        adopted_on: Set(input.adopted_on),
+        period_start: Set(input.period_start),
+        period_end: Set(input.period_end),
+        owner_unit_id: Set(input.owner_unit_id),
+        evaluation_schedule: Set(evaluation_schedule),
+        revision_schedule: Set(revision_schedule),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A cron expression of the `cron` crate (seconds, minutes, hours, day of month, month,
+/// day of week, optional year), checked now so a bad one never reaches the scheduler.
+fn schedule(field: &str, value: Option<String>) -> AppResult<Option<String>> {
+    let Some(expr) = optional_text(field, value.as_deref(), MAX_NAME)? else {
+        return Ok(None);
+    };
+    cron::Schedule::from_str(&expr).map_err(|e| {
+        AppError::validation(
+            field,
+            format!("{expr:?} is not a cron expression (sec min hour day month weekday [year]): {e}"),
+        )
+    })?;
+    Ok(Some(expr))
+}
+
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %input.plan_id))]
+pub async fn add_chapter(db: &DatabaseConnection, viewer: &Viewer, input: NewChapter) -> AppResult<chapter::Model> {
+    viewer.require_plan_manager()?;
+    let plan = plan(db, viewer, input.plan_id).await?;
+    let title = required_text("title", &input.title, MAX_NAME)?;
+    if input.number < 0 {
+        return Err(AppError::validation(
+            "number",
+            "must be 0 (no chapter) or a positive chapter number",
+        ));
+    }
+    let taken = chapter::Entity::find()
+        .filter(chapter::Column::PlanId.eq(plan.id))
+        .filter(chapter::Column::Number.eq(input.number))
+        .one(db)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::validation(
+            "number",
+            format!("chapter {} already exists in this plan", input.number),
+        ));
+    }
+    Ok(chapter::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(plan.organization_id),
+        plan_id: Set(plan.id),
+        number: Set(input.number),
+        title: Set(title),
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn plans(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<plan::Model>> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::OrganizationId.eq(viewer.organization_id))
+        .order_by_asc(plan::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+pub async fn plan(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<plan::Model> {
+    find_in_org::<plan::Entity, _>(db, |p| p.organization_id, viewer.organization_id, "plan", id).await
+}
+
+pub async fn chapter(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<chapter::Model> {
+    find_in_org::<chapter::Entity, _>(db, |c| c.organization_id, viewer.organization_id, "chapter", id).await
+}
+
+/// Counts per status for the whole plan and for each chapter, from one query.
+pub async fn progress(db: &DatabaseConnection, plan: &plan::Model) -> AppResult<PlanProgress> {
+    let chapters = chapter::Entity::find()
+        .filter(chapter::Column::PlanId.eq(plan.id))
+        .order_by_asc(chapter::Column::Number)
+        .all(db)
+        .await?;
+    let actions = action::Entity::find()
+        .filter(action::Column::PlanId.eq(plan.id))
+        .all(db)
+        .await?;
+    let mut per_chapter: BTreeMap<Uuid, Vec<&action::Model>> = BTreeMap::new();
+    for action in &actions {
+        per_chapter.entry(action.chapter_id).or_default().push(action);
+    }
+    let overall = count(actions.iter());
+    let chapters = chapters
+        .into_iter()
+        .map(|c| {
+            let counts = count(per_chapter.get(&c.id).into_iter().flatten().copied());
+            (c, counts)
+        })
+        .collect();
+    Ok(PlanProgress { overall, chapters })
+}
+
+fn count<'a>(actions: impl Iterator<Item = &'a action::Model>) -> StatusCounts {
+    let mut counts: BTreeMap<Status, u64> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+    let (mut total, mut progress_sum) = (0u64, 0i64);
+    for action in actions {
+        total += 1;
+        progress_sum += i64::from(action.progress);
+        if let Ok(status) = action.status.parse::<Status>() {
+            *counts.entry(status).or_default() += 1;
+        }
+    }
+    StatusCounts {
+        total,
+        by_status: Status::ALL.iter().map(|s| (*s, counts[s])).collect(),
+        average_progress: if total == 0 {
+            0.0
+        } else {
+            progress_sum as f64 / total as f64
+        },
+    }
+}

@@ -1,0 +1,178 @@
+//! The real binary, as a user runs it.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tiltak");
+
+fn tiltak(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(dir)
+        .env(
+            "TILTAK_DATABASE__URL",
+            format!("sqlite://{}/tiltak.db?mode=rwc", dir.display()),
+        )
+        .env_remove("RUST_LOG");
+    command
+}
+
+#[test]
+fn the_committed_schema_matches_the_code() {
+    let output = Command::new(BIN).arg("schema").output().expect("tiltak schema runs");
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/schema.graphql")).unwrap();
+    assert!(
+        printed == committed,
+        "schema/schema.graphql is out of date: run `cargo run -- schema > schema/schema.graphql`"
+    );
+}
+
+#[test]
+fn token_create_prints_the_token_last_and_refuses_bad_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tiltak(dir.path())
+        .args([
+            "token",
+            "create",
+            "--email",
+            "koordinator@kommune.no",
+            "--role",
+            "coordinator",
+            "--name",
+            "Kari",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let token = stdout.lines().last().unwrap();
+    assert!(token.starts_with("tiltak_") && token.len() == 7 + 64, "{stdout}");
+
+    let bad = tiltak(dir.path())
+        .args(["token", "create", "--email", "x@kommune.no", "--role", "boss"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a role"));
+}
+
+/// `tiltak serve` on an empty database: prints where to open it and an admin token, serves
+/// GraphiQL and the example plan, and a token from `tiltak token create` works against it.
+#[tokio::test]
+async fn serve_starts_with_the_example_plan_and_prints_where_to_open_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tiltak(dir.path())
+        .arg("serve")
+        .env("TILTAK_HTTP__ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut url = None;
+    let mut token = None;
+    for line in lines.by_ref().take(12) {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("tiltak is running: open ") {
+            url = Some(rest.trim().to_owned());
+        }
+        if line.trim().starts_with("tiltak_") {
+            token = Some(line.trim().to_owned());
+            break;
+        }
+    }
+    let (url, token) = (url.expect("prints the URL"), token.expect("prints an admin token"));
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/graphql"),
+        "{url}"
+    );
+
+    let client = reqwest::Client::new();
+    let page = client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("graphiql"), "GET /graphql serves GraphiQL");
+    let health = client.get(url.replace("/graphql", "/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+
+    let plans = |token: String| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let body: serde_json::Value = client
+                .post(&url)
+                .bearer_auth(token)
+                .json(&json!({ "query": "{ plans { title chapters { actions { number responsibleUnit { leaderEmail } } } } }" }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body
+        }
+    };
+    let body = plans(token).await;
+    let plan = &body["data"]["plans"][0];
+    assert!(plan["title"].as_str().unwrap().contains("eksempel"), "{body}");
+    let chapters = plan["chapters"].as_array().unwrap();
+    let actions: usize = chapters.iter().map(|c| c["actions"].as_array().unwrap().len()).sum();
+    assert!(
+        (3..=4).contains(&chapters.len()) && (8..=12).contains(&actions),
+        "{body}"
+    );
+    assert!(
+        chapters
+            .iter()
+            .flat_map(|c| c["actions"].as_array().unwrap())
+            .all(|a| a["responsibleUnit"]["leaderEmail"].is_string())
+    );
+
+    let output = tiltak(dir.path())
+        .args(["token", "create", "--email", "leser@kommune.no", "--role", "viewer"])
+        .output()
+        .unwrap();
+    let viewer_token = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    assert_eq!(plans(viewer_token).await["data"]["plans"].as_array().unwrap().len(), 1);
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // A second start on the same database creates nothing new and prints no token.
+    let mut again = tiltak(dir.path())
+        .arg("serve")
+        .env("TILTAK_HTTP__ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first_line = BufReader::new(again.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(first_line.starts_with("tiltak is running"));
+    std::thread::sleep(Duration::from_millis(200));
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
+#[test]
+fn migrate_applies_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = tiltak(dir.path()).arg("migrate").output().unwrap();
+    assert!(up.status.success());
+    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 1 applied");
+    let down = tiltak(dir.path()).args(["migrate", "--down", "1"]).output().unwrap();
+    assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
+    assert_eq!(String::from_utf8(down.stdout).unwrap().trim(), "migrations: 0 applied");
+}

@@ -1,0 +1,266 @@
+//! The test harness: the real application on 127.0.0.1:0 against a fresh database, talked
+//! to over HTTP.
+
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tiltak::{app::Application, config::Settings, services::bootstrap};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub admin_token: String,
+    pub settings: Settings,
+    pub client: reqwest::Client,
+    server: JoinHandle<()>,
+    _dir: std::sync::Arc<tempfile::TempDir>,
+}
+
+/// Runs a test body once against SQLite and once against PostgreSQL (when
+/// `TILTAK_TEST_POSTGRES_URL` is set; `.ci/run` always sets it).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::helpers::TestApp::spawn($crate::helpers::Db::Sqlite).await.unwrap()).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                match $crate::helpers::TestApp::spawn($crate::helpers::Db::Postgres).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("skipped: TILTAK_TEST_POSTGRES_URL is not set"),
+                }
+            }
+        }
+    )*};
+}
+
+impl TestApp {
+    /// A running app on a fresh, empty database with one organization and an admin token.
+    /// `None` for PostgreSQL when no server is configured.
+    pub async fn spawn(db: Db) -> Option<TestApp> {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    pub async fn spawn_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = Settings::defaults();
+        settings.database.url = match db {
+            Db::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("tiltak.db").display()),
+            Db::Postgres => fresh_postgres_database().await?,
+        };
+        settings.http.addr = "127.0.0.1:0".parse().unwrap();
+        settings.mail.outbox_dir = dir.path().join("outbox").display().to_string();
+        settings.organization.example_plan = false;
+        adjust(&mut settings);
+        let mut app = Self::start(settings, std::sync::Arc::new(dir)).await;
+        let first = bootstrap::first_start(&app.db().await, &app.settings, chrono::Utc::now())
+            .await
+            .expect("first start")
+            .expect("an empty database");
+        app.admin_token = first.admin_token;
+        Some(app)
+    }
+
+    async fn start(settings: Settings, dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let application = Application::build(settings.clone(), listener)
+            .await
+            .expect("app builds");
+        let address = format!("http://{}", application.local_addr());
+        let server = tokio::spawn(async move {
+            application.run_until_stopped().await.expect("server runs");
+        });
+        TestApp {
+            address,
+            admin_token: String::new(),
+            settings,
+            client: reqwest::Client::new(),
+            server,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same database.
+    pub async fn restart(mut self) -> TestApp {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+        let mut app = Self::start(self.settings.clone(), self._dir.clone()).await;
+        app.admin_token = self.admin_token.clone();
+        app
+    }
+
+    /// A separate connection to the app's database, for looking at rows directly.
+    pub async fn db(&self) -> sea_orm::DatabaseConnection {
+        tiltak::app::connect(&self.settings).await.expect("database")
+    }
+
+    /// POSTs a GraphQL request with the given bearer token (or none) and returns the JSON body.
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request").json().await.expect("json body")
+    }
+
+    /// As the admin; the response may hold errors.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_as(Some(&self.admin_token), query, variables).await
+    }
+
+    /// As the admin, and the request must succeed: returns `data`.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.gql(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    /// Creates a person with a role (and unit) and returns a token for them.
+    pub async fn token_for(&self, email: &str, role: &str, unit_id: Option<&str>) -> String {
+        self.ok(
+            "mutation($input: CreatePersonInput!) { createPerson(input: $input) { id } }",
+            json!({ "input": { "name": email, "email": email, "role": role, "unitId": unit_id } }),
+        )
+        .await;
+        let db = self.db().await;
+        let org = tiltak::services::bootstrap::ensure_organization(&db, &self.settings, chrono::Utc::now())
+            .await
+            .unwrap()
+            .0;
+        let person = tiltak::services::org::person_by_email(&db, org.id, email)
+            .await
+            .unwrap()
+            .unwrap();
+        tiltak::services::auth::issue_token(&db, &person, chrono::Utc::now())
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A new empty database on the configured PostgreSQL server, named tiltak_test_*.
+async fn fresh_postgres_database() -> Option<String> {
+    let base = std::env::var("TILTAK_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!("tiltak_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&base)
+        .await
+        .expect("connect to TILTAK_TEST_POSTGRES_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let (server, _) = base.rsplit_once('/').expect("a database URL ends in /name");
+    Some(format!("{server}/{name}"))
+}
+
+/// The error code of the first error, if any.
+pub fn error_code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+pub fn error_field(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["field"].as_str()
+}
+
+/// A plan with chapter 13, one unit and one action 13.1, created over GraphQL.
+pub struct Fixture {
+    pub plan_id: String,
+    pub chapter_id: String,
+    pub unit_id: String,
+    pub other_unit_id: String,
+    pub action_id: String,
+}
+
+impl TestApp {
+    pub async fn fixture(&self) -> Fixture {
+        let unit =
+            |name: &str, email: &str| json!({ "input": { "name": name, "leaderName": "Leder", "leaderEmail": email } });
+        let create_unit = "mutation($input: CreateUnitInput!) { createUnit(input: $input) { id } }";
+        let unit_id = self
+            .ok(create_unit, unit("Barne- og ungdomsvern", "buv@kommune.no"))
+            .await["createUnit"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let other_unit_id = self.ok(create_unit, unit("Kultur", "kultur@kommune.no")).await["createUnit"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let plan_id = self
+            .ok(
+                "mutation($input: CreatePlanInput!) { createPlan(input: $input) { id } }",
+                json!({ "input": { "title": "Forebyggende plan", "decisionRef": "KST 032/24" } }),
+            )
+            .await["createPlan"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let chapter_id = self
+            .ok(
+                "mutation($input: AddChapterInput!) { addChapter(input: $input) { id } }",
+                json!({ "input": { "planId": plan_id, "number": 13, "title": "Forebygging av atferdsproblemer" } }),
+            )
+            .await["addChapter"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let action_id = self.add_action(&chapter_id, 1, &unit_id).await;
+        Fixture {
+            plan_id,
+            chapter_id,
+            unit_id,
+            other_unit_id,
+            action_id,
+        }
+    }
+
+    pub async fn add_action(&self, chapter_id: &str, number: i32, unit_id: &str) -> String {
+        self.ok(
+            "mutation($input: AddActionInput!) { addAction(input: $input) { id } }",
+            json!({ "input": {
+                "chapterId": chapter_id, "number": number, "title": format!("Tiltak {number}"),
+                "responsibleUnitId": unit_id,
+            }}),
+        )
+        .await["addAction"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The action's status, version and history, read back over GraphQL.
+    pub async fn action(&self, id: &str) -> Value {
+        self.ok(
+            "query($id: ID!) { action(id: $id) { number status version progress deadline title
+               history { kind from to comment actor { email name } } } }",
+            json!({ "id": id }),
+        )
+        .await["action"]
+            .clone()
+    }
+}

@@ -13,7 +13,8 @@ use crate::{
     config::Settings,
     domain::Role,
     graphql,
-    services::{auth, bootstrap, org},
+    import::{self, Format},
+    services::{auth, bootstrap, imports, org},
 };
 
 #[derive(Parser)]
@@ -42,6 +43,36 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Import a plan from a text document (PDF or Word converted to text), CSV, XLSX or a JSON
+    /// export. Re-importing into a plan updates changed actions and never deletes.
+    Import {
+        file: PathBuf,
+        /// The plan to import into; without it a new plan is created.
+        #[arg(long, value_name = "ID", conflicts_with = "title")]
+        plan: Option<Uuid>,
+        /// Title of the new plan (CSV and text files carry none).
+        #[arg(long)]
+        title: Option<String>,
+        /// text | csv | xlsx | json; guessed from the file's extension when omitted.
+        #[arg(long, value_parser = Format::parse)]
+        format: Option<Format>,
+        /// The heading of the list to read, when a text document holds several.
+        #[arg(long, value_name = "HEADING")]
+        section: Option<String>,
+        /// Report what would be created, changed and left alone, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export a plan as CSV (one row per action) or JSON.
+    Export {
+        #[arg(long, value_name = "ID")]
+        plan: Uuid,
+        #[arg(long, value_parser = ["csv", "json"])]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -140,7 +171,83 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Import {
+            file,
+            plan,
+            title,
+            format,
+            section,
+            dry_run,
+        } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let format = format.unwrap_or_else(|| Format::from_path(&file));
+            let document = import::read(format, &bytes, section.as_deref())
+                .with_context(|| format!("{} cannot be read as a plan", file.display()))?;
+            let (db, viewer) = command_line_viewer(&settings).await?;
+            let target = match plan {
+                Some(id) => imports::Target::Plan(id),
+                None => imports::Target::NewPlan(title),
+            };
+            let report = imports::import(&db, &viewer, chrono::Utc::now(), target, document, dry_run).await?;
+            print_report(&report);
+            Ok(())
+        }
+        Command::Export { plan, format, out } => {
+            let (db, viewer) = command_line_viewer(&settings).await?;
+            let document = imports::export(&db, &viewer, plan).await?;
+            let text = match format.as_str() {
+                "csv" => import::table::write_csv(&document),
+                _ => serde_json::to_string_pretty(&document)? + "\n",
+            };
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
         Command::Schema => unreachable!("handled above"),
+    }
+}
+
+/// The database and the organization's first admin, who acts for command-line work.
+async fn command_line_viewer(
+    settings: &Settings,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, crate::services::Viewer)> {
+    let db = app::connect(settings).await?;
+    app::migrate(&db).await?;
+    let (organization, _) = bootstrap::ensure_organization(&db, settings, chrono::Utc::now()).await?;
+    let viewer = bootstrap::first_admin(&db, organization.id).await?;
+    Ok((db, viewer))
+}
+
+fn print_report(report: &imports::ImportReport) {
+    println!("plan {}", report.plan_id);
+    println!(
+        "created {}, updated {}, unchanged {}, missing {}",
+        report.created.len(),
+        report.updated.len(),
+        report.unchanged.len(),
+        report.missing.len()
+    );
+    for (label, numbers) in [
+        ("created", &report.created),
+        ("updated", &report.updated),
+        ("missing", &report.missing),
+    ] {
+        if !numbers.is_empty() {
+            println!("{label}: {}", numbers.join(" "));
+        }
+    }
+    for (label, lines) in [("hints", &report.hints), ("warnings", &report.warnings)] {
+        if !lines.is_empty() {
+            println!("{label}:");
+            lines.iter().for_each(|line| println!("  {line}"));
+        }
+    }
+    if report.dry_run {
+        println!("dry run: nothing was written");
     }
 }
 

@@ -8,6 +8,7 @@ pub mod entities;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod services;
 pub mod state;
 pub mod telemetry;

@@ -16,6 +16,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub responsible_unit_id: Option<Uuid>,
+    /// A responsible unit an import read from the text, until a coordinator sets one.
+    pub suggested_unit_id: Option<Uuid>,
     pub deadline: Option<Date>,
     /// A [`crate::domain::Status`] code.
     pub status: String,

@@ -1,4 +1,5 @@
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use base64::Engine;
 use chrono::NaiveDate;
 
 use super::{
@@ -6,8 +7,9 @@ use super::{
     types::{Action, Chapter, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
 };
 use crate::{
-    error::AppResult,
-    services::{actions, org, plans},
+    error::{AppError, AppResult},
+    import::{self, Format},
+    services::{actions, imports, org, plans},
 };
 
 pub struct Mutation;
@@ -108,6 +110,48 @@ pub struct UpdateActionStatusInput {
     expected_version: Option<i32>,
 }
 
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum ImportFormat {
+    Text,
+    Csv,
+    /// `content` is the workbook in base64.
+    Xlsx,
+    /// A tiltak JSON export.
+    Json,
+}
+
+#[derive(InputObject)]
+pub struct ImportPlanInput {
+    /// The plan to import into; without it a new plan is created.
+    plan_id: Option<ID>,
+    /// Title of a new plan.
+    title: Option<String>,
+    format: ImportFormat,
+    /// The file's content: text for TEXT, CSV and JSON; base64 for XLSX.
+    content: String,
+    /// The heading of the list to read, when a text document holds several.
+    section: Option<String>,
+    /// Report what would happen and write nothing.
+    #[graphql(default)]
+    dry_run: bool,
+}
+
+/// What an import created, changed and left alone, by action number ("13.6").
+#[derive(SimpleObject)]
+pub struct ImportResult {
+    created: Vec<String>,
+    updated: Vec<String>,
+    unchanged: Vec<String>,
+    /// Actions the plan has but the document does not; they are never deleted.
+    missing: Vec<String>,
+    warnings: Vec<String>,
+    /// Decision references, recurrence and suggested units read from the text.
+    hints: Vec<String>,
+    dry_run: bool,
+    /// The plan; null after a dry run that would have created it.
+    plan: Option<Plan>,
+}
+
 /// `None` leaves the field alone, `Some(None)` clears it.
 fn change<T, U>(value: MaybeUndefined<T>, convert: impl FnOnce(T) -> AppResult<U>) -> AppResult<Option<Option<U>>> {
     Ok(match value {
@@ -200,6 +244,7 @@ impl Mutation {
                 .as_ref()
                 .map(|id| parse_id("responsibleUnitId", id))
                 .transpose()?,
+            suggested_unit_id: None,
             contributing_unit_ids: parse_ids("contributingUnitIds", &input.contributing_unit_ids)?,
             deadline: input.deadline,
             progress: input.progress,
@@ -244,6 +289,44 @@ impl Mutation {
         )
         .await?;
         Ok(Action(action))
+    }
+
+    /// Imports a plan document or spreadsheet in one transaction; see `tiltak import`.
+    async fn import_plan(&self, ctx: &Context<'_>, input: ImportPlanInput) -> async_graphql::Result<ImportResult> {
+        let state = ctx.state();
+        let viewer = ctx.viewer()?;
+        let (format, bytes) = match input.format {
+            ImportFormat::Text => (Format::Text, input.content.into_bytes()),
+            ImportFormat::Csv => (Format::Csv, input.content.into_bytes()),
+            ImportFormat::Json => (Format::Json, input.content.into_bytes()),
+            ImportFormat::Xlsx => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(input.content.trim())
+                    .map_err(|e| AppError::validation("content", format!("XLSX content must be base64: {e}")))?;
+                (Format::Xlsx, bytes)
+            }
+        };
+        let document =
+            import::read(format, &bytes, input.section.as_deref()).map_err(|e| AppError::validation("content", e.0))?;
+        let target = match input.plan_id {
+            Some(id) => imports::Target::Plan(parse_id("planId", &id)?),
+            None => imports::Target::NewPlan(input.title),
+        };
+        let report = imports::import(&state.db, viewer, state.now(), target, document, input.dry_run).await?;
+        let plan = match report.dry_run {
+            true => plans::plan(&state.db, viewer, report.plan_id).await.ok(),
+            false => Some(plans::plan(&state.db, viewer, report.plan_id).await?),
+        };
+        Ok(ImportResult {
+            created: report.created,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            missing: report.missing,
+            warnings: report.warnings,
+            hints: report.hints,
+            dry_run: report.dry_run,
+            plan: plan.map(Plan),
+        })
     }
 
     /// Changes the status; DELAYED, CANCELLED and reopening need a comment.

@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::NaiveDate;
 
 use super::{
@@ -7,10 +7,17 @@ use super::{
 };
 use crate::{
     entities::person,
-    services::{actions, org, plans},
+    import,
+    services::{actions, imports, org, plans},
 };
 
 pub struct Query;
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
 
 #[derive(InputObject, Default)]
 pub struct ActionFilter {
@@ -82,6 +89,16 @@ impl Query {
         let state = ctx.state();
         let found = actions::list(&state.db, ctx.viewer()?, state.today(), filter).await?;
         Ok(found.into_iter().map(Action).collect())
+    }
+
+    /// The plan as CSV (one row per action, Norwegian headers) or JSON; importing it again
+    /// gives the same plan.
+    async fn export_plan(&self, ctx: &Context<'_>, plan_id: ID, format: ExportFormat) -> async_graphql::Result<String> {
+        let document = imports::export(&ctx.state().db, ctx.viewer()?, parse_id("planId", &plan_id)?).await?;
+        Ok(match format {
+            ExportFormat::Csv => import::table::write_csv(&document),
+            ExportFormat::Json => serde_json::to_string_pretty(&document)?,
+        })
     }
 
     async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {

@@ -257,6 +257,14 @@ impl Action {
         };
         Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
     }
+    /// A responsible unit an import read from the text, for a coordinator to confirm by
+    /// setting `responsibleUnitId`.
+    async fn suggested_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
+        let Some(id) = self.0.suggested_unit_id else {
+            return Ok(None);
+        };
+        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+    }
     async fn contributing_units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
         let loaders = ctx.loaders()?;
         let links = many(&loaders.contributors_by_action, self.0.id).await?;

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -29,6 +29,8 @@ pub struct NewAction {
     pub title: String,
     pub description: Option<String>,
     pub responsible_unit_id: Option<Uuid>,
+    /// A unit the text seems to name, shown for a coordinator to confirm.
+    pub suggested_unit_id: Option<Uuid>,
     pub contributing_unit_ids: Vec<Uuid>,
     pub deadline: Option<NaiveDate>,
     pub progress: Option<i32>,
@@ -71,8 +73,8 @@ const MAX_TAGS: usize = 20;
 const MAX_TAG: usize = 50;
 
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, chapter = %input.chapter_id))]
-pub async fn add_action(
-    db: &DatabaseConnection,
+pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     viewer: &Viewer,
     now: DateTime<Utc>,
     input: NewAction,
@@ -119,6 +121,7 @@ pub async fn add_action(
         title: Set(title.clone()),
         description: Set(description),
         responsible_unit_id: Set(input.responsible_unit_id),
+        suggested_unit_id: Set(input.suggested_unit_id.filter(|_| input.responsible_unit_id.is_none())),
         deadline: Set(input.deadline),
         status: Set(Status::NotStarted.code().to_owned()),
         progress: Set(progress),
@@ -145,8 +148,8 @@ pub async fn add_action(
 
 /// Changes the status, checked against the transition table, with its history event.
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action_id, to = %status))]
-pub async fn update_status(
-    db: &DatabaseConnection,
+pub async fn update_status<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     viewer: &Viewer,
     now: DateTime<Utc>,
     action_id: Uuid,
@@ -176,8 +179,8 @@ pub async fn update_status(
 /// Changes any of the other fields; one history event per field that really changes.
 /// A change that alters nothing returns the action as it is and writes nothing.
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action_id))]
-pub async fn update_action(
-    db: &DatabaseConnection,
+pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     viewer: &Viewer,
     now: DateTime<Utc>,
     action_id: Uuid,
@@ -290,6 +293,8 @@ pub async fn update_action(
         let (from, to) = (name_of(current.responsible_unit_id).await?, name_of(unit_id).await?);
         if current.responsible_unit_id != unit_id && record(EventKind::ResponsibleUnit, from, to) {
             changed.responsible_unit_id = Set(unit_id);
+            // Setting the responsible unit settles any suggestion.
+            changed.suggested_unit_id = Set(None);
         }
     }
     let mut new_contributors = None;
@@ -380,7 +385,7 @@ struct Event {
 }
 
 async fn load_for_change(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     viewer: &Viewer,
     action_id: Uuid,
     expected_version: Option<i32>,
@@ -404,7 +409,7 @@ fn stale(expected: i32, actual: i32) -> AppError {
 }
 
 /// Unit leaders follow up the actions their unit is responsible for or contributes to.
-async fn may_follow_up(txn: &DatabaseTransaction, viewer: &Viewer, action: &action::Model) -> AppResult<()> {
+async fn may_follow_up(txn: &impl ConnectionTrait, viewer: &Viewer, action: &action::Model) -> AppResult<()> {
     match viewer.role {
         Role::Admin | Role::Coordinator => Ok(()),
         Role::UnitLeader => {
@@ -429,7 +434,7 @@ async fn may_follow_up(txn: &DatabaseTransaction, viewer: &Viewer, action: &acti
 
 /// Writes the change only if nobody else changed the action since it was read.
 async fn save(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     current: &action::Model,
     mut changed: action::ActiveModel,
     now: DateTime<Utc>,
@@ -452,7 +457,7 @@ async fn save(
 }
 
 async fn write_events(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     action: &action::Model,
     viewer: &Viewer,
     now: DateTime<Utc>,
@@ -474,7 +479,7 @@ async fn write_events(
     Ok(())
 }
 
-async fn set_contributors(txn: &DatabaseTransaction, action_id: Uuid, unit_ids: &[Uuid]) -> AppResult<()> {
+async fn set_contributors(txn: &impl ConnectionTrait, action_id: Uuid, unit_ids: &[Uuid]) -> AppResult<()> {
     action_contributor::Entity::delete_many()
         .filter(action_contributor::Column::ActionId.eq(action_id))
         .exec(txn)
@@ -487,7 +492,7 @@ async fn set_contributors(txn: &DatabaseTransaction, action_id: Uuid, unit_ids: 
     Ok(())
 }
 
-async fn contributor_names(txn: &DatabaseTransaction, action_id: Uuid) -> AppResult<Vec<String>> {
+async fn contributor_names(txn: &impl ConnectionTrait, action_id: Uuid) -> AppResult<Vec<String>> {
     let ids: Vec<Uuid> = action_contributor::Entity::find()
         .filter(action_contributor::Column::ActionId.eq(action_id))
         .all(txn)

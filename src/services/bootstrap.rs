@@ -79,6 +79,23 @@ pub async fn first_start(
     }))
 }
 
+/// The organization's first admin, who acts for command-line work such as imports.
+pub async fn first_admin(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<Viewer> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let admin = person::Entity::find()
+        .filter(person::Column::OrganizationId.eq(organization_id))
+        .filter(person::Column::Role.eq(Role::Admin.code()))
+        .order_by_asc(person::Column::CreatedAt)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            crate::error::AppError::Forbidden(
+                "the organization has no admin yet: start `tiltak serve` once or run `tiltak token create --role admin`".into(),
+            )
+        })?;
+    Ok(viewer_of(&admin))
+}
+
 fn viewer_of(person: &person::Model) -> Viewer {
     Viewer {
         person_id: person.id,
@@ -227,6 +244,7 @@ pub async fn load_example_plan(db: &DatabaseConnection, admin: &Viewer, now: Dat
                     title: a.title,
                     description: Some(a.description),
                     responsible_unit_id: Some(unit_id(&a.responsible)?),
+                    suggested_unit_id: None,
                     contributing_unit_ids: a
                         .contributing
                         .iter()

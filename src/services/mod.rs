@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod auth;
 pub mod bootstrap;
+pub mod imports;
 pub mod org;
 pub mod plans;
 

@@ -74,7 +74,7 @@ pub async fn unit_by_name<C: ConnectionTrait>(
         .await?)
 }
 
-pub async fn units(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<Vec<unit::Model>> {
+pub async fn units<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> AppResult<Vec<unit::Model>> {
     Ok(unit::Entity::find()
         .filter(unit::Column::OrganizationId.eq(organization_id))
         .order_by_asc(unit::Column::Name)

@@ -4,7 +4,8 @@ use std::{collections::BTreeMap, str::FromStr};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -48,8 +49,8 @@ pub struct PlanProgress {
 }
 
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
-pub async fn create_plan(
-    db: &DatabaseConnection,
+pub async fn create_plan<C: ConnectionTrait>(
+    db: &C,
     viewer: &Viewer,
     now: DateTime<Utc>,
     input: NewPlan,
@@ -108,7 +109,7 @@ fn schedule(field: &str, value: Option<String>) -> AppResult<Option<String>> {
 }
 
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %input.plan_id))]
-pub async fn add_chapter(db: &DatabaseConnection, viewer: &Viewer, input: NewChapter) -> AppResult<chapter::Model> {
+pub async fn add_chapter<C: ConnectionTrait>(db: &C, viewer: &Viewer, input: NewChapter) -> AppResult<chapter::Model> {
     viewer.require_plan_manager()?;
     let plan = plan(db, viewer, input.plan_id).await?;
     let title = required_text("title", &input.title, MAX_NAME)?;
@@ -148,7 +149,7 @@ pub async fn plans(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<pl
         .await?)
 }
 
-pub async fn plan(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<plan::Model> {
+pub async fn plan<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: Uuid) -> AppResult<plan::Model> {
     find_in_org::<plan::Entity, _>(db, |p| p.organization_id, viewer.organization_id, "plan", id).await
 }
 

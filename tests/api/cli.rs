@@ -171,8 +171,75 @@ fn migrate_applies_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let up = tiltak(dir.path()).arg("migrate").output().unwrap();
     assert!(up.status.success());
-    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 1 applied");
+    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 2 applied");
     let down = tiltak(dir.path()).args(["migrate", "--down", "1"]).output().unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
-    assert_eq!(String::from_utf8(down.stdout).unwrap().trim(), "migrations: 0 applied");
+    assert_eq!(String::from_utf8(down.stdout).unwrap().trim(), "migrations: 1 applied");
+}
+
+#[test]
+fn import_and_export_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.txt");
+    let admin = tiltak(dir.path())
+        .args(["token", "create", "--email", "admin@kommune.no", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(admin.status.success());
+
+    let dry = tiltak(dir.path())
+        .args(["import", plan_file, "--title", "Forebyggende plan", "--dry-run"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(dry.stdout).unwrap();
+    assert!(
+        stdout.contains("created 56, updated 0, unchanged 0, missing 0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("7.4: added by council decision KST 032/24"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("dry run: nothing was written"));
+
+    let real = tiltak(dir.path())
+        .args(["import", plan_file, "--title", "Forebyggende plan"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(real.stdout).unwrap();
+    let plan_id = stdout.lines().next().unwrap().strip_prefix("plan ").unwrap().to_owned();
+    let again = tiltak(dir.path())
+        .args(["import", plan_file, "--plan", &plan_id])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(again.stdout)
+            .unwrap()
+            .contains("created 0, updated 0, unchanged 56, missing 0")
+    );
+
+    let csv = dir.path().join("plan.csv");
+    let export = tiltak(dir.path())
+        .args(["export", "--plan", &plan_id, "--format", "csv", "--out"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let exported = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(exported.lines().count(), 57, "a header and 56 rows");
+    let from_csv = tiltak(dir.path())
+        .args(["import"])
+        .arg(&csv)
+        .args(["--plan", &plan_id])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(from_csv.stdout).unwrap().contains("unchanged 56"));
+
+    let binary = dir.path().join("plan.pdf");
+    std::fs::write(&binary, b"%PDF-1.7\x00\x01\x02binary").unwrap();
+    let failed = tiltak(dir.path())
+        .arg("import")
+        .arg(&binary)
+        .args(["--title", "X"])
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("cannot be read as a plan"));
 }

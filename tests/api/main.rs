@@ -6,4 +6,5 @@ mod helpers;
 mod access;
 mod actions;
 mod cli;
+mod imports;
 mod persistence;

@@ -1,0 +1,177 @@
+//! Reading plans from documents and spreadsheets, and writing them out again.
+//!
+//! Every format becomes one [`PlanDocument`]; `services::imports` applies a document to the
+//! database. Nothing here touches the database.
+
+pub mod table;
+pub mod text;
+pub mod units;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{PreventionLevel, Recurrence, Status};
+
+/// A plan as read from a file: chapters with numbered actions, and what looked odd.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PlanDocument {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub decision_ref: Option<String>,
+    pub chapters: Vec<ChapterDocument>,
+    #[serde(default, skip_serializing)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChapterDocument {
+    /// 0 for a plan without chapters.
+    pub number: u32,
+    pub title: String,
+    pub actions: Vec<ActionDocument>,
+}
+
+/// One action. Fields a format does not carry are `None` and leave the stored value alone
+/// on re-import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionDocument {
+    pub number: u32,
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    pub responsible_unit: Option<String>,
+    #[serde(default)]
+    pub deadline: Option<chrono::NaiveDate>,
+    #[serde(default, with = "code_opt")]
+    pub status: Option<Status>,
+    #[serde(default, with = "code_opt")]
+    pub prevention_level: Option<PreventionLevel>,
+    #[serde(default, with = "code_opt")]
+    pub recurrence: Option<Recurrence>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub decision_ref: Option<String>,
+    /// Where the action starts in the source, for messages (1-based line or row).
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// The file formats `tiltak import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Csv,
+    Xlsx,
+    Json,
+}
+
+impl Format {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "text" | "txt" => Ok(Format::Text),
+            "csv" => Ok(Format::Csv),
+            "xlsx" => Ok(Format::Xlsx),
+            "json" => Ok(Format::Json),
+            other => Err(format!("unknown format {other:?}: use text, csv, xlsx or json")),
+        }
+    }
+
+    /// Guessed from a file name's extension; `.txt` and anything unknown is text.
+    pub fn from_path(path: &std::path::Path) -> Self {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        Format::parse(ext).unwrap_or(Format::Text)
+    }
+}
+
+/// Why a file cannot be read as a plan.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ReadError(pub String);
+
+/// Reads a plan from bytes in the given format. `section` chooses the heading of the list to
+/// read in a text document.
+pub fn read(format: Format, bytes: &[u8], section: Option<&str>) -> Result<PlanDocument, ReadError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ReadError("the file is empty".into()));
+    }
+    let as_text = || {
+        std::str::from_utf8(bytes)
+            .map_err(|_| ReadError("the file is not UTF-8 text (convert PDF or Word documents to text first)".into()))
+    };
+    match format {
+        Format::Text => {
+            let parsed = text::parse_plan_text(as_text()?, section).map_err(|e| ReadError(e.to_string()))?;
+            Ok(from_text(parsed))
+        }
+        Format::Csv => table::read_csv(bytes),
+        Format::Xlsx => table::read_xlsx(bytes),
+        Format::Json => {
+            let document: PlanDocument =
+                serde_json::from_str(as_text()?).map_err(|e| ReadError(format!("not a tiltak JSON export: {e}")))?;
+            if document.chapters.iter().all(|c| c.actions.is_empty()) {
+                return Err(ReadError("the file holds no actions".into()));
+            }
+            Ok(document)
+        }
+    }
+}
+
+fn from_text(parsed: text::ParsedPlan) -> PlanDocument {
+    let chapters = parsed
+        .chapters
+        .into_iter()
+        .map(|chapter| ChapterDocument {
+            number: chapter.number.unwrap_or(0),
+            title: chapter.title,
+            actions: chapter
+                .actions
+                .into_iter()
+                .map(|a| ActionDocument {
+                    number: a.number,
+                    title: a.title,
+                    description: a.description,
+                    responsible_unit: None,
+                    deadline: None,
+                    status: None,
+                    prevention_level: None,
+                    recurrence: Some(a.recurrence),
+                    tags: None,
+                    decision_ref: a.decision_ref,
+                    line: a.line,
+                })
+                .collect(),
+        })
+        .collect();
+    PlanDocument {
+        title: None,
+        decision_ref: None,
+        chapters,
+        warnings: parsed.warnings,
+    }
+}
+
+/// Serializes an optional code enum (`Status`, `Recurrence`, …) by its code.
+mod code_opt {
+    use std::{fmt::Display, str::FromStr};
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<T: Display, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => serializer.serialize_str(&v.to_string()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        T: FromStr<Err = String>,
+        D: Deserializer<'de>,
+    {
+        Option::<String>::deserialize(deserializer)?
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}

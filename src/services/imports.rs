@@ -1,0 +1,321 @@
+//! Applying a read plan document to the database: create what is new, update what changed
+//! (with history), leave the rest alone, report what the document no longer has.
+//!
+//! The whole import is one transaction; a dry run does the same work and rolls it back, so it
+//! reports exactly what a real run would do and writes nothing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+use super::{
+    Viewer, actions, org,
+    plans::{self, NewChapter, NewPlan},
+};
+use crate::{
+    domain::{ActionNumber, Recurrence, Status},
+    entities::{action, chapter, plan},
+    error::{AppError, AppResult},
+    import::{ActionDocument, PlanDocument, units::suggest_unit},
+};
+
+/// Where the document goes.
+pub enum Target {
+    Plan(Uuid),
+    /// A new plan; the document's own title when `None`.
+    NewPlan(Option<String>),
+}
+
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub plan_id: Uuid,
+    pub dry_run: bool,
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    /// Actions the plan has but the document does not; never deleted.
+    pub missing: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Hints read from the text, per action number: decision references, recurrence and
+    /// suggested units.
+    pub hints: Vec<String>,
+}
+
+/// Comment on the status changes an import makes, so the history says where they came from.
+const IMPORT_COMMENT: &str = "Endret ved import";
+
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, dry_run))]
+pub async fn import(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    target: Target,
+    document: PlanDocument,
+    dry_run: bool,
+) -> AppResult<ImportReport> {
+    viewer.require_plan_manager()?;
+    let org = viewer.organization_id;
+    let txn = db.begin().await?;
+    let plan: plan::Model = match target {
+        Target::Plan(id) => plans::plan(&txn, viewer, id).await?,
+        Target::NewPlan(title) => {
+            let title = title.or(document.title.clone()).ok_or_else(|| {
+                AppError::validation("title", "a new plan needs a title (or give the plan id to import into)")
+            })?;
+            let input = NewPlan {
+                title,
+                decision_ref: document.decision_ref.clone(),
+                ..Default::default()
+            };
+            plans::create_plan(&txn, viewer, now, input).await?
+        }
+    };
+    let mut report = ImportReport {
+        plan_id: plan.id,
+        dry_run,
+        warnings: document.warnings.clone(),
+        ..Default::default()
+    };
+
+    let units: Vec<(Uuid, String)> = org::units(&txn, org)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let unit_by_name: HashMap<String, Uuid> = units.iter().map(|(id, name)| (name.to_lowercase(), *id)).collect();
+    let unit_name: HashMap<Uuid, &str> = units.iter().map(|(id, name)| (*id, name.as_str())).collect();
+    let mut chapters: HashMap<u32, chapter::Model> = chapter::Entity::find()
+        .filter(chapter::Column::PlanId.eq(plan.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| (c.number as u32, c))
+        .collect();
+    let chapter_number: HashMap<Uuid, u32> = chapters.values().map(|c| (c.id, c.number as u32)).collect();
+    let mut existing: HashMap<ActionNumber, action::Model> = action::Entity::find()
+        .filter(action::Column::PlanId.eq(plan.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (ActionNumber::new(chapter_number[&a.chapter_id], a.number as u32), a))
+        .collect();
+
+    for chapter_doc in document.chapters {
+        let chapter = match chapters.get(&chapter_doc.number) {
+            Some(chapter) => chapter.clone(),
+            None => {
+                let title = match chapter_doc.title.trim() {
+                    "" if chapter_doc.number == 0 => "Tiltak".to_owned(),
+                    "" => format!("Kapittel {}", chapter_doc.number),
+                    title => title.to_owned(),
+                };
+                let input = NewChapter {
+                    plan_id: plan.id,
+                    number: chapter_doc.number as i32,
+                    title,
+                };
+                let created = plans::add_chapter(&txn, viewer, input).await?;
+                chapters.insert(chapter_doc.number, created.clone());
+                created
+            }
+        };
+        for doc in chapter_doc.actions {
+            let number = ActionNumber::new(chapter_doc.number, doc.number);
+            let responsible = match &doc.responsible_unit {
+                None => None,
+                Some(name) => match unit_by_name.get(&name.to_lowercase()) {
+                    Some(id) => Some(*id),
+                    None => {
+                        report.warnings.push(format!(
+                            "{number}: no unit named {name:?}; the responsible unit is left as it is"
+                        ));
+                        None
+                    }
+                },
+            };
+            let suggested = responsible
+                .is_none()
+                .then(|| suggest_unit(&format!("{} {}", doc.title, doc.description), &units))
+                .flatten();
+            collect_hints(
+                &mut report,
+                number,
+                &doc,
+                suggested.and_then(|id| unit_name.get(&id).copied()),
+            );
+            let result = match existing.remove(&number) {
+                None => create(&txn, viewer, now, &chapter, doc, responsible, suggested)
+                    .await
+                    .map(|()| &mut report.created),
+                Some(current) => update(&txn, viewer, now, current, doc, responsible)
+                    .await
+                    .map(|changed| {
+                        if changed {
+                            &mut report.updated
+                        } else {
+                            &mut report.unchanged
+                        }
+                    }),
+            };
+            // Name the action in any error, so the user can find the line.
+            result
+                .map_err(|e| match e {
+                    AppError::Validation(mut field) => {
+                        field.message = format!("action {number}: {}", field.message);
+                        AppError::Validation(field)
+                    }
+                    other => other,
+                })?
+                .push(number.to_string());
+        }
+    }
+    let mut missing: Vec<ActionNumber> = existing.into_keys().collect();
+    missing.sort();
+    report.missing = missing.iter().map(ToString::to_string).collect();
+    if dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(report)
+}
+
+fn collect_hints(report: &mut ImportReport, number: ActionNumber, doc: &ActionDocument, suggested: Option<&str>) {
+    if let Some(reference) = &doc.decision_ref {
+        report
+            .hints
+            .push(format!("{number}: added by council decision {reference}"));
+    }
+    if let Some(recurrence) = doc.recurrence.filter(|r| *r != Recurrence::None) {
+        report.hints.push(format!("{number}: recurrence {recurrence}"));
+    }
+    if let Some(unit) = suggested {
+        report
+            .hints
+            .push(format!("{number}: suggested responsible unit {unit} (to be confirmed)"));
+    }
+}
+
+async fn create(
+    txn: &sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    chapter: &chapter::Model,
+    doc: ActionDocument,
+    responsible: Option<Uuid>,
+    suggested: Option<Uuid>,
+) -> AppResult<()> {
+    let status = doc.status;
+    let input = actions::NewAction {
+        chapter_id: chapter.id,
+        number: doc.number as i32,
+        title: doc.title,
+        description: Some(doc.description),
+        responsible_unit_id: responsible,
+        suggested_unit_id: suggested,
+        contributing_unit_ids: vec![],
+        deadline: doc.deadline,
+        progress: None,
+        prevention_level: doc.prevention_level,
+        tags: doc.tags.unwrap_or_default(),
+        decision_ref: doc.decision_ref,
+        recurrence: doc.recurrence,
+    };
+    let action = actions::add_action(txn, viewer, now, input).await?;
+    if let Some(status) = status.filter(|s| *s != Status::NotStarted) {
+        actions::update_status(txn, viewer, now, action.id, status, Some(IMPORT_COMMENT.into()), None).await?;
+    }
+    Ok(())
+}
+
+/// Changes only what the document carries; `true` when anything changed.
+async fn update(
+    txn: &sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    current: action::Model,
+    doc: ActionDocument,
+    responsible: Option<Uuid>,
+) -> AppResult<bool> {
+    let changes = actions::ActionChanges {
+        title: Some(doc.title),
+        description: Some(doc.description),
+        responsible_unit_id: responsible.map(Some),
+        deadline: doc.deadline.map(Some),
+        prevention_level: doc.prevention_level.map(Some),
+        tags: doc.tags,
+        decision_ref: doc.decision_ref.map(Some),
+        // A text without a recurrence phrase says nothing about recurrence.
+        recurrence: doc.recurrence.filter(|r| *r != Recurrence::None),
+        comment: Some(IMPORT_COMMENT.into()),
+        ..Default::default()
+    };
+    let updated = actions::update_action(txn, viewer, now, current.id, None, changes).await?;
+    let mut changed = updated.version != current.version;
+    if let Some(status) = doc.status.filter(|s| s.code() != updated.status) {
+        actions::update_status(txn, viewer, now, current.id, status, Some(IMPORT_COMMENT.into()), None).await?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// The plan as a document, for CSV and JSON export; reading it back gives the same plan.
+pub async fn export(db: &DatabaseConnection, viewer: &Viewer, plan_id: Uuid) -> AppResult<PlanDocument> {
+    let plan = plans::plan(db, viewer, plan_id).await?;
+    let units: HashMap<Uuid, String> = org::units(db, viewer.organization_id)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let mut chapters = chapter::Entity::find()
+        .filter(chapter::Column::PlanId.eq(plan.id))
+        .all(db)
+        .await?;
+    chapters.sort_by_key(|c| c.number);
+    let mut actions_by_chapter: HashMap<Uuid, Vec<action::Model>> = HashMap::new();
+    for action in action::Entity::find()
+        .filter(action::Column::PlanId.eq(plan.id))
+        .all(db)
+        .await?
+    {
+        actions_by_chapter.entry(action.chapter_id).or_default().push(action);
+    }
+    let chapters = chapters
+        .into_iter()
+        .map(|c| {
+            let mut actions = actions_by_chapter.remove(&c.id).unwrap_or_default();
+            actions.sort_by_key(|a| a.number);
+            let actions = actions
+                .into_iter()
+                .map(|a| {
+                    Ok(ActionDocument {
+                        number: a.number as u32,
+                        responsible_unit: a.responsible_unit_id.and_then(|id| units.get(&id).cloned()),
+                        deadline: a.deadline,
+                        status: Some(actions::parse_stored(&a.status)?),
+                        prevention_level: a.prevention_level.as_deref().map(actions::parse_stored).transpose()?,
+                        recurrence: Some(actions::parse_stored(&a.recurrence)?),
+                        tags: Some(actions::stored_tags(&a)),
+                        decision_ref: a.decision_ref,
+                        title: a.title,
+                        description: a.description,
+                        line: 0,
+                    })
+                })
+                .collect::<AppResult<_>>()?;
+            Ok(crate::import::ChapterDocument {
+                number: c.number as u32,
+                title: c.title,
+                actions,
+            })
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(PlanDocument {
+        title: Some(plan.title),
+        decision_ref: plan.decision_ref,
+        chapters,
+        warnings: vec![],
+    })
+}

@@ -1,0 +1,205 @@
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_code, error_field};
+use crate::on_both_databases;
+
+const REAL_PLAN: &str = include_str!("../data/forebyggende-plan.txt");
+const IMPORT: &str = "mutation($input: ImportPlanInput!) { importPlan(input: $input) {
+    created updated unchanged missing warnings hints dryRun plan { id title } } }";
+const PLAN_ACTIONS: &str = "query($id: ID!) { plan(id: $id) { chapters { number title actions {
+    id number title description decisionRef recurrence suggestedUnit { name } status deadline tags version
+    history { kind comment } } } } }";
+
+async fn import(app: &TestApp, input: Value) -> Value {
+    app.ok(IMPORT, json!({ "input": input })).await["importPlan"].clone()
+}
+
+/// Every action of a plan, keyed by number.
+async fn actions(app: &TestApp, plan_id: &str) -> std::collections::BTreeMap<String, Value> {
+    let data = app.ok(PLAN_ACTIONS, json!({ "id": plan_id })).await;
+    data["plan"]["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["actions"].as_array().unwrap().clone())
+        .map(|a| (a["number"].as_str().unwrap().to_owned(), a))
+        .collect()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+on_both_databases! {
+    async fn the_real_plan_imports_exactly_and_again_changes_nothing(app: TestApp) {
+        for (name, leader) in [("NAV", "nav@k.no"), ("Kultur", "kultur@k.no")] {
+            app.ok(
+                "mutation($i: CreateUnitInput!) { createUnit(input: $i) { id } }",
+                json!({ "i": { "name": name, "leaderName": "Leder", "leaderEmail": leader } }),
+            )
+            .await;
+        }
+        let result = import(&app, json!({ "title": "Forebyggende plan", "format": "TEXT", "content": REAL_PLAN })).await;
+        let expected: Vec<String> = [(7, 7), (8, 2), (9, 1), (10, 5), (11, 1), (12, 4), (13, 11), (14, 2), (15, 1), (16, 5), (17, 17)]
+            .iter()
+            .flat_map(|(chapter, count)| (1..=*count).map(move |n| format!("{chapter}.{n}")))
+            .collect();
+        assert_eq!(expected.len(), 56);
+        assert_eq!(strings(&result["created"]), expected);
+        let plan_id = result["plan"]["id"].as_str().unwrap().to_owned();
+
+        let actions = actions(&app, &plan_id).await;
+        assert_eq!(actions.keys().len(), 56);
+        let listed: Vec<String> = app.ok("query($id: ID!) { actions(filter: {planId: $id}) { number } }", json!({ "id": plan_id })).await["actions"]
+            .as_array().unwrap().iter().map(|a| a["number"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(listed, expected, "numeric order");
+        assert_eq!(
+            actions["13.7"]["description"],
+            "Etablere samarbeid mellom Voksenpedagogisk senter, skolehelsetjenesten/ungdomshelsestasjonen og \
+             Ungdomskontakten om veiledning av pre-teen-foreldre og tenåringsforeldre, for eksempel i form av ICDP-kurs."
+        );
+        assert_eq!(
+            actions["12.3"]["description"],
+            "Med forbehold om at framtidige økonomiske rammer ligger til rette for det, vil det være en ambisjon å \
+             kunne tilby De utrolige årene (eller andre tilsvarende foreldrekurs) til alle foreldre"
+        );
+        let last = actions["17.17"]["description"].as_str().unwrap();
+        assert!(last.starts_with("Det inngås samarbeidsavtale mellom Kultur og Familiens hus"), "{last}");
+        assert!(last.ends_with("idrett, kultur og åpne fritdsaktiviteter."), "{last}");
+        assert!(actions.values().all(|a| !a["description"].as_str().unwrap().contains("  ")));
+
+        let amended: Vec<&String> = actions.iter().filter(|(_, a)| !a["decisionRef"].is_null()).map(|(n, _)| n).collect();
+        assert_eq!(amended, ["12.4", "7.4"]);
+        assert_eq!(actions["7.4"]["decisionRef"], "KST 032/24");
+        assert!(actions["7.4"]["description"].as_str().unwrap().starts_with("Se på muligheten for samlokalisering"));
+        for (number, recurrence) in [("7.6", "BIENNIAL"), ("7.7", "ANNUAL"), ("13.1", "ANNUAL"), ("13.2", "ANNUAL"), ("8.1", "ON_DEMAND"), ("12.1", "CONTINUOUS"), ("13.6", "NONE")] {
+            assert_eq!(actions[number]["recurrence"], recurrence, "{number}");
+        }
+        assert_eq!(actions["17.8"]["suggestedUnit"]["name"], "NAV");
+        assert_eq!(actions["17.15"]["suggestedUnit"]["name"], "Kultur");
+        assert!(strings(&result["hints"]).contains(&"17.8: suggested responsible unit NAV (to be confirmed)".to_owned()));
+        assert!(strings(&result["warnings"]).iter().any(|w| w.contains("http://www.ungfritid.no/")));
+
+        let again = import(&app, json!({ "planId": plan_id, "format": "TEXT", "content": REAL_PLAN })).await;
+        assert_eq!((again["created"].clone(), again["updated"].clone(), again["missing"].clone()), (json!([]), json!([]), json!([])));
+        assert_eq!(strings(&again["unchanged"]).len(), 56);
+        let after = self::actions(&app, &plan_id).await;
+        assert!(after.values().all(|a| a["version"] == 1 && a["history"].as_array().unwrap().len() == 1));
+    }
+
+    async fn a_revised_document_updates_one_action_with_history_and_deletes_nothing(app: TestApp) {
+        let plan_id = import(&app, json!({ "title": "P", "format": "TEXT", "content": REAL_PLAN })).await["plan"]["id"]
+            .as_str().unwrap().to_owned();
+        // 13.10 reworded, 17.17 taken out.
+        let start = REAL_PLAN.find("17. Det inngås samarbeidsavtale").unwrap();
+        let end = start + REAL_PLAN[start..].find("fritdsaktiviteter.").unwrap() + "fritdsaktiviteter.".len();
+        let revised = format!("{}{}", &REAL_PLAN[..start], &REAL_PLAN[end..])
+            .replace("10. Mentorordning for ungdom iverksettes", "10. Mentorordning for ungdom iverksettes i alle ungdomsskoler");
+        let preview = import(&app, json!({ "planId": plan_id, "format": "TEXT", "content": revised, "dryRun": true })).await;
+        assert_eq!(strings(&preview["updated"]), ["13.10"]);
+        assert_eq!(actions(&app, &plan_id).await["13.10"]["version"], 1, "a dry run writes nothing");
+
+        let result = import(&app, json!({ "planId": plan_id, "format": "TEXT", "content": revised })).await;
+        assert_eq!(strings(&result["updated"]), ["13.10"]);
+        assert_eq!(strings(&result["missing"]), ["17.17"]);
+        assert_eq!(strings(&result["unchanged"]).len(), 54);
+        let after = actions(&app, &plan_id).await;
+        assert_eq!(after["13.10"]["description"], "Mentorordning for ungdom iverksettes i alle ungdomsskoler");
+        let history = after["13.10"]["history"].as_array().unwrap();
+        assert_eq!(history.last().unwrap()["comment"], "Endret ved import");
+        assert!(after.contains_key("17.17"), "missing actions are reported, never deleted");
+        assert_eq!(after.len(), 56);
+    }
+
+    async fn a_dry_run_of_a_new_plan_writes_nothing(app: TestApp) {
+        let result = import(&app, json!({ "title": "P", "format": "TEXT", "content": REAL_PLAN, "dryRun": true })).await;
+        assert_eq!((strings(&result["created"]).len(), result["dryRun"].clone(), result["plan"].clone()), (56, json!(true), json!(null)));
+        assert_eq!(app.ok("{ plans { id } }", json!({})).await["plans"], json!([]));
+    }
+
+    async fn other_layouts_import_too(app: TestApp) {
+        let headed = "Rusmiddelpolitisk handlingsplan\n\nTiltak 1 Skjenkekontroll\n• Minst 50 kontroller i året\n• Opplæring av skjenkepersonale\n\nTiltak 2: Alkoholpolitikk\n- Retningslinjer evalueres årlig\n";
+        let result = import(&app, json!({ "title": "Rusplan", "format": "TEXT", "content": headed })).await;
+        assert_eq!(strings(&result["created"]), ["1", "2"]);
+        let plan = actions(&app, result["plan"]["id"].as_str().unwrap()).await;
+        assert_eq!(plan["1"]["title"], "Skjenkekontroll");
+        assert!(plan["1"]["description"].as_str().unwrap().contains("Opplæring av skjenkepersonale"));
+        assert_eq!(plan["2"]["recurrence"], "ANNUAL");
+
+        let lists = "Mål\n1. Høy sysselsetting\n2. God folkehelse\n\nStrategier\n1. Tidlig innsats\n2.Hjemmebesøk til alle nyfødte\n3. Foreldreveiledning\n";
+        let result = import(&app, json!({ "title": "Folkehelse", "format": "TEXT", "content": lists, "section": "Strategier" })).await;
+        assert_eq!(strings(&result["created"]), ["1", "2", "3"]);
+        let plan = actions(&app, result["plan"]["id"].as_str().unwrap()).await;
+        assert_eq!(plan["2"]["title"], "Hjemmebesøk til alle nyfødte");
+    }
+
+    async fn csv_and_json_exports_import_to_the_same_plan(app: TestApp) {
+        let f = app.fixture().await;
+        app.ok(
+            "mutation($id: ID!) { updateAction(input: {actionId: $id, deadline: \"2026-12-31\", tags: [\"SLT\", \"ungdom\"], preventionLevel: SELECTIVE, description: \"Linje 1, med komma\\nLinje 2\"}) { id } }",
+            json!({ "id": f.action_id }),
+        )
+        .await;
+        app.ok("mutation($id: ID!) { updateActionStatus(input: {actionId: $id, status: DELAYED, comment: \"Venter\"}) { id } }", json!({ "id": f.action_id })).await;
+        app.add_action(&f.chapter_id, 10, &f.other_unit_id).await;
+        let export = "query($id: ID!, $f: ExportFormat!) { exportPlan(planId: $id, format: $f) }";
+        for format in ["CSV", "JSON"] {
+            let exported = app.ok(export, json!({ "id": f.plan_id, "f": format })).await["exportPlan"].as_str().unwrap().to_owned();
+            let copy = import(&app, json!({ "title": format!("Kopi {format}"), "format": format, "content": exported })).await;
+            assert_eq!(strings(&copy["created"]), ["13.1", "13.10"]);
+            let copy_id = copy["plan"]["id"].as_str().unwrap();
+            let again = app.ok(export, json!({ "id": copy_id, "f": format })).await["exportPlan"].as_str().unwrap().to_owned();
+            let comparable = |text: &str| text.replace(&format!("Kopi {format}"), "Forebyggende plan");
+            assert_eq!(comparable(&again), exported, "{format} round trip");
+            let copied = actions(&app, copy_id).await;
+            assert_eq!(copied["13.1"]["status"], "DELAYED");
+            assert_eq!(copied["13.1"]["tags"], json!(["SLT", "ungdom"]));
+        }
+    }
+
+    async fn an_xlsx_workbook_imports(app: TestApp) {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let rows = [
+            ["Kapittel", "Kapitteltittel", "Tiltak", "Tittel", "Ansvarlig", "Frist", "Status"],
+            ["7", "Samarbeid", "7.1", "Felles kompetanseplan", "", "2026-03-01", "Pågår"],
+            ["7", "Samarbeid", "7.2", "Taushetsplikt i kompetanseplaner", "", "", ""],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *value).unwrap();
+            }
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let content = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let result = import(&app, json!({ "title": "Fra regneark", "format": "XLSX", "content": content })).await;
+        assert_eq!(strings(&result["created"]), ["7.1", "7.2"]);
+        let plan = actions(&app, result["plan"]["id"].as_str().unwrap()).await;
+        assert_eq!((plan["7.1"]["status"].clone(), plan["7.1"]["deadline"].clone()), (json!("IN_PROGRESS"), json!("2026-03-01")));
+    }
+
+    async fn files_that_are_not_plans_fail_cleanly_and_write_nothing(app: TestApp) {
+        let binary = base64::engine::general_purpose::STANDARD.encode([0u8, 159, 146, 150, 1, 2, 3]);
+        let cases = [
+            json!({ "title": "P", "format": "TEXT", "content": "   \n " }),
+            json!({ "title": "P", "format": "TEXT", "content": "%PDF-1.7\u{0}\u{1}binary" }),
+            json!({ "title": "P", "format": "TEXT", "content": "Bare prosa uten nummererte tiltak.\nEn linje til." }),
+            json!({ "title": "P", "format": "CSV", "content": "navn,beskrivelse\nA,B\n" }),
+            json!({ "title": "P", "format": "CSV", "content": "tiltak,tittel,frist\n1.1,A,i morgen\n" }),
+            json!({ "title": "P", "format": "XLSX", "content": binary }),
+            json!({ "title": "P", "format": "XLSX", "content": "ikke base64!" }),
+            json!({ "title": "P", "format": "JSON", "content": "{\"chapters\": 3}" }),
+        ];
+        for input in cases {
+            let response = app.gql(IMPORT, json!({ "input": input })).await;
+            assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("content")), "{input}: {response}");
+        }
+        assert_eq!(app.ok("{ plans { id } }", json!({})).await["plans"], json!([]));
+    }
+}

@@ -104,17 +104,45 @@ pub fn read(format: Format, bytes: &[u8], section: Option<&str>) -> Result<PlanD
             let parsed = text::parse_plan_text(as_text()?, section).map_err(|e| ReadError(e.to_string()))?;
             Ok(from_text(parsed))
         }
-        Format::Csv => table::read_csv(bytes),
-        Format::Xlsx => table::read_xlsx(bytes),
+        Format::Csv => table::read_csv(bytes).map(check_numbering),
+        Format::Xlsx => table::read_xlsx(bytes).map(check_numbering),
         Format::Json => {
             let document: PlanDocument =
                 serde_json::from_str(as_text()?).map_err(|e| ReadError(format!("not a tiltak JSON export: {e}")))?;
             if document.chapters.iter().all(|c| c.actions.is_empty()) {
                 return Err(ReadError("the file holds no actions".into()));
             }
-            Ok(document)
+            Ok(check_numbering(document))
         }
     }
+}
+
+/// Warns about gaps in each chapter's numbering (13.4 followed by 13.6) and drops repeated
+/// numbers, keeping the first. The text reader does the same while it reads.
+fn check_numbering(mut document: PlanDocument) -> PlanDocument {
+    for chapter in &mut document.chapters {
+        let mut seen = std::collections::BTreeSet::new();
+        let warnings = &mut document.warnings;
+        chapter.actions.retain(|action| {
+            let number = crate::domain::ActionNumber::new(chapter.number, action.number);
+            let first = seen.insert(action.number);
+            if !first {
+                warnings.push(format!(
+                    "row {}: {number} is repeated; the later one is skipped",
+                    action.line
+                ));
+            }
+            first
+        });
+        let numbers: Vec<u32> = seen.into_iter().collect();
+        for pair in numbers.windows(2) {
+            for missing in pair[0] + 1..pair[1] {
+                let number = crate::domain::ActionNumber::new(chapter.number, missing);
+                warnings.push(format!("{number} is missing ({} is followed by {})", pair[0], pair[1]));
+            }
+        }
+    }
+    document
 }
 
 fn from_text(parsed: text::ParsedPlan) -> PlanDocument {
@@ -173,5 +201,25 @@ mod code_opt {
             .filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().parse().map_err(serde::de::Error::custom))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheets_get_gap_and_repeat_warnings() {
+        let csv = "tiltak,tittel\n13.4,A\n13.6,B\n13.6,C\n";
+        let document = read(Format::Csv, csv.as_bytes(), None).unwrap();
+        assert_eq!(document.chapters[0].actions.len(), 2);
+        assert_eq!(document.chapters[0].actions[1].title, "B");
+        assert_eq!(
+            document.warnings,
+            [
+                "row 4: 13.6 is repeated; the later one is skipped",
+                "13.5 is missing (4 is followed by 6)"
+            ]
+        );
     }
 }

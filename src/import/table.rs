@@ -188,21 +188,12 @@ fn code<T: std::str::FromStr<Err = String>>(value: &str) -> Result<Option<T>, St
 }
 
 fn parse_status(value: &str) -> Option<Status> {
-    code::<Status>(value)
-        .ok()
-        .flatten()
-        .or_else(|| {
-            Status::ALL
-                .iter()
-                .copied()
-                .find(|s| s.label().eq_ignore_ascii_case(value))
-        })
-        .or_else(|| {
-            Status::ALL
-                .iter()
-                .copied()
-                .find(|s| s.label().to_lowercase() == value.to_lowercase())
-        })
+    code::<Status>(value).ok().flatten().or_else(|| {
+        Status::ALL
+            .iter()
+            .copied()
+            .find(|s| s.label().to_lowercase() == value.to_lowercase())
+    })
 }
 
 fn parse_date(value: &str) -> Option<NaiveDate> {

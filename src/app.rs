@@ -8,7 +8,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::net::TcpListener;
 
-use crate::{config::Settings, graphql, http, state::AppState};
+use crate::{clock::Clock, config::Settings, graphql, http, jobs, state::AppState};
 
 /// Connects to the configured database. For SQLite the file's folder is created, and the pool
 /// holds one connection: SQLite has one writer, and one connection never hits "database is locked".
@@ -61,12 +61,18 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and builds the router on an already bound listener.
     pub async fn build(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, listener, Clock::System).await
+    }
+
+    /// As [`Application::build`], with a clock tests can set.
+    pub async fn build_with_clock(mut settings: Settings, listener: TcpListener, clock: Clock) -> anyhow::Result<Self> {
+        jobs::Jobs::from_settings(&settings)?;
+        if settings.http.public_url.trim().is_empty() {
+            settings.http.public_url = format!("http://{}", listener.local_addr()?);
+        }
         let db = connect(&settings).await?;
         migrate(&db).await?;
-        let state = AppState {
-            db,
-            settings: std::sync::Arc::new(settings),
-        };
+        let state = AppState::new(db, settings, clock);
         let router = http::router(state.clone(), graphql::schema(state.clone()));
         Ok(Self {
             listener,
@@ -81,12 +87,7 @@ impl Application {
 
     /// The address users open: `http.public_url`, or one made from the listener.
     pub fn public_url(&self) -> String {
-        let configured = self.state.settings.http.public_url.trim_end_matches('/');
-        if configured.is_empty() {
-            format!("http://{}", self.local_addr())
-        } else {
-            configured.to_owned()
-        }
+        self.state.settings.public_url()
     }
 
     /// Serves until Ctrl-C or SIGTERM.

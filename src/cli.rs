@@ -1,4 +1,4 @@
-//! The command line: `tiltak serve | migrate | schema | token create`.
+//! The command line: `tiltak serve | migrate | schema | import | export | jobs | outbox | token`.
 
 use std::path::PathBuf;
 
@@ -10,12 +10,18 @@ use uuid::Uuid;
 
 use crate::{
     app::{self, Application},
+    clock::Clock,
     config::Settings,
+    domain::OSLO,
     domain::Role,
     graphql,
     import::{self, Format},
-    services::{auth, bootstrap, imports, org},
+    jobs,
+    mail::Mailer,
+    services::{auth, bootstrap, imports, org, outbox},
+    state::AppState,
 };
+use chrono::{DateTime, Utc};
 
 #[derive(Parser)]
 #[command(
@@ -73,10 +79,45 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// The scheduled jobs of the årshjul.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// The email outbox.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum JobsCommand {
+    /// List the jobs, their cron expressions, next runs and latest recorded runs.
+    List,
+    /// Run a job now, or as of --at (for operators and tests). Each job runs once per moment:
+    /// a second run for the same moment does nothing.
+    Run {
+        /// deadline-reminders | weekly-digest | annual-evaluation | plan-revision
+        #[arg(value_parser = |s: &str| s.parse::<jobs::Job>())]
+        name: jobs::Job,
+        /// The moment the job runs as of (RFC 3339); default now.
+        #[arg(long, value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OutboxCommand {
+    /// Send the messages that are due now, or as of --at, once.
+    Dispatch {
+        #[arg(long, value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
     },
 }
 
@@ -124,6 +165,71 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "migrations: {} applied",
                 Migrator::get_applied_migrations(&db).await?.len()
+            );
+            Ok(())
+        }
+        Command::Jobs { command } => {
+            let state = offline_state(settings).await?;
+            match command {
+                JobsCommand::List => {
+                    let now = Utc::now();
+                    let defined = jobs::Jobs::from_settings(&state.settings)?;
+                    println!(
+                        "{:<20} {:<22} {:<27} LAST RUN",
+                        "JOB", "SCHEDULE", "NEXT RUN (Europe/Oslo)"
+                    );
+                    for (job, schedule) in &defined.0 {
+                        let next = schedule
+                            .next_after(now)
+                            .map(|t| t.with_timezone(&OSLO).format("%Y-%m-%d %H:%M %Z").to_string())
+                            .unwrap_or_else(|| "never".into());
+                        let last = jobs::runs(&state.db, Some(*job), 1)
+                            .await?
+                            .into_iter()
+                            .next()
+                            .map_or_else(
+                                || "never".to_owned(),
+                                |run| format!("{} {} ({})", run.scheduled_for.to_rfc3339(), run.outcome, run.trigger),
+                            );
+                        println!("{:<20} {:<22} {next:<27} {last}", job.name(), schedule.to_string());
+                    }
+                    println!(
+                        "{:<20} {:<22} {:<27} -",
+                        jobs::OUTBOX_DISPATCH,
+                        format!("every {} s", state.settings.mail.dispatch_interval_seconds),
+                        "continuous"
+                    );
+                    Ok(())
+                }
+                JobsCommand::Run { name, at } => {
+                    let at = at.unwrap_or_else(Utc::now);
+                    match jobs::run(&state, name, at, jobs::Trigger::Manual, &jobs::instance_name()).await? {
+                        Some(run) if run.outcome == "SUCCEEDED" => {
+                            println!("{name} as of {}: {}", at.to_rfc3339(), run.detail.unwrap_or_default());
+                            Ok(())
+                        }
+                        Some(run) => anyhow::bail!("{name} failed: {}", run.detail.unwrap_or_default()),
+                        None => {
+                            println!(
+                                "{name} as of {}: already ran for this moment; nothing done",
+                                at.to_rfc3339()
+                            );
+                            Ok(())
+                        }
+                    }
+                }
+            }
+        }
+        Command::Outbox {
+            command: OutboxCommand::Dispatch { at },
+        } => {
+            let state = offline_state(settings).await?;
+            let mailer = Mailer::from_settings(&state.settings.mail)?;
+            let at = at.unwrap_or_else(Utc::now);
+            let done = outbox::dispatch(&state.db, &mailer, &state.settings.mail, at).await?;
+            println!(
+                "outbox: {} sent, {} to retry, {} failed",
+                done.sent, done.retrying, done.failed
             );
             Ok(())
         }
@@ -188,7 +294,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(id) => imports::Target::Plan(id),
                 None => imports::Target::NewPlan(title),
             };
-            let report = imports::import(&db, &viewer, chrono::Utc::now(), target, document, dry_run).await?;
+            let report = imports::import(
+                &db,
+                &viewer,
+                chrono::Utc::now(),
+                &settings.public_url(),
+                target,
+                document,
+                dry_run,
+            )
+            .await?;
             print_report(&report);
             Ok(())
         }
@@ -251,6 +366,14 @@ fn print_report(report: &imports::ImportReport) {
     }
 }
 
+/// The database and settings without the HTTP server, for one-off commands.
+async fn offline_state(settings: Settings) -> anyhow::Result<AppState> {
+    jobs::Jobs::from_settings(&settings)?;
+    let db = app::connect(&settings).await?;
+    app::migrate(&db).await?;
+    Ok(AppState::new(db, settings, Clock::System))
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.http.addr).await.with_context(|| {
         format!(
@@ -274,5 +397,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         println!("In GraphiQL, open Headers and paste:");
         println!("  {{\"Authorization\": \"Bearer {}\"}}", first.admin_token);
     }
+    let state = application.state.clone();
+    if state.settings.scheduler.enabled {
+        let jobs = jobs::Jobs::from_settings(&state.settings)?;
+        let mailer = Mailer::from_settings(&state.settings.mail)?;
+        jobs::spawn_background(state, jobs, mailer);
+    }
     application.run_until_stopped().await
+}
+
+/// Parses `--at`: an RFC 3339 moment such as 2026-01-15T08:00:00+01:00.
+fn parse_at(value: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{value:?} is not an RFC 3339 time such as 2026-01-15T08:00:00+01:00: {e}"))
 }

@@ -17,8 +17,38 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub http: HttpSettings,
     pub mail: MailSettings,
+    pub scheduler: SchedulerSettings,
+    pub jobs: JobSettings,
+    pub reminders: ReminderSettings,
+    pub evaluation: EvaluationSettings,
     pub organization: OrganizationSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSettings {
+    pub enabled: bool,
+    pub tick_seconds: u64,
+    pub lease_seconds: i64,
+}
+
+/// The cron expression of each scheduled job.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    pub deadline_reminders: String,
+    pub weekly_digest: String,
+    pub annual_evaluation: String,
+    pub plan_revision: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReminderSettings {
+    pub deadline_offsets_days: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EvaluationSettings {
+    pub grace_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -38,6 +68,10 @@ pub struct MailSettings {
     pub transport: MailTransport,
     pub outbox_dir: String,
     pub from: String,
+    pub dispatch_interval_seconds: u64,
+    pub max_attempts: i32,
+    pub retry_base_seconds: i64,
+    pub retry_max_seconds: i64,
     pub smtp: SmtpSettings,
 }
 
@@ -88,6 +122,16 @@ impl Settings {
             .merge(Env::prefixed("TILTAK_").split("__"))
             .extract()
             .context("invalid configuration")
+    }
+
+    /// The address users reach the service at: `http.public_url`, or one made from `http.addr`.
+    pub fn public_url(&self) -> String {
+        let configured = self.http.public_url.trim_end_matches('/');
+        if configured.is_empty() {
+            format!("http://{}", self.http.addr)
+        } else {
+            configured.to_owned()
+        }
     }
 
     /// The built-in defaults alone, for tests that then adjust fields.

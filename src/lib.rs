@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod entities;
@@ -9,6 +10,8 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod jobs;
+pub mod mail;
 pub mod services;
 pub mod state;
 pub mod telemetry;

@@ -4,22 +4,40 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
 
-use crate::{config::Settings, domain::today_in_oslo};
+use crate::{clock::Clock, config::Settings, domain::today_in_oslo};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
+    pub clock: Clock,
+    /// Bumped after requests that may have written history, so `actionEvents` subscriptions
+    /// look at once instead of at their next poll.
+    pub history: Arc<watch::Sender<u64>>,
 }
 
 impl AppState {
+    pub fn new(db: DatabaseConnection, settings: Settings, clock: Clock) -> Self {
+        Self {
+            db,
+            settings: Arc::new(settings),
+            clock,
+            history: Arc::new(watch::Sender::new(0)),
+        }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        self.clock.now()
     }
 
     /// Today's date in Norway, for deadlines.
     pub fn today(&self) -> NaiveDate {
         today_in_oslo(self.now())
+    }
+
+    pub fn history_changed(&self) {
+        self.history.send_modify(|n| *n = n.wrapping_add(1));
     }
 }

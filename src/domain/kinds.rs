@@ -39,5 +39,113 @@ code_enum! {
         Tags = "TAGS",
         Recurrence = "RECURRENCE",
         DecisionRef = "DECISION_REF",
+        /// The yearly evaluation was submitted.
+        Evaluated = "EVALUATED",
+    }
+}
+
+code_enum! {
+    /// Where an action's yearly evaluation stands.
+    EvaluationStatus {
+        Open = "OPEN",
+        Submitted = "SUBMITTED",
+        /// Still not submitted after the grace period.
+        Overdue = "OVERDUE",
+    }
+}
+
+code_enum! {
+    /// Was the action carried out as planned?
+    CarriedOut {
+        Yes = "YES",
+        Partly = "PARTLY",
+        No = "NO",
+    }
+}
+
+code_enum! {
+    /// What the evaluation concludes for the coming year.
+    EvaluationDecision {
+        Continue = "CONTINUE",
+        Adjust = "ADJUST",
+        Stop = "STOP",
+    }
+}
+
+code_enum! {
+    /// A revision task of a plan.
+    RevisionStatus {
+        Open = "OPEN",
+        Done = "DONE",
+    }
+}
+
+code_enum! {
+    /// Where an email in the outbox stands.
+    NotificationStatus {
+        /// Waiting for the dispatcher, or for its next attempt.
+        Pending = "PENDING",
+        Sent = "SENT",
+        /// Gave up after the configured number of attempts; `resendNotification` tries again.
+        Failed = "FAILED",
+    }
+}
+
+code_enum! {
+    /// Why someone is told about an item; part of the idempotency key.
+    Reason {
+        DeadlineApproaching = "DEADLINE_APPROACHING",
+        Overdue = "OVERDUE",
+        EvaluationOpen = "EVALUATION_OPEN",
+        EvaluationOverdue = "EVALUATION_OVERDUE",
+        RevisionDue = "REVISION_DUE",
+        /// A leader team's weekly view of its units' overdue and delayed actions.
+        TeamDigest = "TEAM_DIGEST",
+        /// An action of a followed unit became DELAYED or CANCELLED.
+        StatusChange = "STATUS_CHANGE",
+    }
+}
+
+code_enum! {
+    /// How a job run ended.
+    JobOutcome {
+        Running = "RUNNING",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+    }
+}
+
+impl CarriedOut {
+    pub fn label(self) -> &'static str {
+        match self {
+            CarriedOut::Yes => "Ja",
+            CarriedOut::Partly => "Delvis",
+            CarriedOut::No => "Nei",
+        }
+    }
+}
+
+impl EvaluationDecision {
+    pub fn label(self) -> &'static str {
+        match self {
+            EvaluationDecision::Continue => "Videreføres",
+            EvaluationDecision::Adjust => "Justeres",
+            EvaluationDecision::Stop => "Avsluttes",
+        }
+    }
+}
+
+impl Reason {
+    /// The heading of this reason's section in a digest.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Reason::DeadlineApproaching => "Frist nærmer seg",
+            Reason::Overdue => "Fristen er passert",
+            Reason::EvaluationOpen => "Evaluering venter på dere",
+            Reason::EvaluationOverdue => "Evaluering er forsinket",
+            Reason::RevisionDue => "Planen skal rulleres",
+            Reason::TeamDigest => "Forsinket eller på overtid i enhetene dere følger",
+            Reason::StatusChange => "Endret status",
+        }
     }
 }

@@ -41,12 +41,17 @@ mod action_number;
 mod calendar;
 mod kinds;
 mod role;
+mod schedule;
 mod status;
 mod text;
 
 pub use action_number::ActionNumber;
 pub use calendar::{OSLO, is_overdue, today_in_oslo};
-pub use kinds::{EventKind, PreventionLevel, Recurrence};
+pub use kinds::{
+    CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, JobOutcome, NotificationStatus, PreventionLevel,
+    Reason, Recurrence, RevisionStatus,
+};
 pub use role::Role;
+pub use schedule::CronSchedule;
 pub use status::{Status, TransitionError, check_transition};
 pub use text::{FieldError, optional_text, required_text, validate_email, validate_progress};

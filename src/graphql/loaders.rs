@@ -55,6 +55,7 @@ pub struct Loaders {
     pub person: L<person::Entity>,
     pub plan: L<plan::Entity>,
     pub chapter: L<chapter::Entity>,
+    pub action: L<action::Entity>,
     pub chapters_by_plan: L<chapter::Entity>,
     pub actions_by_chapter: L<action::Entity>,
     pub actions_by_unit: L<action::Entity>,
@@ -115,6 +116,13 @@ impl Loaders {
                 chapter::Column::Id,
                 |r| r.id,
                 Some((chapter::Column::OrganizationId, org)),
+                None,
+            ),
+            action: loader::<action::Entity>(
+                db,
+                action::Column::Id,
+                |r| r.id,
+                Some((action::Column::OrganizationId, org)),
                 None,
             ),
             chapters_by_plan: loader::<chapter::Entity>(

@@ -1,5 +1,6 @@
 //! The GraphQL API: schema, context, loaders, types, queries and mutations.
 
+mod arshjul;
 pub mod context;
 pub mod errors;
 pub mod loaders;
@@ -7,21 +8,27 @@ mod mutation;
 mod query;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{MergedObject, Schema};
 
 use crate::state::AppState;
 
-pub type TiltakSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct Query(query::BaseQuery, arshjul::ArshjulQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(mutation::BaseMutation, arshjul::ArshjulMutation);
+
+pub type TiltakSchema = Schema<Query, Mutation, arshjul::Subscription>;
 
 pub fn schema(state: AppState) -> TiltakSchema {
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), arshjul::Subscription)
         .data(state)
         .finish()
 }
 
 /// The schema in SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), arshjul::Subscription)
         .finish()
         .sdl()
 }

@@ -12,7 +12,8 @@ use crate::{
     services::{actions, imports, org, plans},
 };
 
-pub struct Mutation;
+#[derive(Default)]
+pub struct BaseMutation;
 
 #[derive(InputObject)]
 pub struct CreateUnitInput {
@@ -162,7 +163,7 @@ fn change<T, U>(value: MaybeUndefined<T>, convert: impl FnOnce(T) -> AppResult<U
 }
 
 #[Object]
-impl Mutation {
+impl BaseMutation {
     async fn create_unit(&self, ctx: &Context<'_>, input: CreateUnitInput) -> async_graphql::Result<Unit> {
         let state = ctx.state();
         let input = org::NewUnit {
@@ -312,7 +313,16 @@ impl Mutation {
             Some(id) => imports::Target::Plan(parse_id("planId", &id)?),
             None => imports::Target::NewPlan(input.title),
         };
-        let report = imports::import(&state.db, viewer, state.now(), target, document, input.dry_run).await?;
+        let report = imports::import(
+            &state.db,
+            viewer,
+            state.now(),
+            &state.settings.public_url(),
+            target,
+            document,
+            input.dry_run,
+        )
+        .await?;
         let plan = match report.dry_run {
             true => plans::plan(&state.db, viewer, report.plan_id).await.ok(),
             false => Some(plans::plan(&state.db, viewer, report.plan_id).await?),
@@ -342,6 +352,7 @@ impl Mutation {
             &state.db,
             viewer,
             state.now(),
+            &state.settings.public_url(),
             action_id,
             input.status.into(),
             input.comment,

@@ -11,7 +11,8 @@ use crate::{
     services::{actions, imports, org, plans},
 };
 
-pub struct Query;
+#[derive(Default)]
+pub struct BaseQuery;
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -32,7 +33,7 @@ pub struct ActionFilter {
 }
 
 #[Object]
-impl Query {
+impl BaseQuery {
     /// The person behind the token, or null without one.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         let Ok(viewer) = ctx.viewer() else { return Ok(None) };

@@ -1,7 +1,7 @@
 //! GraphQL output types. Each wraps a database model and resolves related objects through
 //! the request's loaders.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
@@ -14,10 +14,12 @@ use crate::{
     services::{actions, plans},
 };
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! remote_enum {
     ($(#[$meta:meta])* $name:ident = $remote:literal { $($variant:ident),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
         #[graphql(remote = $remote)]
         pub enum $name { $($variant),+ }
     };
@@ -44,12 +46,12 @@ remote_enum!(
     /// What a history entry records.
     EventKind = "crate::domain::EventKind" {
         Created, Status, Progress, Title, Description, Deadline, ResponsibleUnit, ContributingUnits,
-        PreventionLevel, Tags, Recurrence, DecisionRef
+        PreventionLevel, Tags, Recurrence, DecisionRef, Evaluated
     }
 );
 
 /// Parses a code stored by this service; a stored value is always valid.
-fn stored<T: std::str::FromStr<Err = String>>(code: &str) -> async_graphql::Result<T> {
+pub(super) fn stored<T: std::str::FromStr<Err = String>>(code: &str) -> async_graphql::Result<T> {
     Ok(actions::parse_stored(code)?)
 }
 

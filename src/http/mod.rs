@@ -1,18 +1,20 @@
-//! The HTTP surface: GraphQL, GraphiQL and health.
+//! The HTTP surface: GraphQL (and its WebSocket for subscriptions), GraphiQL, calendar
+//! feeds, action links from emails, and health.
 
-use async_graphql::{BatchResponse, Response, ServerError, http::GraphiQLSource};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql::{BatchResponse, Data, Response, ServerError, http::GraphiQLSource};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Json, Router,
-    extract::State,
-    http::{HeaderMap, StatusCode, header::AUTHORIZATION},
+    extract::{Path, State, WebSocketUpgrade},
+    http::{HeaderMap, StatusCode, header, header::AUTHORIZATION},
     response::{Html, IntoResponse},
     routing::get,
 };
 
 use crate::{
+    error::AppError,
     graphql::{TiltakSchema, context::RequestContext, errors},
-    services::auth,
+    services::{auth, calendar},
     state::AppState,
 };
 
@@ -25,12 +27,21 @@ struct Http {
 pub fn router(state: AppState, schema: TiltakSchema) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/calendar/{file}", get(calendar_feed))
+        .route("/actions/{id}", get(action_page))
         .route("/health", get(health))
         .with_state(Http { state, schema })
 }
 
 async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("tiltak").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("tiltak")
+            .finish(),
+    )
 }
 
 /// Runs a GraphQL request (or a batch) as the person behind the bearer token, if any.
@@ -56,7 +67,75 @@ async fn graphql(
         BatchResponse::Single(response) => BatchResponse::Single(errors::add_codes(response)),
         BatchResponse::Batch(responses) => BatchResponse::Batch(responses.into_iter().map(errors::add_codes).collect()),
     };
+    http.state.history_changed();
     GraphQLResponse::from(response).into_response()
+}
+
+/// Subscriptions over WebSocket (graphql-transport-ws or graphql-ws). The token comes in the
+/// `connection_init` payload as `{"token": "..."}` (browsers cannot set headers on a
+/// WebSocket), or in the upgrade request's Authorization header.
+async fn graphql_ws(
+    State(http): State<Http>,
+    protocol: GraphQLProtocol,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> axum::response::Response {
+    let header_token = bearer_token(&headers).map(str::to_owned);
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let state = http.state.clone();
+            GraphQLWebSocket::new(socket, http.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("token")
+                        .and_then(|t| t.as_str())
+                        .map(str::to_owned)
+                        .or(header_token)
+                        .ok_or_else(|| async_graphql::Error::new("send {\"token\": \"...\"} in connection_init"))?;
+                    let viewer = auth::authenticate(&state.db, &token, state.now()).await?;
+                    let mut data = Data::default();
+                    data.insert(RequestContext::new(&state, Some(viewer)));
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// `GET /calendar/{secret}.ics`: the iCalendar feed behind a secret from `createCalendarFeed`.
+async fn calendar_feed(State(http): State<Http>, Path(file): Path<String>) -> axum::response::Response {
+    let secret = file.strip_suffix(".ics").unwrap_or(&file);
+    match calendar::render(&http.state.db, &http.state.settings.public_url(), secret).await {
+        Ok(ics) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "inline; filename=\"tiltak.ics\""),
+            ],
+            ics,
+        )
+            .into_response(),
+        Err(AppError::NotFound { .. }) => (StatusCode::NOT_FOUND, "unknown or revoked calendar feed\n").into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "calendar feed failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+/// Where the links in emails lead. There is no web interface yet: the page says how to open
+/// the action in GraphiQL with a token.
+async fn action_page(Path(id): Path<uuid::Uuid>) -> Html<String> {
+    Html(format!(
+        r#"<!DOCTYPE html>
+<html lang="nb"><head><meta charset="utf-8"><title>Tiltak {id}</title></head>
+<body style="font-family: Arial, sans-serif; max-width: 640px">
+<h1>Tiltak</h1>
+<p>tiltak har ennå ikke egne nettsider. Åpne <a href="/graphql">GraphiQL</a>, legg inn
+nøkkelen din som <code>{{"Authorization": "Bearer ..."}}</code> under Headers, og kjør:</p>
+<pre>{{ action(id: "{id}") {{ number title statusLabel deadline history {{ at kind from to comment }} }} }}</pre>
+<p>Status endres med <code>updateActionStatus</code>.</p>
+</body></html>"#
+    ))
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {

@@ -13,13 +13,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, org::dedup};
+use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, org::dedup, outbox, reminders};
 use crate::{
     domain::{
         self, EventKind, PreventionLevel, Recurrence, Role, Status, check_transition, optional_text, required_text,
         validate_progress,
     },
-    entities::{action, action_contributor, action_event, chapter, unit},
+    entities::{action, action_contributor, action_event, chapter, organization, unit},
     error::{AppError, AppResult},
 };
 
@@ -152,6 +152,7 @@ pub async fn update_status<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     viewer: &Viewer,
     now: DateTime<Utc>,
+    base_url: &str,
     action_id: Uuid,
     status: Status,
     comment: Option<String>,
@@ -171,9 +172,35 @@ pub async fn update_status<C: ConnectionTrait + TransactionTrait>(
         to: Some(status.code().into()),
     };
     let action = save(&txn, &current, changed, now).await?;
-    write_events(&txn, &action, viewer, now, vec![event], comment).await?;
+    let written = write_events(&txn, &action, viewer, now, vec![event], comment.clone()).await?;
+    notify_teams(&txn, &action, status, comment.as_deref(), written[0].id, now, base_url).await?;
     txn.commit().await?;
     Ok(action)
+}
+
+/// Tells the leader teams following the action's unit, through the outbox and in the same
+/// transaction, when it becomes DELAYED or CANCELLED.
+async fn notify_teams(
+    txn: &impl ConnectionTrait,
+    action: &action::Model,
+    status: Status,
+    comment: Option<&str>,
+    event_id: i64,
+    now: DateTime<Utc>,
+    base_url: &str,
+) -> AppResult<()> {
+    if !matches!(status, Status::Delayed | Status::Cancelled) {
+        return Ok(());
+    }
+    let organization = organization::Entity::find_by_id(action.organization_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization", action.organization_id))?;
+    let catalog = reminders::Catalog::load(txn, organization, base_url).await?;
+    let pending = reminders::status_changed(txn, &catalog, action, status, comment, event_id).await?;
+    let name = catalog.organization.name.clone();
+    outbox::enqueue(txn, action.organization_id, &name, now, None, pending).await?;
+    Ok(())
 }
 
 /// Changes any of the other fields; one history event per field that really changes.
@@ -409,7 +436,11 @@ fn stale(expected: i32, actual: i32) -> AppError {
 }
 
 /// Unit leaders follow up the actions their unit is responsible for or contributes to.
-async fn may_follow_up(txn: &impl ConnectionTrait, viewer: &Viewer, action: &action::Model) -> AppResult<()> {
+pub(crate) async fn may_follow_up(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    action: &action::Model,
+) -> AppResult<()> {
     match viewer.role {
         Role::Admin | Role::Coordinator => Ok(()),
         Role::UnitLeader => {
@@ -463,20 +494,23 @@ async fn write_events(
     now: DateTime<Utc>,
     events: Vec<Event>,
     comment: Option<String>,
-) -> AppResult<()> {
-    let rows = events.into_iter().map(|event| action_event::ActiveModel {
-        organization_id: Set(action.organization_id),
-        action_id: Set(action.id),
-        at: Set(now),
-        actor_id: Set(Some(viewer.person_id)),
-        kind: Set(event.kind.code().to_owned()),
-        from_value: Set(event.from),
-        to_value: Set(event.to),
-        comment: Set(comment.clone()),
-        ..Default::default()
-    });
-    action_event::Entity::insert_many(rows).exec(txn).await?;
-    Ok(())
+) -> AppResult<Vec<action_event::Model>> {
+    let mut written = Vec::with_capacity(events.len());
+    for event in events {
+        let row = action_event::ActiveModel {
+            organization_id: Set(action.organization_id),
+            action_id: Set(action.id),
+            at: Set(now),
+            actor_id: Set(Some(viewer.person_id)),
+            kind: Set(event.kind.code().to_owned()),
+            from_value: Set(event.from),
+            to_value: Set(event.to),
+            comment: Set(comment.clone()),
+            ..Default::default()
+        };
+        written.push(row.insert(txn).await?);
+    }
+    Ok(written)
 }
 
 async fn set_contributors(txn: &impl ConnectionTrait, action_id: Uuid, unit_ids: &[Uuid]) -> AppResult<()> {

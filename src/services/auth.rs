@@ -52,7 +52,7 @@ pub fn new_token() -> (String, String) {
     (token, hash)
 }
 
-fn hash_token(token: &str) -> String {
+pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

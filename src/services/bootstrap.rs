@@ -71,7 +71,7 @@ pub async fn first_start(
     .await?;
     let admin_token = auth::issue_token(db, &admin, now).await?;
     if settings.organization.example_plan {
-        load_example_plan(db, &viewer_of(&admin), now).await?;
+        load_example_plan(db, &viewer_of(&admin), now, &settings.public_url()).await?;
     }
     Ok(Some(FirstStart {
         organization,
@@ -167,7 +167,12 @@ struct ExampleAction {
 
 /// Loads `example-plan.toml` through the same services the API uses, so the example obeys
 /// every rule and has a real history.
-pub async fn load_example_plan(db: &DatabaseConnection, admin: &Viewer, now: DateTime<Utc>) -> AppResult<Uuid> {
+pub async fn load_example_plan(
+    db: &DatabaseConnection,
+    admin: &Viewer,
+    now: DateTime<Utc>,
+    base_url: &str,
+) -> AppResult<Uuid> {
     let example: ExamplePlan =
         toml::from_str(include_str!("example-plan.toml")).context("example-plan.toml is invalid")?;
     let mut units = std::collections::HashMap::new();
@@ -270,7 +275,7 @@ pub async fn load_example_plan(db: &DatabaseConnection, admin: &Viewer, now: Dat
             for status in a.status {
                 let status: Status = status.parse().map_err(anyhow::Error::msg)?;
                 let comment = status.needs_comment().then(|| a.comment.clone()).flatten();
-                actions::update_status(db, admin, now, action.id, status, comment, None).await?;
+                actions::update_status(db, admin, now, base_url, action.id, status, comment, None).await?;
             }
         }
     }

@@ -51,6 +51,7 @@ pub async fn import(
     db: &DatabaseConnection,
     viewer: &Viewer,
     now: DateTime<Utc>,
+    base_url: &str,
     target: Target,
     document: PlanDocument,
     dry_run: bool,
@@ -146,10 +147,10 @@ pub async fn import(
                 suggested.and_then(|id| unit_name.get(&id).copied()),
             );
             let result = match existing.remove(&number) {
-                None => create(&txn, viewer, now, &chapter, doc, responsible, suggested)
+                None => create(&txn, viewer, now, base_url, &chapter, doc, responsible, suggested)
                     .await
                     .map(|()| &mut report.created),
-                Some(current) => update(&txn, viewer, now, current, doc, responsible)
+                Some(current) => update(&txn, viewer, now, base_url, current, doc, responsible)
                     .await
                     .map(|changed| {
                         if changed {
@@ -202,6 +203,7 @@ async fn create(
     txn: &sea_orm::DatabaseTransaction,
     viewer: &Viewer,
     now: DateTime<Utc>,
+    base_url: &str,
     chapter: &chapter::Model,
     doc: ActionDocument,
     responsible: Option<Uuid>,
@@ -225,7 +227,17 @@ async fn create(
     };
     let action = actions::add_action(txn, viewer, now, input).await?;
     if let Some(status) = status.filter(|s| *s != Status::NotStarted) {
-        actions::update_status(txn, viewer, now, action.id, status, Some(IMPORT_COMMENT.into()), None).await?;
+        actions::update_status(
+            txn,
+            viewer,
+            now,
+            base_url,
+            action.id,
+            status,
+            Some(IMPORT_COMMENT.into()),
+            None,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -235,6 +247,7 @@ async fn update(
     txn: &sea_orm::DatabaseTransaction,
     viewer: &Viewer,
     now: DateTime<Utc>,
+    base_url: &str,
     current: action::Model,
     doc: ActionDocument,
     responsible: Option<Uuid>,
@@ -255,7 +268,17 @@ async fn update(
     let updated = actions::update_action(txn, viewer, now, current.id, None, changes).await?;
     let mut changed = updated.version != current.version;
     if let Some(status) = doc.status.filter(|s| s.code() != updated.status) {
-        actions::update_status(txn, viewer, now, current.id, status, Some(IMPORT_COMMENT.into()), None).await?;
+        actions::update_status(
+            txn,
+            viewer,
+            now,
+            base_url,
+            current.id,
+            status,
+            Some(IMPORT_COMMENT.into()),
+            None,
+        )
+        .await?;
         changed = true;
     }
     Ok(changed)

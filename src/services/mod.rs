@@ -4,9 +4,14 @@
 pub mod actions;
 pub mod auth;
 pub mod bootstrap;
+pub mod calendar;
+pub mod evaluations;
 pub mod imports;
 pub mod org;
+pub mod outbox;
 pub mod plans;
+pub mod reminders;
+pub mod revisions;
 
 pub use auth::Viewer;
 

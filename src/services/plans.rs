@@ -1,6 +1,6 @@
 //! Plans and their chapters.
 
-use std::{collections::BTreeMap, str::FromStr};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{MAX_NAME, Viewer, find_in_org};
 use crate::{
-    domain::{Status, optional_text, required_text},
+    domain::{CronSchedule, Status, optional_text, required_text},
     entities::{action, chapter, plan, unit},
     error::{AppError, AppResult},
 };
@@ -99,12 +99,8 @@ fn schedule(field: &str, value: Option<String>) -> AppResult<Option<String>> {
     let Some(expr) = optional_text(field, value.as_deref(), MAX_NAME)? else {
         return Ok(None);
     };
-    cron::Schedule::from_str(&expr).map_err(|e| {
-        AppError::validation(
-            field,
-            format!("{expr:?} is not a cron expression (sec min hour day month weekday [year]): {e}"),
-        )
-    })?;
+    expr.parse::<CronSchedule>()
+        .map_err(|e| AppError::validation(field, e))?;
     Ok(Some(expr))
 }
 

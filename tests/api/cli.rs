@@ -171,8 +171,8 @@ fn migrate_applies_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let up = tiltak(dir.path()).arg("migrate").output().unwrap();
     assert!(up.status.success());
-    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 2 applied");
-    let down = tiltak(dir.path()).args(["migrate", "--down", "1"]).output().unwrap();
+    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 3 applied");
+    let down = tiltak(dir.path()).args(["migrate", "--down", "2"]).output().unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
     assert_eq!(String::from_utf8(down.stdout).unwrap().trim(), "migrations: 1 applied");
 }

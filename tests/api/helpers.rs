@@ -3,7 +3,7 @@
 
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use tiltak::{app::Application, config::Settings, services::bootstrap};
+use tiltak::{app::Application, clock::Clock, config::Settings, services::bootstrap, state::AppState};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 #[derive(Clone, Copy, Debug)]
@@ -17,6 +17,10 @@ pub struct TestApp {
     pub admin_token: String,
     pub settings: Settings,
     pub client: reqwest::Client,
+    /// The app's own state, for running jobs as of chosen moments.
+    pub state: AppState,
+    /// The app's clock: tests set it instead of sleeping.
+    pub clock: Clock,
     server: JoinHandle<()>,
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
@@ -66,8 +70,11 @@ impl TestApp {
         settings.mail.outbox_dir = dir.path().join("outbox").display().to_string();
         settings.organization.example_plan = false;
         adjust(&mut settings);
-        let mut app = Self::start(settings, std::sync::Arc::new(dir)).await;
-        let first = bootstrap::first_start(&app.db().await, &app.settings, chrono::Utc::now())
+        let clock = Clock::manual(
+            chrono::DurationRound::duration_trunc(chrono::Utc::now(), chrono::Duration::seconds(1)).unwrap(),
+        );
+        let mut app = Self::start(settings, std::sync::Arc::new(dir), clock).await;
+        let first = bootstrap::first_start(&app.db().await, &app.state.settings, app.clock.now())
             .await
             .expect("first start")
             .expect("an empty database");
@@ -75,12 +82,13 @@ impl TestApp {
         Some(app)
     }
 
-    async fn start(settings: Settings, dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
+    async fn start(settings: Settings, dir: std::sync::Arc<tempfile::TempDir>, clock: Clock) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let application = Application::build(settings.clone(), listener)
+        let application = Application::build_with_clock(settings.clone(), listener, clock.clone())
             .await
             .expect("app builds");
         let address = format!("http://{}", application.local_addr());
+        let state = application.state.clone();
         let server = tokio::spawn(async move {
             application.run_until_stopped().await.expect("server runs");
         });
@@ -89,6 +97,8 @@ impl TestApp {
             admin_token: String::new(),
             settings,
             client: reqwest::Client::new(),
+            state,
+            clock,
             server,
             _dir: dir,
         }
@@ -98,7 +108,7 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.server.abort();
         let _ = (&mut self.server).await;
-        let mut app = Self::start(self.settings.clone(), self._dir.clone()).await;
+        let mut app = Self::start(self.settings.clone(), self._dir.clone(), self.clock.clone()).await;
         app.admin_token = self.admin_token.clone();
         app
     }

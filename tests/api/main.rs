@@ -2,9 +2,11 @@
 //! PostgreSQL.
 
 mod helpers;
+mod smtp_sink;
 
 mod access;
 mod actions;
+mod arshjul;
 mod cli;
 mod imports;
 mod persistence;

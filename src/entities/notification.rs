@@ -1,0 +1,36 @@
+//! One email in the outbox: rendered when enqueued, sent (and retried) by the dispatcher.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "notification")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub recipient: String,
+    /// A [`crate::domain::Reason`] code: what the message is mainly about.
+    pub reason: String,
+    pub subject: String,
+    #[sea_orm(column_type = "Text")]
+    pub body_text: String,
+    #[sea_orm(column_type = "Text")]
+    pub body_html: String,
+    /// A [`crate::domain::NotificationStatus`] code.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    /// Set while a dispatcher holds the row.
+    pub lease_until: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    /// The job run that enqueued it; none for event-driven messages.
+    pub job_run_id: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

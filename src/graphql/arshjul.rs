@@ -1,0 +1,520 @@
+//! The årshjul over GraphQL: evaluations, revisions, job runs, the outbox, calendar feeds and
+//! the `actionEvents` subscription.
+
+use std::time::Duration;
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::Stream;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{
+    context::{ContextExt, parse_id},
+    loaders::one,
+    types::{Action, ActionEvent, Person, Plan, Unit, stored},
+};
+use crate::{
+    domain,
+    entities::{action, action_event, calendar_feed, evaluation, job_run, notification, revision},
+    error::AppError,
+    jobs, remote_enum,
+    services::{Viewer, calendar, evaluations, outbox, plans, revisions},
+};
+
+remote_enum!(
+    /// OPEN: waiting for the unit leader; SUBMITTED; OVERDUE: not submitted within the grace period.
+    EvaluationStatus = "crate::domain::EvaluationStatus" { Open, Submitted, Overdue }
+);
+remote_enum!(
+    /// Was the action carried out as planned? YES: ja, PARTLY: delvis, NO: nei.
+    CarriedOut = "crate::domain::CarriedOut" { Yes, Partly, No }
+);
+remote_enum!(
+    /// CONTINUE: videreføres, ADJUST: justeres, STOP: avsluttes.
+    EvaluationDecision = "crate::domain::EvaluationDecision" { Continue, Adjust, Stop }
+);
+remote_enum!(
+    RevisionStatus = "crate::domain::RevisionStatus" { Open, Done }
+);
+remote_enum!(
+    /// PENDING: waiting to be sent (or for its next attempt); SENT; FAILED: gave up.
+    NotificationStatus = "crate::domain::NotificationStatus" { Pending, Sent, Failed }
+);
+remote_enum!(
+    /// Why a message was sent (its first section when it holds several).
+    NotificationReason = "crate::domain::Reason" {
+        DeadlineApproaching, Overdue, EvaluationOpen, EvaluationOverdue, RevisionDue, TeamDigest, StatusChange
+    }
+);
+remote_enum!(
+    JobOutcome = "crate::domain::JobOutcome" { Running, Succeeded, Failed }
+);
+
+pub struct Evaluation(pub evaluation::Model);
+
+#[Object]
+impl Evaluation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The year evaluated.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    async fn status(&self) -> async_graphql::Result<EvaluationStatus> {
+        Ok(stored::<domain::EvaluationStatus>(&self.0.status)?.into())
+    }
+    async fn action(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Action>> {
+        Ok(one(&ctx.loaders()?.action, self.0.action_id).await?.map(Action))
+    }
+    async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
+        Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
+    }
+    /// The responsible unit when the round opened.
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
+        let Some(id) = self.0.unit_id else { return Ok(None) };
+        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+    }
+    async fn opened_on(&self) -> NaiveDate {
+        self.0.opened_on
+    }
+    /// After this day the evaluation is overdue.
+    async fn due_on(&self) -> NaiveDate {
+        self.0.due_on
+    }
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+    async fn submitted_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.submitted_by else { return Ok(None) };
+        Ok(one(&ctx.loaders()?.person, id).await?.map(Person))
+    }
+    async fn carried_out(&self) -> async_graphql::Result<Option<CarriedOut>> {
+        Ok(match &self.0.carried_out {
+            Some(code) => Some(stored::<domain::CarriedOut>(code)?.into()),
+            None => None,
+        })
+    }
+    /// What effect was seen.
+    async fn effect(&self) -> Option<&str> {
+        self.0.effect.as_deref()
+    }
+    async fn decision(&self) -> async_graphql::Result<Option<EvaluationDecision>> {
+        Ok(match &self.0.decision {
+            Some(code) => Some(stored::<domain::EvaluationDecision>(code)?.into()),
+            None => None,
+        })
+    }
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+}
+
+pub struct Revision(pub revision::Model);
+
+#[Object]
+impl Revision {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
+        Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
+    }
+    /// The plan's owner unit, whose leader does the revision.
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
+        let Some(id) = self.0.unit_id else { return Ok(None) };
+        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+    }
+    async fn due_on(&self) -> NaiveDate {
+        self.0.due_on
+    }
+    async fn status(&self) -> async_graphql::Result<RevisionStatus> {
+        Ok(stored::<domain::RevisionStatus>(&self.0.status)?.into())
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+}
+
+/// One recorded run of a scheduled job.
+#[derive(SimpleObject)]
+pub struct JobRun {
+    id: ID,
+    job: String,
+    /// The cron occurrence (or `--at` moment) the run is for.
+    scheduled_for: DateTime<Utc>,
+    /// "schedule" or "manual".
+    trigger: String,
+    instance: String,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    outcome: JobOutcome,
+    /// What the run did, or why it failed.
+    detail: Option<String>,
+    attempts: i32,
+}
+
+impl TryFrom<job_run::Model> for JobRun {
+    type Error = AppError;
+
+    fn try_from(run: job_run::Model) -> Result<Self, AppError> {
+        Ok(JobRun {
+            id: ID(run.id.to_string()),
+            outcome: crate::services::actions::parse_stored::<domain::JobOutcome>(&run.outcome)?.into(),
+            job: run.job,
+            scheduled_for: run.scheduled_for,
+            trigger: run.trigger,
+            instance: run.instance,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            detail: run.detail,
+            attempts: run.attempts,
+        })
+    }
+}
+
+pub struct Notification(pub notification::Model);
+
+#[Object]
+impl Notification {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// "Name <address>".
+    async fn recipient(&self) -> &str {
+        &self.0.recipient
+    }
+    async fn reason(&self) -> async_graphql::Result<NotificationReason> {
+        Ok(stored::<domain::Reason>(&self.0.reason)?.into())
+    }
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    /// The plain-text part.
+    async fn body_text(&self) -> &str {
+        &self.0.body_text
+    }
+    async fn status(&self) -> async_graphql::Result<NotificationStatus> {
+        Ok(stored::<domain::NotificationStatus>(&self.0.status)?.into())
+    }
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    async fn next_attempt_at(&self) -> DateTime<Utc> {
+        self.0.next_attempt_at
+    }
+    /// The error of the last failed attempt.
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+}
+
+/// A calendar subscription. The URL holds the secret and is only returned when created.
+#[derive(SimpleObject)]
+pub struct CalendarFeed {
+    id: ID,
+    plan_id: Option<ID>,
+    unit_id: Option<ID>,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    /// The .ics address to subscribe to; only set in `createCalendarFeed`'s answer.
+    url: Option<String>,
+}
+
+impl CalendarFeed {
+    fn new(feed: calendar_feed::Model, url: Option<String>) -> Self {
+        CalendarFeed {
+            id: ID(feed.id.to_string()),
+            plan_id: feed.plan_id.map(|id| ID(id.to_string())),
+            unit_id: feed.unit_id.map(|id| ID(id.to_string())),
+            created_at: feed.created_at,
+            revoked_at: feed.revoked_at,
+            url,
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct EvaluationFilter {
+    plan_id: Option<ID>,
+    /// Evaluations of actions this unit was responsible for when the round opened.
+    unit_id: Option<ID>,
+    year: Option<i32>,
+    status: Option<EvaluationStatus>,
+}
+
+#[derive(InputObject, Default)]
+pub struct NotificationFilter {
+    status: Option<NotificationStatus>,
+    reason: Option<NotificationReason>,
+    /// Part of the recipient's name or address.
+    recipient: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct SubmitEvaluationInput {
+    evaluation_id: ID,
+    /// Was the action carried out as planned?
+    carried_out: CarriedOut,
+    /// What effect was seen.
+    effect: String,
+    /// Continue, adjust or stop the action.
+    decision: EvaluationDecision,
+    comment: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateCalendarFeedInput {
+    /// A feed of one plan ...
+    plan_id: Option<ID>,
+    /// ... or of one unit's actions.
+    unit_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct ArshjulQuery;
+
+#[Object]
+impl ArshjulQuery {
+    /// Evaluations, newest year first.
+    async fn evaluations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EvaluationFilter>,
+    ) -> async_graphql::Result<Vec<Evaluation>> {
+        let filter = filter.unwrap_or_default();
+        let filter = evaluations::EvaluationFilter {
+            plan_id: filter
+                .plan_id
+                .as_ref()
+                .map(|id| parse_id("filter.planId", id))
+                .transpose()?,
+            unit_id: filter
+                .unit_id
+                .as_ref()
+                .map(|id| parse_id("filter.unitId", id))
+                .transpose()?,
+            year: filter.year,
+            status: filter.status.map(Into::into),
+        };
+        Ok(evaluations::list(&ctx.state().db, ctx.viewer()?, filter)
+            .await?
+            .into_iter()
+            .map(Evaluation)
+            .collect())
+    }
+
+    /// Revision tasks, latest due first.
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        plan_id: Option<ID>,
+        status: Option<RevisionStatus>,
+    ) -> async_graphql::Result<Vec<Revision>> {
+        let plan_id = plan_id.as_ref().map(|id| parse_id("planId", id)).transpose()?;
+        Ok(
+            revisions::list(&ctx.state().db, ctx.viewer()?, plan_id, status.map(Into::into))
+                .await?
+                .into_iter()
+                .map(Revision)
+                .collect(),
+        )
+    }
+
+    /// Recorded job runs, newest first (admins).
+    async fn job_runs(
+        &self,
+        ctx: &Context<'_>,
+        job: Option<String>,
+        #[graphql(default = 50)] limit: u64,
+    ) -> async_graphql::Result<Vec<JobRun>> {
+        outbox::require_admin(ctx.viewer()?)?;
+        let job = job
+            .map(|name| name.parse::<jobs::Job>().map_err(|e| AppError::validation("job", e)))
+            .transpose()?;
+        let runs = jobs::runs(&ctx.state().db, job, limit.min(500))
+            .await
+            .map_err(AppError::from)?;
+        Ok(runs.into_iter().map(JobRun::try_from).collect::<Result<_, _>>()?)
+    }
+
+    /// The outbox, newest first (admins).
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NotificationFilter>,
+        #[graphql(default = 100)] limit: u64,
+    ) -> async_graphql::Result<Vec<Notification>> {
+        let filter = filter.unwrap_or_default();
+        let filter = outbox::NotificationFilter {
+            status: filter.status.map(Into::into),
+            reason: filter.reason.map(Into::into),
+            recipient: filter.recipient,
+        };
+        Ok(outbox::list(&ctx.state().db, ctx.viewer()?, filter, limit.min(1000))
+            .await?
+            .into_iter()
+            .map(Notification)
+            .collect())
+    }
+
+    /// The viewer's calendar feeds (their URLs are not shown again).
+    async fn calendar_feeds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CalendarFeed>> {
+        let viewer = ctx.viewer()?;
+        let feeds = calendar_feed::Entity::find()
+            .filter(calendar_feed::Column::OrganizationId.eq(viewer.organization_id))
+            .filter(calendar_feed::Column::CreatedBy.eq(viewer.person_id))
+            .order_by_asc(calendar_feed::Column::CreatedAt)
+            .all(&ctx.state().db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(feeds.into_iter().map(|f| CalendarFeed::new(f, None)).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct ArshjulMutation;
+
+#[Object]
+impl ArshjulMutation {
+    /// The responsible unit leader's assessment of the year; also by coordinators and admins.
+    async fn submit_evaluation(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitEvaluationInput,
+    ) -> async_graphql::Result<Evaluation> {
+        let state = ctx.state();
+        let id = parse_id("evaluationId", &input.evaluation_id)?;
+        let assessment = evaluations::Assessment {
+            carried_out: input.carried_out.into(),
+            effect: input.effect,
+            decision: input.decision.into(),
+            comment: input.comment,
+        };
+        let saved = evaluations::submit(&state.db, ctx.viewer()?, state.now(), id, assessment).await?;
+        Ok(Evaluation(saved))
+    }
+
+    /// Marks a revision task done.
+    async fn complete_revision(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        comment: Option<String>,
+    ) -> async_graphql::Result<Revision> {
+        let state = ctx.state();
+        let id = parse_id("id", &id)?;
+        Ok(Revision(
+            revisions::complete(&state.db, ctx.viewer()?, state.now(), id, comment).await?,
+        ))
+    }
+
+    /// Puts a failed or sent message back in the outbox (admins).
+    async fn resend_notification(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Notification> {
+        let state = ctx.state();
+        let id = parse_id("id", &id)?;
+        Ok(Notification(
+            outbox::resend(&state.db, ctx.viewer()?, state.now(), id).await?,
+        ))
+    }
+
+    /// A secret .ics address for a plan's or a unit's årshjul; give exactly one of the ids.
+    async fn create_calendar_feed(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCalendarFeedInput,
+    ) -> async_graphql::Result<CalendarFeed> {
+        let state = ctx.state();
+        let scope = match (&input.plan_id, &input.unit_id) {
+            (Some(plan), None) => calendar::Scope::Plan(parse_id("planId", plan)?),
+            (None, Some(unit)) => calendar::Scope::Unit(parse_id("unitId", unit)?),
+            _ => return Err(AppError::validation("planId", "give either planId or unitId").into()),
+        };
+        let base_url = state.settings.public_url();
+        let (feed, url) = calendar::create_feed(&state.db, ctx.viewer()?, state.now(), &base_url, scope).await?;
+        Ok(CalendarFeed::new(feed, Some(url)))
+    }
+
+    /// Stops a calendar feed's URL from working.
+    async fn revoke_calendar_feed(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CalendarFeed> {
+        let state = ctx.state();
+        let id = parse_id("id", &id)?;
+        Ok(CalendarFeed::new(
+            calendar::revoke_feed(&state.db, ctx.viewer()?, state.now(), id).await?,
+            None,
+        ))
+    }
+}
+
+pub struct Subscription;
+
+/// How often a subscription looks for events written by other instances.
+const POLL: Duration = Duration::from_secs(2);
+
+#[Subscription]
+impl Subscription {
+    /// History events of a plan's actions as they are written, oldest first. The connection
+    /// needs a token (`connection_init` payload `{"token": "..."}` or the Authorization header).
+    async fn action_events(
+        &self,
+        ctx: &Context<'_>,
+        plan_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = ActionEvent> + use<>> {
+        let state = ctx.state().clone();
+        let viewer: Viewer = ctx.viewer()?.clone();
+        let plan_id = parse_id("planId", &plan_id)?;
+        plans::plan(&state.db, &viewer, plan_id).await?;
+        let mut last_id = action_event::Entity::find()
+            .filter(action_event::Column::OrganizationId.eq(viewer.organization_id))
+            .order_by_desc(action_event::Column::Id)
+            .one(&state.db)
+            .await
+            .map_err(AppError::from)?
+            .map_or(0, |e| e.id);
+        let mut changed = state.history.subscribe();
+        Ok(async_stream::stream! {
+            loop {
+                let actions = action::Entity::find()
+                    .select_only()
+                    .column(action::Column::Id)
+                    .filter(action::Column::PlanId.eq(plan_id))
+                    .filter(action::Column::OrganizationId.eq(viewer.organization_id))
+                    .into_tuple::<uuid::Uuid>()
+                    .all(&state.db)
+                    .await;
+                let events = match actions {
+                    Ok(ids) => action_event::Entity::find()
+                        .filter(action_event::Column::OrganizationId.eq(viewer.organization_id))
+                        .filter(action_event::Column::ActionId.is_in(ids))
+                        .filter(action_event::Column::Id.gt(last_id))
+                        .order_by_asc(action_event::Column::Id)
+                        .all(&state.db)
+                        .await,
+                    Err(e) => Err(e),
+                };
+                match events {
+                    Ok(events) => {
+                        for event in events {
+                            last_id = last_id.max(event.id);
+                            yield ActionEvent(event);
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "actionEvents poll failed"),
+                }
+                tokio::select! {
+                    _ = changed.changed() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+            }
+        })
+    }
+}

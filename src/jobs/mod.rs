@@ -1,0 +1,353 @@
+//! The årshjul's scheduled jobs: what each does, and running one for a given moment with a
+//! claim that makes it run once however many instances try.
+
+mod scheduler;
+
+pub use scheduler::{Scheduler, spawn_background};
+
+use chrono::{DateTime, Datelike, Duration, DurationRound, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait, sea_query::Expr, sea_query::ExprTrait,
+};
+use uuid::Uuid;
+
+use crate::{
+    config::Settings,
+    domain::{CronSchedule, JobOutcome, Reason, today_in_oslo},
+    entities::{job_run, organization},
+    error::AppError,
+    services::{evaluations, outbox, reminders, revisions},
+    state::AppState,
+};
+
+/// The scheduled jobs; their names are part of the contract (config, CLI, `jobRuns`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
+    /// Daily: reminders to unit leaders (deadlines approaching, overdue actions, evaluations
+    /// open and overdue, revisions due), one digest per recipient.
+    DeadlineReminders,
+    /// Weekly: leader teams get their units' overdue and delayed actions.
+    WeeklyDigest,
+    /// Yearly: opens the evaluation round for the previous year.
+    AnnualEvaluation,
+    /// Daily: checks each plan's own revision (and evaluation) expression.
+    PlanRevision,
+}
+
+/// The dispatcher runs continuously, not on a cron expression; listed for operators.
+pub const OUTBOX_DISPATCH: &str = "outbox-dispatch";
+
+impl Job {
+    pub const ALL: [Job; 4] = [
+        Job::DeadlineReminders,
+        Job::WeeklyDigest,
+        Job::AnnualEvaluation,
+        Job::PlanRevision,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::DeadlineReminders => "deadline-reminders",
+            Job::WeeklyDigest => "weekly-digest",
+            Job::AnnualEvaluation => "annual-evaluation",
+            Job::PlanRevision => "plan-revision",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Job::DeadlineReminders => {
+                "reminders to unit leaders: deadlines approaching, overdue actions, evaluations, revisions"
+            }
+            Job::WeeklyDigest => "leader teams: their units' overdue and delayed actions",
+            Job::AnnualEvaluation => "opens the evaluation round for the previous year",
+            Job::PlanRevision => "creates revision tasks (and evaluation rounds) from each plan's own expression",
+        }
+    }
+
+    fn config_key(self) -> &'static str {
+        match self {
+            Job::DeadlineReminders => "jobs.deadline_reminders",
+            Job::WeeklyDigest => "jobs.weekly_digest",
+            Job::AnnualEvaluation => "jobs.annual_evaluation",
+            Job::PlanRevision => "jobs.plan_revision",
+        }
+    }
+}
+
+impl std::str::FromStr for Job {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Job::ALL.into_iter().find(|job| job.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Job::ALL.iter().map(|j| j.name()).collect();
+            format!("unknown job {s:?}: the jobs are {}", names.join(", "))
+        })
+    }
+}
+
+impl std::fmt::Display for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Each job with its parsed cron expression.
+#[derive(Debug, Clone)]
+pub struct Jobs(pub Vec<(Job, CronSchedule)>);
+
+impl Jobs {
+    /// Parses the expressions in `[jobs]`; a bad one names its key.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let config = &settings.jobs;
+        Job::ALL
+            .into_iter()
+            .map(|job| {
+                let expr = match job {
+                    Job::DeadlineReminders => &config.deadline_reminders,
+                    Job::WeeklyDigest => &config.weekly_digest,
+                    Job::AnnualEvaluation => &config.annual_evaluation,
+                    Job::PlanRevision => &config.plan_revision,
+                };
+                let schedule = expr
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("invalid configuration: {}: {e}", job.config_key()))?;
+                Ok((job, schedule))
+            })
+            .collect::<anyhow::Result<_>>()
+            .map(Jobs)
+    }
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Schedule,
+    /// `tiltak jobs run`.
+    Manual,
+}
+
+impl Trigger {
+    fn code(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
+        }
+    }
+}
+
+/// A name for this process in `job_run.instance`.
+pub fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "tiltak".into());
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        &Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// Runs `job` as of `at`, once: the run is claimed first (a unique row per job and moment), so
+/// another instance, or a repeat for the same moment, finds it taken and does nothing (`None`).
+/// A failed run, or one whose lease ran out, may be claimed again. The job's work and the
+/// emails it enqueues are written in one transaction with its outcome.
+pub async fn run(
+    state: &AppState,
+    job: Job,
+    at: DateTime<Utc>,
+    trigger: Trigger,
+    instance: &str,
+) -> anyhow::Result<Option<job_run::Model>> {
+    let at = at.duration_trunc(Duration::seconds(1))?;
+    let Some(claim) = claim(&state.db, job, at, trigger, instance, state).await? else {
+        tracing::debug!(%job, %at, "already claimed");
+        return Ok(None);
+    };
+    let txn = state.db.begin().await?;
+    let result = work(state, &txn, job, at, claim.id).await;
+    let (outcome, detail) = match result {
+        Ok(summary) => {
+            let mut row: job_run::ActiveModel = claim.clone().into();
+            row.outcome = Set(JobOutcome::Succeeded.code().to_owned());
+            row.detail = Set(Some(summary));
+            row.finished_at = Set(Some(state.now()));
+            let saved = row.update(&txn).await?;
+            txn.commit().await?;
+            tracing::info!(%job, %at, detail = saved.detail.as_deref().unwrap_or(""), "job run succeeded");
+            return Ok(Some(saved));
+        }
+        Err(error) => {
+            txn.rollback().await?;
+            (JobOutcome::Failed, format!("{error:#}"))
+        }
+    };
+    tracing::error!(%job, %at, %detail, "job run failed");
+    let mut row: job_run::ActiveModel = claim.into();
+    row.outcome = Set(outcome.code().to_owned());
+    row.detail = Set(Some(detail));
+    row.finished_at = Set(Some(state.now()));
+    Ok(Some(row.update(&state.db).await?))
+}
+
+async fn claim(
+    db: &DatabaseConnection,
+    job: Job,
+    at: DateTime<Utc>,
+    trigger: Trigger,
+    instance: &str,
+    state: &AppState,
+) -> anyhow::Result<Option<job_run::Model>> {
+    let now = state.now();
+    let lease_until = now + Duration::seconds(state.settings.scheduler.lease_seconds);
+    let inserted = job_run::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        job: Set(job.name().to_owned()),
+        scheduled_for: Set(at),
+        trigger: Set(trigger.code().to_owned()),
+        instance: Set(instance.to_owned()),
+        started_at: Set(now),
+        finished_at: Set(None),
+        lease_until: Set(lease_until),
+        outcome: Set(JobOutcome::Running.code().to_owned()),
+        detail: Set(None),
+        attempts: Set(1),
+    }
+    .insert(db)
+    .await;
+    match inserted.map_err(AppError::from) {
+        Ok(row) => return Ok(Some(row)),
+        Err(AppError::Conflict(_)) => {}
+        Err(other) => return Err(other.into()),
+    }
+    // Taken before: take it over only if it failed or its holder's lease ran out.
+    let this_run = Condition::all()
+        .add(job_run::Column::Job.eq(job.name()))
+        .add(job_run::Column::ScheduledFor.eq(at));
+    let retake = job_run::Entity::update_many()
+        .col_expr(job_run::Column::Instance, Expr::value(instance))
+        .col_expr(job_run::Column::Trigger, Expr::value(trigger.code()))
+        .col_expr(job_run::Column::StartedAt, Expr::value(now))
+        .col_expr(job_run::Column::LeaseUntil, Expr::value(lease_until))
+        .col_expr(job_run::Column::Outcome, Expr::value(JobOutcome::Running.code()))
+        .col_expr(job_run::Column::FinishedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            job_run::Column::Attempts,
+            Expr::col(job_run::Column::Attempts).add(Expr::val(1)),
+        )
+        .filter(this_run.clone())
+        .filter(
+            Condition::any()
+                .add(job_run::Column::Outcome.eq(JobOutcome::Failed.code()))
+                .add(
+                    Condition::all()
+                        .add(job_run::Column::Outcome.eq(JobOutcome::Running.code()))
+                        .add(job_run::Column::LeaseUntil.lt(now)),
+                ),
+        )
+        .exec(db)
+        .await?;
+    if retake.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(job_run::Entity::find().filter(this_run).one(db).await?)
+}
+
+/// The job's work, in the run's transaction; returns a one-line summary.
+async fn work(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    job: Job,
+    at: DateTime<Utc>,
+    run_id: Uuid,
+) -> anyhow::Result<String> {
+    let today = today_in_oslo(at);
+    let settings = &state.settings;
+    let base_url = settings.public_url();
+    let mut messages = 0;
+    let mut created = 0;
+    for organization in organization::Entity::find().all(txn).await? {
+        let org_id = organization.id;
+        let org_name = organization.name.clone();
+        let catalog = reminders::Catalog::load(txn, organization, &base_url).await?;
+        let offsets = &settings.reminders.deadline_offsets_days;
+        let pending = match job {
+            Job::DeadlineReminders => {
+                created += evaluations::mark_overdue(txn, org_id, today).await? as usize;
+                reminders::unit_leader_items(txn, &catalog, today, offsets, Reason::ALL).await?
+            }
+            Job::WeeklyDigest => reminders::team_items(txn, &catalog, today).await?,
+            Job::AnnualEvaluation => {
+                for plan in catalog.plans().filter(|p| p.evaluation_schedule.is_none()) {
+                    let opened =
+                        evaluations::open_round(txn, plan, today.year() - 1, today, settings.evaluation.grace_days, at)
+                            .await?;
+                    created += opened.len();
+                }
+                reminders::unit_leader_items(txn, &catalog, today, offsets, &[Reason::EvaluationOpen]).await?
+            }
+            Job::PlanRevision => {
+                let after = previous_run_day(txn, job, at)
+                    .await?
+                    .unwrap_or(today - Duration::days(1));
+                for plan in catalog.plans() {
+                    if revisions::check(txn, plan, after, today, at).await?.is_some() {
+                        created += 1;
+                    }
+                    let own_round = plan
+                        .evaluation_schedule
+                        .as_deref()
+                        .and_then(|expr| revisions::due_day(expr, after, today));
+                    if let Some(day) = own_round {
+                        let grace = settings.evaluation.grace_days;
+                        created += evaluations::open_round(txn, plan, day.year() - 1, today, grace, at)
+                            .await?
+                            .len();
+                    }
+                }
+                let reasons = [Reason::RevisionDue, Reason::EvaluationOpen];
+                reminders::unit_leader_items(txn, &catalog, today, offsets, &reasons).await?
+            }
+        };
+        messages += outbox::enqueue(txn, org_id, &org_name, at, Some(run_id), pending).await?;
+    }
+    Ok(match job {
+        Job::DeadlineReminders => format!("{messages} messages enqueued, {created} evaluations became overdue"),
+        Job::WeeklyDigest => format!("{messages} messages enqueued"),
+        Job::AnnualEvaluation => format!(
+            "{created} evaluations opened for {}, {messages} messages enqueued",
+            today.year() - 1
+        ),
+        Job::PlanRevision => format!("{created} revisions and evaluations created, {messages} messages enqueued"),
+    })
+}
+
+/// The day of the latest earlier successful run of `job`, where the window of a daily check starts.
+async fn previous_run_day(
+    txn: &sea_orm::DatabaseTransaction,
+    job: Job,
+    at: DateTime<Utc>,
+) -> anyhow::Result<Option<NaiveDate>> {
+    Ok(job_run::Entity::find()
+        .filter(job_run::Column::Job.eq(job.name()))
+        .filter(job_run::Column::ScheduledFor.lt(at))
+        .filter(job_run::Column::Outcome.eq(JobOutcome::Succeeded.code()))
+        .order_by_desc(job_run::Column::ScheduledFor)
+        .one(txn)
+        .await?
+        .map(|run| today_in_oslo(run.scheduled_for)))
+}
+
+/// Recorded runs, newest first.
+pub async fn runs(db: &DatabaseConnection, job: Option<Job>, limit: u64) -> anyhow::Result<Vec<job_run::Model>> {
+    use sea_orm::QuerySelect;
+    let mut query = job_run::Entity::find();
+    if let Some(job) = job {
+        query = query.filter(job_run::Column::Job.eq(job.name()));
+    }
+    Ok(query
+        .order_by_desc(job_run::Column::ScheduledFor)
+        .order_by_desc(job_run::Column::StartedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,118 @@
+//! The scheduler inside `tiltak serve`: every few seconds it asks each job's cron expression
+//! whether an occurrence has come since the job's last scheduled run, and runs the latest one.
+//! After downtime that is one catch-up run, not one per missed occurrence.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{Job, Jobs, Trigger, instance_name, run};
+use crate::{
+    domain::JobOutcome,
+    entities::{job_run, organization},
+    mail::Mailer,
+    services::outbox,
+    state::AppState,
+};
+
+/// A failed scheduled run is tried again on later ticks, this many times in all.
+const MAX_ATTEMPTS: i32 = 3;
+
+pub struct Scheduler {
+    state: AppState,
+    jobs: Jobs,
+    instance: String,
+}
+
+impl Scheduler {
+    pub fn new(state: AppState, jobs: Jobs) -> Self {
+        Self {
+            state,
+            jobs,
+            instance: instance_name(),
+        }
+    }
+
+    /// Runs whatever is due at `now`; returns the runs this instance carried out.
+    pub async fn tick(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<job_run::Model>> {
+        let mut done = Vec::new();
+        for (job, schedule) in &self.jobs.0 {
+            let Some(at) = self.due(*job, schedule, now).await? else {
+                continue;
+            };
+            if let Some(run) = run(&self.state, *job, at, Trigger::Schedule, &self.instance).await? {
+                done.push(run);
+            }
+        }
+        Ok(done)
+    }
+
+    /// The moment to run `job` for, if any: the latest occurrence since its last scheduled run,
+    /// or that last run again if it failed (a few times at most) or its holder vanished.
+    async fn due(
+        &self,
+        job: Job,
+        schedule: &crate::domain::CronSchedule,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let last = job_run::Entity::find()
+            .filter(job_run::Column::Job.eq(job.name()))
+            .filter(job_run::Column::Trigger.eq(Trigger::Schedule.code()))
+            .order_by_desc(job_run::Column::ScheduledFor)
+            .one(&self.state.db)
+            .await?;
+        let since = match &last {
+            Some(run) => run.scheduled_for,
+            // Never ran: start from when the first organization was created, so a new
+            // installation does not catch up on occurrences from before it existed.
+            None => match organization::Entity::find()
+                .order_by_asc(organization::Column::CreatedAt)
+                .limit(1)
+                .one(&self.state.db)
+                .await?
+            {
+                Some(first) => first.created_at,
+                None => return Ok(None),
+            },
+        };
+        if let Some(at) = schedule.due_between(since, now) {
+            return Ok(Some(at));
+        }
+        Ok(last
+            .filter(|run| {
+                let failed = run.outcome == JobOutcome::Failed.code() && run.attempts < MAX_ATTEMPTS;
+                let abandoned = run.outcome == JobOutcome::Running.code() && run.lease_until < now;
+                failed || abandoned
+            })
+            .map(|run| run.scheduled_for))
+    }
+}
+
+/// Starts the scheduler and the outbox dispatcher as background tasks of `tiltak serve`.
+pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
+    let tick = StdDuration::from_secs(state.settings.scheduler.tick_seconds.max(1));
+    let scheduler = Scheduler::new(state.clone(), jobs);
+    tracing::info!(instance = %scheduler.instance, "scheduler started");
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(tick);
+        loop {
+            interval.tick().await;
+            if let Err(error) = scheduler.tick(scheduler.state.now()).await {
+                tracing::error!(error = format!("{error:#}"), "scheduler tick failed");
+            }
+        }
+    });
+    let every = StdDuration::from_secs(state.settings.mail.dispatch_interval_seconds.max(1));
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        loop {
+            interval.tick().await;
+            match outbox::dispatch(&state.db, &mailer, &state.settings.mail, state.now()).await {
+                Ok(done) if done != outbox::Dispatched::default() => tracing::info!(?done, "outbox dispatched"),
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "outbox dispatch failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,326 @@
+//! The email outbox. Messages are rows written in the transaction of whatever caused them;
+//! a ledger of idempotency keys (recipient, reason, item, period) makes sure an item is
+//! never put in a second message. The dispatcher sends due rows and retries with backoff.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::Viewer;
+use crate::{
+    config::MailSettings,
+    domain::{NotificationStatus, Reason, Role},
+    entities::{notification, notification_item},
+    error::{AppError, AppResult},
+    mail::{self, Digest, Mailer, Section},
+};
+
+/// Who a message goes to, and why they are on the list.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub email: String,
+    pub name: String,
+    /// Completes "Du får denne e-posten fordi du ...".
+    pub because: String,
+}
+
+/// An item someone should hear about, before the ledger says whether they already have.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub recipient: Recipient,
+    pub reason: Reason,
+    /// The action, evaluation, revision or event the item is about.
+    pub item_id: Uuid,
+    /// What makes a repeat a new item: the ISO week for weekly reminders, the year for
+    /// evaluations, the deadline and offset for deadline reminders.
+    pub period: String,
+    pub item: mail::Item,
+}
+
+impl Pending {
+    fn key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.recipient.email.to_lowercase(),
+            self.reason,
+            self.item_id,
+            self.period
+        )
+    }
+}
+
+/// Puts one digest per recipient into the outbox, holding only the items not sent before.
+/// Returns the number of messages enqueued. Runs inside the caller's transaction.
+pub async fn enqueue(
+    txn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    organization_name: &str,
+    now: DateTime<Utc>,
+    job_run_id: Option<Uuid>,
+    pending: Vec<Pending>,
+) -> AppResult<usize> {
+    let mut by_recipient: BTreeMap<String, Vec<(String, Pending)>> = BTreeMap::new();
+    for item in pending {
+        by_recipient
+            .entry(item.recipient.email.to_lowercase())
+            .or_default()
+            .push((item.key(), item));
+    }
+    let mut enqueued = 0;
+    for items in by_recipient.into_values() {
+        let keys: Vec<String> = items.iter().map(|(key, _)| key.clone()).collect();
+        let known: HashSet<String> = notification_item::Entity::find()
+            .filter(notification_item::Column::IdempotencyKey.is_in(keys))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|row| row.idempotency_key)
+            .collect();
+        let mut seen = HashSet::new();
+        let fresh: Vec<(String, Pending)> = items
+            .into_iter()
+            .filter(|(key, _)| !known.contains(key) && seen.insert(key.clone()))
+            .collect();
+        let Some((_, first)) = fresh.first() else {
+            continue;
+        };
+        let recipient = first.recipient.clone();
+        let mut sections: Vec<Section> = Vec::new();
+        for reason in Reason::ALL {
+            let items: Vec<mail::Item> = fresh
+                .iter()
+                .filter(|(_, p)| p.reason == *reason)
+                .map(|(_, p)| p.item.clone())
+                .collect();
+            if !items.is_empty() {
+                sections.push(Section {
+                    reason: *reason,
+                    heading: reason.heading(),
+                    items,
+                });
+            }
+        }
+        let digest = Digest {
+            organization: organization_name.to_owned(),
+            recipient_name: recipient.name.clone(),
+            recipient_email: recipient.email.clone(),
+            because: recipient.because.clone(),
+            sections,
+        };
+        let rendered = digest.render();
+        let id = Uuid::new_v4();
+        notification::ActiveModel {
+            id: Set(id),
+            organization_id: Set(organization_id),
+            recipient: Set(format!(
+                "{} <{}>",
+                recipient.name.replace(['<', '>', '"'], ""),
+                recipient.email
+            )),
+            reason: Set(digest.main_reason().code().to_owned()),
+            subject: Set(rendered.subject),
+            body_text: Set(rendered.text),
+            body_html: Set(rendered.html),
+            status: Set(NotificationStatus::Pending.code().to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            lease_until: Set(None),
+            last_error: Set(None),
+            job_run_id: Set(job_run_id),
+            created_at: Set(now),
+            sent_at: Set(None),
+        }
+        .insert(txn)
+        .await?;
+        let ledger = fresh.into_iter().map(|(key, _)| notification_item::ActiveModel {
+            idempotency_key: Set(key),
+            notification_id: Set(id),
+        });
+        notification_item::Entity::insert_many(ledger).exec(txn).await?;
+        enqueued += 1;
+    }
+    Ok(enqueued)
+}
+
+/// What one dispatcher pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Dispatched {
+    pub sent: usize,
+    /// Failed and scheduled for another attempt.
+    pub retrying: usize,
+    /// Failed for the last time.
+    pub failed: usize,
+}
+
+/// How long a dispatcher holds a row it is sending before another may take it.
+const SEND_LEASE: Duration = Duration::minutes(5);
+
+/// Sends every row that is due at `now`. A row is claimed with a conditional update first,
+/// so two dispatchers never send the same row.
+pub async fn dispatch(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    settings: &MailSettings,
+    now: DateTime<Utc>,
+) -> AppResult<Dispatched> {
+    let mut done = Dispatched::default();
+    let due = notification::Entity::find()
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::NextAttemptAt.lte(now))
+        .filter(free_lease(now))
+        .order_by_asc(notification::Column::CreatedAt)
+        .limit(200)
+        .all(db)
+        .await?;
+    for row in due {
+        let claimed = notification::Entity::update_many()
+            .col_expr(notification::Column::LeaseUntil, Expr::value(now + SEND_LEASE))
+            .filter(notification::Column::Id.eq(row.id))
+            .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+            .filter(free_lease(now))
+            .exec(db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let attempts = row.attempts + 1;
+        let mut update: notification::ActiveModel = row.clone().into();
+        update.attempts = Set(attempts);
+        update.lease_until = Set(None);
+        match mailer.send(&settings.from, &row).await {
+            Ok(()) => {
+                update.status = Set(NotificationStatus::Sent.code().to_owned());
+                update.sent_at = Set(Some(now));
+                update.last_error = Set(None);
+                done.sent += 1;
+            }
+            Err(error) => {
+                tracing::warn!(notification = %row.id, attempts, %error, "sending failed");
+                update.last_error = Set(Some(error));
+                if attempts >= settings.max_attempts {
+                    update.status = Set(NotificationStatus::Failed.code().to_owned());
+                    done.failed += 1;
+                } else {
+                    update.next_attempt_at = Set(now + backoff(settings, attempts));
+                    done.retrying += 1;
+                }
+            }
+        }
+        update.update(db).await?;
+    }
+    Ok(done)
+}
+
+fn free_lease(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(notification::Column::LeaseUntil.is_null())
+        .add(notification::Column::LeaseUntil.lt(now))
+}
+
+/// retry_base, 2×, 4× … after the 1st, 2nd, 3rd … failure, at most retry_max.
+fn backoff(settings: &MailSettings, attempts: i32) -> Duration {
+    let factor = 1_i64 << (attempts - 1).clamp(0, 30);
+    Duration::seconds(
+        settings
+            .retry_base_seconds
+            .saturating_mul(factor)
+            .min(settings.retry_max_seconds),
+    )
+}
+
+/// Filter of `notifications`.
+#[derive(Debug, Default)]
+pub struct NotificationFilter {
+    pub status: Option<NotificationStatus>,
+    pub reason: Option<Reason>,
+    /// Part of the recipient's address, case-insensitive.
+    pub recipient: Option<String>,
+}
+
+/// The organization's outbox, newest first. Admins only: it holds every recipient's mail.
+pub async fn list(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    filter: NotificationFilter,
+    limit: u64,
+) -> AppResult<Vec<notification::Model>> {
+    require_admin(viewer)?;
+    let mut query =
+        notification::Entity::find().filter(notification::Column::OrganizationId.eq(viewer.organization_id));
+    if let Some(status) = filter.status {
+        query = query.filter(notification::Column::Status.eq(status.code()));
+    }
+    if let Some(reason) = filter.reason {
+        query = query.filter(notification::Column::Reason.eq(reason.code()));
+    }
+    let rows = query
+        .order_by_desc(notification::Column::CreatedAt)
+        .order_by_desc(notification::Column::Id)
+        .all(db)
+        .await?;
+    let needle = filter.recipient.map(|r| r.to_lowercase());
+    Ok(rows
+        .into_iter()
+        .filter(|row| needle.as_ref().is_none_or(|n| row.recipient.to_lowercase().contains(n)))
+        .take(limit as usize)
+        .collect())
+}
+
+/// Puts a failed (or sent) message back in the queue for the next dispatcher pass.
+pub async fn resend(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    id: Uuid,
+) -> AppResult<notification::Model> {
+    require_admin(viewer)?;
+    let row = super::find_in_org::<notification::Entity, _>(
+        db,
+        |n| n.organization_id,
+        viewer.organization_id,
+        "notification",
+        id,
+    )
+    .await?;
+    if row.status == NotificationStatus::Pending.code() {
+        return Err(AppError::Conflict(format!(
+            "notification {id} is already waiting to be sent"
+        )));
+    }
+    let mut update: notification::ActiveModel = row.into();
+    update.status = Set(NotificationStatus::Pending.code().to_owned());
+    update.attempts = Set(0);
+    update.next_attempt_at = Set(now);
+    update.lease_until = Set(None);
+    update.last_error = Set(None);
+    Ok(update.update(db).await?)
+}
+
+pub(crate) fn require_admin(viewer: &Viewer) -> AppResult<()> {
+    if viewer.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "the role {} may not see the outbox or job runs",
+            viewer.role
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let settings = Settings::defaults().mail;
+        let waits: Vec<i64> = (1..=8).map(|n| backoff(&settings, n).num_seconds()).collect();
+        assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3600, 3600]);
+    }
+}

@@ -1,0 +1,376 @@
+//! Who should hear about what: the items of the reminder digests, gathered per organization
+//! for a given day, and the notice to leader teams when an action of theirs is delayed or
+//! cancelled. The outbox turns them into one message per recipient.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::outbox::{Pending, Recipient};
+use crate::{
+    domain::{ActionNumber, EvaluationStatus, Reason, RevisionStatus, Status},
+    entities::{action, chapter, evaluation, organization, person, plan, revision, team, team_member, team_unit, unit},
+    error::AppResult,
+    mail::Item,
+};
+
+/// An organization's plans, chapters and units, loaded once per run to describe items.
+pub struct Catalog {
+    pub organization: organization::Model,
+    plans: HashMap<Uuid, plan::Model>,
+    chapters: HashMap<Uuid, chapter::Model>,
+    units: HashMap<Uuid, unit::Model>,
+    base_url: String,
+}
+
+impl Catalog {
+    pub async fn load(db: &impl ConnectionTrait, organization: organization::Model, base_url: &str) -> AppResult<Self> {
+        let org = organization.id;
+        Ok(Self {
+            plans: by_id(
+                plan::Entity::find()
+                    .filter(plan::Column::OrganizationId.eq(org))
+                    .all(db)
+                    .await?,
+                |p| p.id,
+            ),
+            chapters: by_id(
+                chapter::Entity::find()
+                    .filter(chapter::Column::OrganizationId.eq(org))
+                    .all(db)
+                    .await?,
+                |c| c.id,
+            ),
+            units: by_id(
+                unit::Entity::find()
+                    .filter(unit::Column::OrganizationId.eq(org))
+                    .all(db)
+                    .await?,
+                |u| u.id,
+            ),
+            organization,
+            // Links are put into HTML unescaped, so the configured URL may not break out of them.
+            base_url: base_url
+                .trim_end_matches('/')
+                .chars()
+                .filter(|c| !matches!(c, '"' | '\'' | '<' | '>' | '&') && !c.is_whitespace())
+                .collect(),
+        })
+    }
+
+    pub fn plans(&self) -> impl Iterator<Item = &plan::Model> {
+        self.plans.values()
+    }
+
+    fn number(&self, action: &action::Model) -> String {
+        let chapter = self.chapters.get(&action.chapter_id).map_or(0, |c| c.number);
+        ActionNumber::new(chapter as u32, action.number as u32).to_string()
+    }
+
+    fn unit_name(&self, unit_id: Option<Uuid>) -> String {
+        unit_id
+            .and_then(|id| self.units.get(&id))
+            .map_or_else(|| "Ingen ansvarlig enhet".to_owned(), |u| u.name.clone())
+    }
+
+    fn plan_title(&self, plan_id: Uuid) -> String {
+        self.plans.get(&plan_id).map(|p| p.title.clone()).unwrap_or_default()
+    }
+
+    /// An action as a digest line.
+    pub fn item(&self, action: &action::Model, note: Option<String>) -> Item {
+        let status: Status = action.status.parse().unwrap_or(Status::NotStarted);
+        Item {
+            number: self.number(action),
+            title: action.title.clone(),
+            plan: self.plan_title(action.plan_id),
+            unit: self.unit_name(action.responsible_unit_id),
+            deadline: action.deadline.map_or_else(|| "ingen frist".to_owned(), date),
+            status: status.label().to_owned(),
+            note,
+            link: format!("{}/actions/{}", self.base_url, action.id),
+        }
+    }
+
+    /// The leader of a unit, who gets the unit's reminders.
+    fn leader(&self, unit_id: Option<Uuid>) -> Option<Recipient> {
+        let unit = self.units.get(&unit_id?)?;
+        (!unit.leader_email.trim().is_empty()).then(|| Recipient {
+            email: unit.leader_email.clone(),
+            name: unit.leader_name.clone(),
+            because: format!("er leder for {}", unit.name),
+        })
+    }
+}
+
+fn by_id<T>(rows: Vec<T>, id: fn(&T) -> Uuid) -> HashMap<Uuid, T> {
+    rows.into_iter().map(|row| (id(&row), row)).collect()
+}
+
+/// "01.12.2026".
+pub fn date(day: NaiveDate) -> String {
+    day.format("%d.%m.%Y").to_string()
+}
+
+/// "2026-W48": weekly reminders repeat once per ISO week.
+pub fn iso_week(day: NaiveDate) -> String {
+    day.format("%G-W%V").to_string()
+}
+
+/// The reminders to unit leaders on `today`, limited to `reasons`: deadlines approaching (once
+/// per configured offset), overdue actions (once a week), evaluations open (once) and overdue
+/// (once a week), revisions due (once).
+pub async fn unit_leader_items(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    today: NaiveDate,
+    offsets: &[u32],
+    reasons: &[Reason],
+) -> AppResult<Vec<Pending>> {
+    let org = catalog.organization.id;
+    let mut pending = Vec::new();
+    let actions = by_id(
+        action::Entity::find()
+            .filter(action::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?,
+        |a| a.id,
+    );
+    let mut open: Vec<&action::Model> = actions
+        .values()
+        .filter(|a| a.status.parse::<Status>().is_ok_and(Status::is_open))
+        .collect();
+    open.sort_by_key(|a| (a.deadline, catalog.number(a)));
+    let mut offsets = offsets.to_vec();
+    offsets.sort_unstable();
+
+    for action in &open {
+        let (Some(deadline), Some(leader)) = (action.deadline, catalog.leader(action.responsible_unit_id)) else {
+            continue;
+        };
+        let days_left = (deadline - today).num_days();
+        if reasons.contains(&Reason::DeadlineApproaching) && days_left >= 0 {
+            if let Some(offset) = offsets.iter().find(|o| i64::from(**o) >= days_left) {
+                let note = match days_left {
+                    0 => "Fristen er i dag".to_owned(),
+                    1 => "Fristen er i morgen".to_owned(),
+                    n => format!("Fristen er om {n} dager"),
+                };
+                pending.push(Pending {
+                    recipient: leader.clone(),
+                    reason: Reason::DeadlineApproaching,
+                    item_id: action.id,
+                    period: format!("{deadline}/{offset}"),
+                    item: catalog.item(action, Some(note)),
+                });
+            }
+        }
+        if reasons.contains(&Reason::Overdue) && days_left < 0 {
+            pending.push(Pending {
+                recipient: leader,
+                reason: Reason::Overdue,
+                item_id: action.id,
+                period: iso_week(today),
+                item: catalog.item(action, Some(format!("Fristen gikk ut for {} dager siden", -days_left))),
+            });
+        }
+    }
+
+    if reasons.contains(&Reason::EvaluationOpen) || reasons.contains(&Reason::EvaluationOverdue) {
+        let evaluations = evaluation::Entity::find()
+            .filter(evaluation::Column::OrganizationId.eq(org))
+            .filter(evaluation::Column::Status.is_in([EvaluationStatus::Open.code(), EvaluationStatus::Overdue.code()]))
+            .all(db)
+            .await?;
+        for evaluation in evaluations {
+            let Some(action) = actions.get(&evaluation.action_id) else {
+                continue;
+            };
+            let Some(leader) = catalog.leader(evaluation.unit_id.or(action.responsible_unit_id)) else {
+                continue;
+            };
+            let (reason, period, note) = if evaluation.status == EvaluationStatus::Open.code() {
+                (
+                    Reason::EvaluationOpen,
+                    evaluation.year.to_string(),
+                    format!("Evaluering for {}, frist {}", evaluation.year, date(evaluation.due_on)),
+                )
+            } else {
+                (
+                    Reason::EvaluationOverdue,
+                    iso_week(today),
+                    format!(
+                        "Evaluering for {} skulle vært sendt inn {}",
+                        evaluation.year,
+                        date(evaluation.due_on)
+                    ),
+                )
+            };
+            if reasons.contains(&reason) {
+                pending.push(Pending {
+                    recipient: leader,
+                    reason,
+                    item_id: evaluation.id,
+                    period,
+                    item: catalog.item(action, Some(note)),
+                });
+            }
+        }
+    }
+
+    if reasons.contains(&Reason::RevisionDue) {
+        let revisions = revision::Entity::find()
+            .filter(revision::Column::OrganizationId.eq(org))
+            .filter(revision::Column::Status.eq(RevisionStatus::Open.code()))
+            .all(db)
+            .await?;
+        for revision in revisions {
+            let Some(leader) = catalog.leader(revision.unit_id) else {
+                continue;
+            };
+            pending.push(Pending {
+                recipient: leader,
+                reason: Reason::RevisionDue,
+                item_id: revision.id,
+                period: revision.due_on.to_string(),
+                item: Item {
+                    number: "Plan".into(),
+                    title: format!("Rullering av {}", catalog.plan_title(revision.plan_id)),
+                    plan: catalog.plan_title(revision.plan_id),
+                    unit: catalog.unit_name(revision.unit_id),
+                    deadline: date(revision.due_on),
+                    status: "Åpen".into(),
+                    note: Some("Planen skal rulleres: gå gjennom kapitlene og tiltakene med lederteamet.".into()),
+                    link: format!("{}/plans/{}", catalog.base_url, revision.plan_id),
+                },
+            });
+        }
+    }
+    Ok(pending)
+}
+
+/// A leader team and the people in it.
+struct Following {
+    team: team::Model,
+    members: Vec<person::Model>,
+    units: Vec<Uuid>,
+}
+
+async fn teams(db: &impl ConnectionTrait, org: Uuid) -> AppResult<Vec<Following>> {
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = teams.iter().map(|t| t.id).collect();
+    let memberships = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let people = by_id(
+        person::Entity::find()
+            .filter(person::Column::Id.is_in(memberships.iter().map(|m| m.person_id)))
+            .all(db)
+            .await?,
+        |p| p.id,
+    );
+    let team_units = team_unit::Entity::find()
+        .filter(team_unit::Column::TeamId.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(teams
+        .into_iter()
+        .map(|team| Following {
+            members: memberships
+                .iter()
+                .filter(|m| m.team_id == team.id)
+                .filter_map(|m| people.get(&m.person_id).cloned())
+                .collect(),
+            units: team_units
+                .iter()
+                .filter(|u| u.team_id == team.id)
+                .map(|u| u.unit_id)
+                .collect(),
+            team,
+        })
+        .collect())
+}
+
+fn member(person: &person::Model, team: &team::Model) -> Recipient {
+    Recipient {
+        email: person.email.clone(),
+        name: person.name.clone(),
+        because: format!("er med i {}", team.name),
+    }
+}
+
+/// The weekly digest for leader teams: their units' open actions that are overdue or delayed.
+pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: NaiveDate) -> AppResult<Vec<Pending>> {
+    let org = catalog.organization.id;
+    let mut actions = action::Entity::find()
+        .filter(action::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?;
+    actions.sort_by_key(|a| (a.plan_id, catalog.number(a)));
+    let mut pending = Vec::new();
+    for following in teams(db, org).await? {
+        for action in &actions {
+            let status: Status = action.status.parse().unwrap_or(Status::NotStarted);
+            let overdue = crate::domain::is_overdue(action.deadline, status.is_open(), today);
+            let in_team = action.responsible_unit_id.is_some_and(|u| following.units.contains(&u));
+            if !in_team || !(overdue || status == Status::Delayed) {
+                continue;
+            }
+            let note = match (overdue, status == Status::Delayed) {
+                (true, true) => "Forsinket og fristen er passert",
+                (true, false) => "Fristen er passert",
+                _ => "Meldt forsinket",
+            };
+            for person in &following.members {
+                pending.push(Pending {
+                    recipient: member(person, &following.team),
+                    reason: Reason::TeamDigest,
+                    item_id: action.id,
+                    period: iso_week(today),
+                    item: catalog.item(action, Some(note.to_owned())),
+                });
+            }
+        }
+    }
+    Ok(pending)
+}
+
+/// The notice to the teams following an action's unit that it became DELAYED or CANCELLED.
+pub async fn status_changed(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    action: &action::Model,
+    status: Status,
+    comment: Option<&str>,
+    event_id: i64,
+) -> AppResult<Vec<Pending>> {
+    if !matches!(status, Status::Delayed | Status::Cancelled) {
+        return Ok(Vec::new());
+    }
+    let Some(unit_id) = action.responsible_unit_id else {
+        return Ok(Vec::new());
+    };
+    let note = comment.map(|c| format!("Begrunnelse: {c}"));
+    let mut pending = Vec::new();
+    for following in teams(db, catalog.organization.id).await? {
+        if !following.units.contains(&unit_id) {
+            continue;
+        }
+        for person in &following.members {
+            pending.push(Pending {
+                recipient: member(person, &following.team),
+                reason: Reason::StatusChange,
+                item_id: action.id,
+                period: format!("event-{event_id}"),
+                item: catalog.item(action, note.clone()),
+            });
+        }
+    }
+    Ok(pending)
+}

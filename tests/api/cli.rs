@@ -243,3 +243,79 @@ fn import_and_export_from_the_command_line() {
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("cannot be read as a plan"));
 }
+
+/// The operator's commands: `jobs list`, `jobs run NAME --at`, `outbox dispatch --at`, on the
+/// example plan a first start loads.
+#[test]
+fn jobs_and_outbox_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = tiltak(dir.path())
+        .arg("serve")
+        .env("TILTAK_HTTP__ADDR", "127.0.0.1:0")
+        .env("TILTAK_SCHEDULER__ENABLED", "false")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
+    // The first start has loaded the example plan once the admin token is printed.
+    assert!(lines.by_ref().map(Result::unwrap).any(|l| l.starts_with("  tiltak_")));
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+
+    let run = |args: &[&str]| {
+        let output = tiltak(dir.path()).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let list = run(&["jobs", "list"]);
+    for job in [
+        "deadline-reminders",
+        "weekly-digest",
+        "annual-evaluation",
+        "plan-revision",
+        "outbox-dispatch",
+    ] {
+        assert!(list.contains(job), "{list}");
+    }
+    assert!(list.contains("0 0 7 * * *"), "{list}");
+
+    // 25 June 2026: the example plan has a deadline on 30 June and actions past theirs.
+    let moment = "2026-06-25T07:00:00+02:00";
+    let first = run(&["jobs", "run", "deadline-reminders", "--at", moment]);
+    let enqueued: usize = first
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
+    assert!(enqueued >= 2, "{first}");
+    assert!(run(&["jobs", "run", "deadline-reminders", "--at", moment]).contains("already ran"));
+    assert!(run(&["jobs", "list"]).contains("SUCCEEDED (manual)"));
+
+    let dispatched = run(&["outbox", "dispatch", "--at", "2026-06-25T07:01:00+02:00"]);
+    assert_eq!(
+        dispatched.trim(),
+        format!("outbox: {enqueued} sent, 0 to retry, 0 failed")
+    );
+    assert_eq!(
+        run(&["outbox", "dispatch"]).trim(),
+        "outbox: 0 sent, 0 to retry, 0 failed"
+    );
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("data/outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(files.len(), enqueued);
+    assert!(files.iter().all(|f| f.contains("Subject: tiltak: ")), "{files:#?}");
+
+    let bad = tiltak(dir.path())
+        .args(["jobs", "run", "deadline-reminders", "--at", "tomorrow"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
+}

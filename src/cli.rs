@@ -398,11 +398,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         println!("  {{\"Authorization\": \"Bearer {}\"}}", first.admin_token);
     }
     let state = application.state.clone();
-    if state.settings.scheduler.enabled {
-        let jobs = jobs::Jobs::from_settings(&state.settings)?;
-        let mailer = Mailer::from_settings(&state.settings.mail)?;
-        jobs::spawn_background(state, jobs, mailer);
-    }
+    let jobs = jobs::Jobs::from_settings(&state.settings)?;
+    let mailer = Mailer::from_settings(&state.settings.mail)?;
+    jobs::spawn_background(state, jobs, mailer);
     application.run_until_stopped().await
 }
 

@@ -459,6 +459,8 @@ pub struct Subscription;
 
 /// How often a subscription looks for events written by other instances.
 const POLL: Duration = Duration::from_secs(2);
+/// How far back each poll looks for events that committed late.
+const WINDOW: i64 = 1000;
 
 #[Subscription]
 impl Subscription {
@@ -473,13 +475,22 @@ impl Subscription {
         let viewer: Viewer = ctx.viewer()?.clone();
         let plan_id = parse_id("planId", &plan_id)?;
         plans::plan(&state.db, &viewer, plan_id).await?;
-        let mut last_id = action_event::Entity::find()
+        // Ids come from a sequence, and on PostgreSQL a transaction may commit an id lower than
+        // one already seen; each poll therefore re-reads the last WINDOW ids and skips those
+        // delivered. Events that existed when the subscription started are not sent.
+        let mut delivered: std::collections::BTreeSet<i64> = action_event::Entity::find()
+            .select_only()
+            .column(action_event::Column::Id)
             .filter(action_event::Column::OrganizationId.eq(viewer.organization_id))
             .order_by_desc(action_event::Column::Id)
-            .one(&state.db)
+            .limit(WINDOW as u64)
+            .into_tuple::<i64>()
+            .all(&state.db)
             .await
             .map_err(AppError::from)?
-            .map_or(0, |e| e.id);
+            .into_iter()
+            .collect();
+        let mut floor = delivered.first().copied().unwrap_or(0) - 1;
         let mut changed = state.history.subscribe();
         Ok(async_stream::stream! {
             loop {
@@ -495,7 +506,7 @@ impl Subscription {
                     Ok(ids) => action_event::Entity::find()
                         .filter(action_event::Column::OrganizationId.eq(viewer.organization_id))
                         .filter(action_event::Column::ActionId.is_in(ids))
-                        .filter(action_event::Column::Id.gt(last_id))
+                        .filter(action_event::Column::Id.gt(floor))
                         .order_by_asc(action_event::Column::Id)
                         .all(&state.db)
                         .await,
@@ -504,8 +515,13 @@ impl Subscription {
                 match events {
                     Ok(events) => {
                         for event in events {
-                            last_id = last_id.max(event.id);
-                            yield ActionEvent(event);
+                            if delivered.insert(event.id) {
+                                yield ActionEvent(event);
+                            }
+                        }
+                        if let Some(&newest) = delivered.last() {
+                            floor = floor.max(newest - WINDOW);
+                            delivered = delivered.split_off(&floor);
                         }
                     }
                     Err(error) => tracing::warn!(%error, "actionEvents poll failed"),

@@ -165,28 +165,33 @@ pub async fn run(
     };
     let txn = state.db.begin().await?;
     let result = work(state, &txn, job, at, claim.id).await;
-    let (outcome, detail) = match result {
-        Ok(summary) => {
-            let mut row: job_run::ActiveModel = claim.clone().into();
-            row.outcome = Set(JobOutcome::Succeeded.code().to_owned());
-            row.detail = Set(Some(summary));
-            row.finished_at = Set(Some(state.now()));
-            let saved = row.update(&txn).await?;
-            txn.commit().await?;
-            tracing::info!(%job, %at, detail = saved.detail.as_deref().unwrap_or(""), "job run succeeded");
-            return Ok(Some(saved));
-        }
-        Err(error) => {
-            txn.rollback().await?;
-            (JobOutcome::Failed, format!("{error:#}"))
-        }
+    let (outcome, detail) = match &result {
+        Ok(summary) => (JobOutcome::Succeeded, summary.clone()),
+        Err(error) => (JobOutcome::Failed, format!("{error:#}")),
     };
-    tracing::error!(%job, %at, %detail, "job run failed");
-    let mut row: job_run::ActiveModel = claim.into();
-    row.outcome = Set(outcome.code().to_owned());
-    row.detail = Set(Some(detail));
-    row.finished_at = Set(Some(state.now()));
-    Ok(Some(row.update(&state.db).await?))
+    // Recorded only while this instance still holds the claim: a run taken over after its
+    // lease ran out must not overwrite the new holder's outcome.
+    let record = job_run::Entity::update_many()
+        .col_expr(job_run::Column::Outcome, Expr::value(outcome.code()))
+        .col_expr(job_run::Column::Detail, Expr::value(detail.clone()))
+        .col_expr(job_run::Column::FinishedAt, Expr::value(state.now()))
+        .filter(job_run::Column::Id.eq(claim.id))
+        .filter(job_run::Column::Instance.eq(instance))
+        .filter(job_run::Column::Outcome.eq(JobOutcome::Running.code()));
+    if result.is_ok() {
+        if record.exec(&txn).await?.rows_affected != 1 {
+            txn.rollback().await?;
+            tracing::warn!(%job, %at, "the claim was taken over; this run's work is discarded");
+            return Ok(None);
+        }
+        txn.commit().await?;
+        tracing::info!(%job, %at, %detail, "job run succeeded");
+    } else {
+        txn.rollback().await?;
+        tracing::error!(%job, %at, %detail, "job run failed");
+        record.exec(&state.db).await?;
+    }
+    Ok(job_run::Entity::find_by_id(claim.id).one(&state.db).await?)
 }
 
 async fn claim(

@@ -16,8 +16,10 @@ use crate::{
     state::AppState,
 };
 
-/// A failed scheduled run is tried again on later ticks, this many times in all.
-const MAX_ATTEMPTS: i32 = 3;
+/// A failed scheduled run is tried again on later ticks, this many times in all, waiting
+/// RETRY_AFTER, then twice that, and so on, after each failure.
+const MAX_ATTEMPTS: i32 = 6;
+const RETRY_AFTER: chrono::Duration = chrono::Duration::minutes(5);
 
 pub struct Scheduler {
     state: AppState,
@@ -81,7 +83,9 @@ impl Scheduler {
         }
         Ok(last
             .filter(|run| {
-                let failed = run.outcome == JobOutcome::Failed.code() && run.attempts < MAX_ATTEMPTS;
+                let wait = RETRY_AFTER * 2_i32.pow((run.attempts - 1).clamp(0, 10) as u32);
+                let retry_at = run.finished_at.unwrap_or(run.started_at) + wait;
+                let failed = run.outcome == JobOutcome::Failed.code() && run.attempts < MAX_ATTEMPTS && now >= retry_at;
                 let abandoned = run.outcome == JobOutcome::Running.code() && run.lease_until < now;
                 failed || abandoned
             })
@@ -89,20 +93,24 @@ impl Scheduler {
     }
 }
 
-/// Starts the scheduler and the outbox dispatcher as background tasks of `tiltak serve`.
+/// Starts the outbox dispatcher, and the scheduler unless `scheduler.enabled` is false, as
+/// background tasks of `tiltak serve`. Messages caused by changes (a status set to DELAYED)
+/// are sent by the dispatcher on every instance.
 pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
-    let tick = StdDuration::from_secs(state.settings.scheduler.tick_seconds.max(1));
-    let scheduler = Scheduler::new(state.clone(), jobs);
-    tracing::info!(instance = %scheduler.instance, "scheduler started");
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(tick);
-        loop {
-            interval.tick().await;
-            if let Err(error) = scheduler.tick(scheduler.state.now()).await {
-                tracing::error!(error = format!("{error:#}"), "scheduler tick failed");
+    if state.settings.scheduler.enabled {
+        let tick = StdDuration::from_secs(state.settings.scheduler.tick_seconds.max(1));
+        let scheduler = Scheduler::new(state.clone(), jobs);
+        tracing::info!(instance = %scheduler.instance, "scheduler started");
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(tick);
+            loop {
+                interval.tick().await;
+                if let Err(error) = scheduler.tick(scheduler.state.now()).await {
+                    tracing::error!(error = format!("{error:#}"), "scheduler tick failed");
+                }
             }
-        }
-    });
+        });
+    }
     let every = StdDuration::from_secs(state.settings.mail.dispatch_interval_seconds.max(1));
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);

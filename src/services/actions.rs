@@ -436,11 +436,7 @@ fn stale(expected: i32, actual: i32) -> AppError {
 }
 
 /// Unit leaders follow up the actions their unit is responsible for or contributes to.
-pub(crate) async fn may_follow_up(
-    txn: &impl ConnectionTrait,
-    viewer: &Viewer,
-    action: &action::Model,
-) -> AppResult<()> {
+async fn may_follow_up(txn: &impl ConnectionTrait, viewer: &Viewer, action: &action::Model) -> AppResult<()> {
     match viewer.role {
         Role::Admin | Role::Coordinator => Ok(()),
         Role::UnitLeader => {

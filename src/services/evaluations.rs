@@ -8,13 +8,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{MAX_TEXT, Viewer, actions::may_follow_up, find_in_org};
+use super::{MAX_TEXT, Viewer, find_in_org};
 use crate::{
     domain::{
-        CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, Recurrence, Status, optional_text, required_text,
+        CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, Recurrence, Role, Status, optional_text,
+        required_text, today_in_oslo,
     },
     entities::{action, action_event, evaluation, plan},
-    error::AppResult,
+    error::{AppError, AppResult},
 };
 
 /// Is the action evaluated for `year`? Continuous and annual actions every year, biennial ones
@@ -22,7 +23,7 @@ use crate::{
 /// (or every year while open without one), on-demand actions never. Actions created after the
 /// year, or cancelled before it, are not.
 pub fn due_for_evaluation(action: &action::Model, plan: &plan::Model, year: i32) -> bool {
-    if action.created_at.year() > year {
+    if today_in_oslo(action.created_at).year() > year {
         return false;
     }
     let status: Status = action.status.parse().unwrap_or(Status::NotStarted);
@@ -119,9 +120,9 @@ pub struct Assessment {
     pub comment: Option<String>,
 }
 
-/// Submits (or, before the report is made, corrects) an evaluation. Allowed for whoever may
-/// follow up the action: its unit leaders, coordinators and admins. Writes an EVALUATED
-/// history event in the same transaction.
+/// Submits an evaluation, or corrects a submitted one (each submission is its own EVALUATED
+/// history event, written in the same transaction). By the leader of the unit the evaluation
+/// was opened for (the action's responsible unit then), coordinators and admins.
 pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     viewer: &Viewer,
@@ -143,7 +144,7 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
         current.action_id,
     )
     .await?;
-    may_follow_up(&txn, viewer, &action).await?;
+    may_evaluate(viewer, &current, &action)?;
     let mut row: evaluation::ActiveModel = current.clone().into();
     row.status = Set(EvaluationStatus::Submitted.code().to_owned());
     row.submitted_at = Set(Some(now));
@@ -168,6 +169,17 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     .await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+fn may_evaluate(viewer: &Viewer, evaluation: &evaluation::Model, action: &action::Model) -> AppResult<()> {
+    let unit = evaluation.unit_id.or(action.responsible_unit_id);
+    match viewer.role {
+        Role::Admin | Role::Coordinator => Ok(()),
+        Role::UnitLeader if viewer.unit_id.is_some() && viewer.unit_id == unit => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "only the leader of the responsible unit, coordinators and admins submit evaluations".into(),
+        )),
+    }
 }
 
 #[derive(Debug, Default)]

@@ -160,60 +160,113 @@ pub struct Dispatched {
 /// How long a dispatcher holds a row it is sending before another may take it.
 const SEND_LEASE: Duration = Duration::minutes(5);
 
-/// Sends every row that is due at `now`. A row is claimed with a conditional update first,
-/// so two dispatchers never send the same row.
+/// Sends every row that is due at `now`.
+///
+/// A row is claimed with one conditional update that also counts the attempt: it must still be
+/// PENDING, due, unleased, and at the attempt count that was read, so of two dispatchers only
+/// one gets it, and the count is the fencing token for the final update. The lease runs from
+/// `now` plus the time this pass has taken, so a slow pass never holds expired leases. If the
+/// process dies between sending and recording, the row is sent again after its lease (the same
+/// Message-ID lets a mail server or client drop the copy): delivery is at least once, and that
+/// retry counts towards `max_attempts`.
 pub async fn dispatch(
     db: &DatabaseConnection,
     mailer: &Mailer,
     settings: &MailSettings,
     now: DateTime<Utc>,
 ) -> AppResult<Dispatched> {
+    let started = std::time::Instant::now();
+    let elapsed_now = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
     let mut done = Dispatched::default();
+    give_up_on_abandoned(db, settings, now).await?;
     let due = notification::Entity::find()
         .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
         .filter(notification::Column::NextAttemptAt.lte(now))
+        .filter(notification::Column::Attempts.lt(settings.max_attempts))
         .filter(free_lease(now))
         .order_by_asc(notification::Column::CreatedAt)
         .limit(200)
         .all(db)
         .await?;
     for row in due {
+        let attempts = row.attempts + 1;
+        let now = elapsed_now();
         let claimed = notification::Entity::update_many()
             .col_expr(notification::Column::LeaseUntil, Expr::value(now + SEND_LEASE))
+            .col_expr(notification::Column::Attempts, Expr::value(attempts))
             .filter(notification::Column::Id.eq(row.id))
             .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+            .filter(notification::Column::Attempts.eq(row.attempts))
+            .filter(notification::Column::NextAttemptAt.lte(now))
             .filter(free_lease(now))
             .exec(db)
             .await?;
         if claimed.rows_affected != 1 {
             continue;
         }
-        let attempts = row.attempts + 1;
-        let mut update: notification::ActiveModel = row.clone().into();
-        update.attempts = Set(attempts);
-        update.lease_until = Set(None);
-        match mailer.send(&settings.from, &row).await {
+        let outcome = mailer.send(&settings.from, &row).await;
+        let mut update = notification::Entity::update_many()
+            .col_expr(
+                notification::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(notification::Column::Id.eq(row.id))
+            .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+            .filter(notification::Column::Attempts.eq(attempts));
+        match outcome {
             Ok(()) => {
-                update.status = Set(NotificationStatus::Sent.code().to_owned());
-                update.sent_at = Set(Some(now));
-                update.last_error = Set(None);
+                update = update
+                    .col_expr(
+                        notification::Column::Status,
+                        Expr::value(NotificationStatus::Sent.code()),
+                    )
+                    .col_expr(notification::Column::SentAt, Expr::value(now))
+                    .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None));
                 done.sent += 1;
             }
             Err(error) => {
                 tracing::warn!(notification = %row.id, attempts, %error, "sending failed");
-                update.last_error = Set(Some(error));
+                update = update.col_expr(notification::Column::LastError, Expr::value(error));
                 if attempts >= settings.max_attempts {
-                    update.status = Set(NotificationStatus::Failed.code().to_owned());
+                    update = update.col_expr(
+                        notification::Column::Status,
+                        Expr::value(NotificationStatus::Failed.code()),
+                    );
                     done.failed += 1;
                 } else {
-                    update.next_attempt_at = Set(now + backoff(settings, attempts));
+                    let next = now + backoff(settings, attempts);
+                    update = update.col_expr(notification::Column::NextAttemptAt, Expr::value(next));
                     done.retrying += 1;
                 }
             }
         }
-        update.update(db).await?;
+        update.exec(db).await?;
     }
     Ok(done)
+}
+
+/// A row whose last allowed attempt never reported back (the dispatcher died while sending)
+/// is marked FAILED once its lease has run out, so it is neither lost silently nor sent forever.
+async fn give_up_on_abandoned(db: &DatabaseConnection, settings: &MailSettings, now: DateTime<Utc>) -> AppResult<()> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::Status,
+            Expr::value(NotificationStatus::Failed.code()),
+        )
+        .col_expr(
+            notification::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            notification::Column::LastError,
+            Expr::value("gave up: the dispatcher stopped during the last attempt"),
+        )
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::Attempts.gte(settings.max_attempts))
+        .filter(notification::Column::LeaseUntil.lt(now))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 fn free_lease(now: DateTime<Utc>) -> Condition {
@@ -258,11 +311,13 @@ pub async fn list(
     if let Some(reason) = filter.reason {
         query = query.filter(notification::Column::Reason.eq(reason.code()));
     }
-    let rows = query
+    let mut query = query
         .order_by_desc(notification::Column::CreatedAt)
-        .order_by_desc(notification::Column::Id)
-        .all(db)
-        .await?;
+        .order_by_desc(notification::Column::Id);
+    if filter.recipient.is_none() {
+        query = query.limit(limit);
+    }
+    let rows = query.all(db).await?;
     let needle = filter.recipient.map(|r| r.to_lowercase());
     Ok(rows
         .into_iter()

@@ -398,19 +398,23 @@ on_both_databases! {
     }
 }
 
-/// Messages go to a real SMTP server on loopback that refuses for a while and then accepts:
-/// each arrives exactly once, and the failures are recorded with their backoff.
-async fn smtp_delivery_survives_an_outage(db: Db) {
-    let sink = SmtpSink::start().await;
-    let Some(app) = TestApp::spawn_with(db, |s| {
+/// An app that sends through `sink` without TLS, giving up after `max_attempts`.
+async fn smtp_app(db: Db, sink: &SmtpSink, max_attempts: i32) -> Option<TestApp> {
+    TestApp::spawn_with(db, |s| {
         s.mail.transport = tiltak::config::MailTransport::Smtp;
         s.mail.smtp.host = "127.0.0.1".into();
         s.mail.smtp.port = sink.port;
         s.mail.smtp.tls = tiltak::config::SmtpTls::None;
-        s.mail.max_attempts = 3;
+        s.mail.max_attempts = max_attempts;
     })
     .await
-    else {
+}
+
+/// Messages go to a real SMTP server on loopback that refuses for a while and then accepts:
+/// each arrives exactly once, and the failures are recorded with their backoff.
+async fn smtp_delivery_survives_an_outage(db: Db) {
+    let sink = SmtpSink::start().await;
+    let Some(app) = smtp_app(db, &sink, 3).await else {
         return eprintln!("skipped: TILTAK_TEST_POSTGRES_URL is not set");
     };
     let f = app.fixture().await;
@@ -473,15 +477,7 @@ async fn smtp_delivery_survives_an_outage_postgres() {
 #[tokio::test]
 async fn smtp_gives_up_after_the_configured_attempts() {
     let sink = SmtpSink::start().await;
-    let app = TestApp::spawn_with(Db::Sqlite, |s| {
-        s.mail.transport = tiltak::config::MailTransport::Smtp;
-        s.mail.smtp.host = "127.0.0.1".into();
-        s.mail.smtp.port = sink.port;
-        s.mail.smtp.tls = tiltak::config::SmtpTls::None;
-        s.mail.max_attempts = 2;
-    })
-    .await
-    .unwrap();
+    let app = smtp_app(Db::Sqlite, &sink, 2).await.unwrap();
     let f = app.fixture().await;
     app.set_deadline(&f.action_id, "2026-12-08").await;
     app.run_job(Job::DeadlineReminders, "2026-12-01T07:00:00+01:00")

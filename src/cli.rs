@@ -18,7 +18,8 @@ use crate::{
     import::{self, Format},
     jobs,
     mail::Mailer,
-    services::{auth, bootstrap, imports, org, outbox},
+    report,
+    services::{auth, bootstrap, imports, org, outbox, reports},
     state::AppState,
 };
 use chrono::{DateTime, Utc};
@@ -76,6 +77,25 @@ pub enum Command {
         #[arg(long, value_parser = ["csv", "json"])]
         format: String,
         /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Write the yearly follow-up report of a plan (the frozen version when there is one).
+    Report {
+        #[arg(long, value_name = "ID")]
+        plan: Uuid,
+        #[arg(long, value_name = "YYYY")]
+        year: i32,
+        /// md | html | csv | docx
+        #[arg(long, value_parser = report::Format::parse)]
+        format: report::Format,
+        /// Only the actions this unit is responsible for.
+        #[arg(long, value_name = "UNIT_ID", conflicts_with = "team")]
+        unit: Option<Uuid>,
+        /// Only the actions of this leader team's units.
+        #[arg(long, value_name = "TEAM_ID")]
+        team: Option<Uuid>,
+        /// Write to this file instead of stdout (needed for docx).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -319,6 +339,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?
                 }
                 None => print!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Report {
+            plan,
+            year,
+            format,
+            unit,
+            team,
+            out,
+        } => {
+            let (db, viewer) = command_line_viewer(&settings).await?;
+            let view = match (unit, team) {
+                (Some(unit), _) => reports::View::Unit(unit),
+                (None, Some(team)) => reports::View::Team(team),
+                (None, None) => reports::View::Plan,
+            };
+            let year_report = reports::report(&db, &viewer, plan, year, view).await?;
+            let bytes = format.render(&year_report.report);
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+                    let state = if year_report.frozen.is_some() { "frozen" } else { "live" };
+                    eprintln!("{} ({state}, sha256 {})", path.display(), year_report.hash);
+                }
+                None if format == report::Format::Docx => {
+                    anyhow::bail!("a docx report is binary: give --out FILE")
+                }
+                None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
             }
             Ok(())
         }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod report;
 pub mod services;
 pub mod state;
 pub mod telemetry;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_core;
 mod m20261123_000002_action_suggested_unit;
 mod m20261123_000003_arshjul;
+mod m20261123_000004_frozen_report;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_core::Migration),
             Box::new(m20261123_000002_action_suggested_unit::Migration),
             Box::new(m20261123_000003_arshjul::Migration),
+            Box::new(m20261123_000004_frozen_report::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod api_token;
 pub mod calendar_feed;
 pub mod chapter;
 pub mod evaluation;
+pub mod frozen_report;
 pub mod job_run;
 pub mod notification;
 pub mod notification_item;

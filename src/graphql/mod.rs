@@ -6,6 +6,7 @@ pub mod errors;
 pub mod loaders;
 mod mutation;
 mod query;
+mod reports;
 pub mod types;
 
 use async_graphql::{MergedObject, Schema};
@@ -13,10 +14,14 @@ use async_graphql::{MergedObject, Schema};
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
-pub struct Query(query::BaseQuery, arshjul::ArshjulQuery);
+pub struct Query(query::BaseQuery, arshjul::ArshjulQuery, reports::ReportQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::BaseMutation, arshjul::ArshjulMutation);
+pub struct Mutation(
+    mutation::BaseMutation,
+    arshjul::ArshjulMutation,
+    reports::ReportMutation,
+);
 
 pub type TiltakSchema = Schema<Query, Mutation, arshjul::Subscription>;
 

@@ -14,7 +14,11 @@ use axum::{
 use crate::{
     error::AppError,
     graphql::{TiltakSchema, context::RequestContext, errors},
-    services::{auth, calendar},
+    report,
+    services::{
+        auth, calendar,
+        reports::{self, View},
+    },
     state::AppState,
 };
 
@@ -30,6 +34,7 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
         .route("/graphql/ws", get(graphql_ws))
         .route("/calendar/{file}", get(calendar_feed))
         .route("/actions/{id}", get(action_page))
+        .route("/reports/{plan_id}/{file}", get(report_download))
         .route("/health", get(health))
         .with_state(Http { state, schema })
 }
@@ -118,6 +123,73 @@ async fn calendar_feed(State(http): State<Http>, Path(file): Path<String>) -> ax
         Err(error) => {
             tracing::error!(error = %error, "calendar feed failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ReportQuery {
+    #[serde(rename = "unitId")]
+    unit_id: Option<uuid::Uuid>,
+    #[serde(rename = "teamId")]
+    team_id: Option<uuid::Uuid>,
+}
+
+/// `GET /reports/{planId}/{year}.{md|html|csv|docx}[?unitId=…|?teamId=…]` with a bearer token:
+/// the rendered report as a file download.
+async fn report_download(
+    State(http): State<Http>,
+    Path((plan_id, file)): Path<(uuid::Uuid, String)>,
+    axum::extract::Query(query): axum::extract::Query<ReportQuery>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    let fail = |status: StatusCode, message: String| (status, format!("{message}\n")).into_response();
+    let Some((year, extension)) = file.split_once('.') else {
+        return fail(
+            StatusCode::NOT_FOUND,
+            "use /reports/{planId}/{year}.{md|html|csv|docx}".into(),
+        );
+    };
+    let (Ok(year), Ok(format)) = (year.parse::<i32>(), report::Format::parse(extension)) else {
+        return fail(
+            StatusCode::NOT_FOUND,
+            "use /reports/{planId}/{year}.{md|html|csv|docx}".into(),
+        );
+    };
+    let Some(token) = bearer_token(&headers) else {
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            "send an API token as \"Authorization: Bearer <token>\"".into(),
+        );
+    };
+    let viewer = match auth::authenticate(&http.state.db, token, http.state.now()).await {
+        Ok(viewer) => viewer,
+        Err(error) => return fail(StatusCode::UNAUTHORIZED, error.to_string()),
+    };
+    let view = match (query.unit_id, query.team_id) {
+        (Some(unit), None) => View::Unit(unit),
+        (None, Some(team)) => View::Team(team),
+        (None, None) => View::Plan,
+        (Some(_), Some(_)) => return fail(StatusCode::BAD_REQUEST, "give unitId or teamId, not both".into()),
+    };
+    match reports::report(&http.state.db, &viewer, plan_id, year, view).await {
+        Ok(year_report) => (
+            [
+                (header::CONTENT_TYPE, format.content_type().to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"tiltak-rapport-{year}.{}\"", format.extension()),
+                ),
+                (header::ETAG, format!("\"{}\"", year_report.hash)),
+            ],
+            format.render(&year_report.report),
+        )
+            .into_response(),
+        Err(error @ AppError::NotFound { .. }) => fail(StatusCode::NOT_FOUND, error.to_string()),
+        Err(error @ AppError::Validation(_)) => fail(StatusCode::BAD_REQUEST, error.to_string()),
+        Err(error) => {
+            tracing::error!(error = %error, "report download failed");
+            fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod org;
 pub mod outbox;
 pub mod plans;
 pub mod reminders;
+pub mod reports;
 pub mod revisions;
 
 pub use auth::Viewer;

@@ -171,8 +171,8 @@ fn migrate_applies_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let up = tiltak(dir.path()).arg("migrate").output().unwrap();
     assert!(up.status.success());
-    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 3 applied");
-    let down = tiltak(dir.path()).args(["migrate", "--down", "2"]).output().unwrap();
+    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 4 applied");
+    let down = tiltak(dir.path()).args(["migrate", "--down", "3"]).output().unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
     assert_eq!(String::from_utf8(down.stdout).unwrap().trim(), "migrations: 1 applied");
 }
@@ -318,4 +318,68 @@ fn jobs_and_outbox_from_the_command_line() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
+}
+
+/// `tiltak report` on the imported real plan: Markdown to stdout, DOCX to a file, the unit
+/// view, and a DOCX without --out refused.
+#[test]
+fn report_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.txt");
+    let run = |args: &[&str]| tiltak(dir.path()).args(args).output().unwrap();
+    assert!(
+        run(&["token", "create", "--email", "admin@kommune.no", "--role", "admin"])
+            .status
+            .success()
+    );
+    let imported = run(&["import", plan_file, "--title", "Forebyggende plan"]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let stdout = String::from_utf8(imported.stdout).unwrap();
+    let plan_id = stdout.lines().next().unwrap().strip_prefix("plan ").unwrap().to_owned();
+    let year = chrono::Utc::now().format("%Y").to_string();
+
+    let markdown = run(&["report", "--plan", &plan_id, "--year", &year, "--format", "md"]);
+    assert!(
+        markdown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&markdown.stderr)
+    );
+    let markdown = String::from_utf8(markdown.stdout).unwrap();
+    assert!(
+        markdown.starts_with("# Oppfølging av Forebyggende plan – årsrapport"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("Status per 31.12.") && markdown.contains(", 56 tiltak."),
+        "{markdown}"
+    );
+    for number in ["### 7.1 ", "### 12.4 ", "### 17.17 "] {
+        assert!(markdown.contains(number), "{number}");
+    }
+
+    let docx = dir.path().join("rapport.docx");
+    let written = run(&[
+        "report",
+        "--plan",
+        &plan_id,
+        "--year",
+        &year,
+        "--format",
+        "docx",
+        "--out",
+        docx.to_str().unwrap(),
+    ]);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    assert!(String::from_utf8_lossy(&written.stderr).contains("(live, sha256 "));
+    assert_eq!(&std::fs::read(&docx).unwrap()[..2], b"PK", "a docx is a zip file");
+
+    let refused = run(&["report", "--plan", &plan_id, "--year", &year, "--format", "docx"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("give --out FILE"));
+    let bad = run(&["report", "--plan", &plan_id, "--year", &year, "--format", "pdf"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("use md, html, csv or docx"));
 }

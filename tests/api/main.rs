@@ -10,3 +10,4 @@ mod arshjul;
 mod cli;
 mod imports;
 mod persistence;
+mod reports;

@@ -1,0 +1,509 @@
+//! The yearly follow-up report to the council, built from the history alone.
+//!
+//! [`build`] is a pure function of the rows it is given (no clock, no database), so the same
+//! period always gives the same report and the same hash; `services/reports.rs` loads the
+//! rows and stores frozen reports, and the renderers turn a [`Report`] into Markdown, HTML,
+//! CSV and DOCX.
+
+mod docx;
+mod render;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub use render::{csv, html, markdown};
+
+use crate::{
+    domain::{ActionNumber, CarriedOut, EvaluationDecision, EventKind, OSLO, Status, today_in_oslo},
+    entities::{action, action_event, chapter, evaluation, plan, unit},
+};
+
+/// Everything a report is built from: one plan's rows as they are in the database.
+pub struct History {
+    pub organization: String,
+    pub plan: plan::Model,
+    pub chapters: Vec<chapter::Model>,
+    pub actions: Vec<action::Model>,
+    pub units: Vec<unit::Model>,
+    /// The history of the plan's actions, in any order.
+    pub events: Vec<action_event::Model>,
+    /// Evaluations of the plan (any year).
+    pub evaluations: Vec<evaluation::Model>,
+}
+
+/// A report, as rendered and as frozen. Field order and list order are fixed, so its JSON is
+/// canonical and its hash is stable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "YearReportData", complex)]
+pub struct Report {
+    pub organization: String,
+    #[graphql(skip)]
+    pub plan_id: Uuid,
+    pub plan_title: String,
+    pub decision_ref: Option<String>,
+    pub year: i32,
+    /// "Hele planen", or the unit or team the view is limited to.
+    pub view: String,
+    pub chapters: Vec<ChapterReport>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportChapter")]
+pub struct ChapterReport {
+    pub number: i32,
+    pub title: String,
+    pub actions: Vec<ActionReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportAction", complex)]
+pub struct ActionReport {
+    #[graphql(skip)]
+    pub id: Uuid,
+    pub number: String,
+    pub title: String,
+    #[graphql(skip)]
+    pub unit_id: Option<Uuid>,
+    pub unit: Option<String>,
+    /// The deadline as it stood on 31 December.
+    pub deadline: Option<NaiveDate>,
+    /// The status as it stood on 31 December (a status code).
+    pub status: String,
+    pub status_label: String,
+    /// The status on 31 December the year before; none if the action did not exist then.
+    pub previous_status: Option<String>,
+    /// Status changes during the year, in order.
+    pub events: Vec<YearEvent>,
+    pub evaluation: Option<EvaluationReport>,
+    pub flags: Flags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportEvent")]
+pub struct YearEvent {
+    pub date: NaiveDate,
+    pub from: Option<String>,
+    pub to: String,
+    /// "Ikke startet → Pågår".
+    pub change: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportEvaluation")]
+pub struct EvaluationReport {
+    pub status: String,
+    pub carried_out: Option<String>,
+    pub effect: Option<String>,
+    pub decision: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportFlags")]
+pub struct Flags {
+    /// Open on 31 December with its deadline passed.
+    pub overdue: bool,
+    /// DELAYED on 31 December, with the comment given for it.
+    pub delayed_reason: Option<String>,
+    /// Nothing in its history during the year.
+    pub no_update: bool,
+    /// Added or changed by a council decision (e.g. "KST 032/24").
+    pub council_decision: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportSummary")]
+pub struct Summary {
+    pub total: usize,
+    /// One entry per status, in the order of the status table, zeros included.
+    pub by_status: Vec<StatusCount>,
+    pub by_unit: Vec<UnitCount>,
+    pub overdue: usize,
+    /// Numbers of the actions with no update during the year.
+    pub without_update: Vec<String>,
+    /// Actions whose status on 31 December differs from the year before.
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportStatusCount")]
+pub struct StatusCount {
+    pub status: String,
+    pub label: String,
+    pub count: usize,
+    /// Traffic light: "grønn", "gul", "rød" or "grå".
+    pub colour: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportUnitCount")]
+pub struct UnitCount {
+    pub unit: String,
+    pub total: usize,
+    /// Counts in the order of `Summary::by_status`.
+    pub by_status: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[graphql(name = "ReportChange")]
+pub struct Change {
+    pub number: String,
+    pub title: String,
+    /// Status label the year before, or "Ny" for an action added during the year.
+    pub from: String,
+    pub to: String,
+}
+
+#[async_graphql::ComplexObject]
+impl Report {
+    async fn plan_id(&self) -> async_graphql::ID {
+        async_graphql::ID(self.plan_id.to_string())
+    }
+}
+
+#[async_graphql::ComplexObject]
+impl ActionReport {
+    async fn action_id(&self) -> async_graphql::ID {
+        async_graphql::ID(self.id.to_string())
+    }
+    async fn unit_id(&self) -> Option<async_graphql::ID> {
+        self.unit_id.map(|id| async_graphql::ID(id.to_string()))
+    }
+}
+
+/// The traffic light of a status in the council report.
+pub fn colour(status: Status) -> &'static str {
+    match status {
+        Status::Completed | Status::Continued | Status::InProgress => "grønn",
+        Status::NotStarted => "gul",
+        Status::Delayed => "rød",
+        Status::Cancelled => "grå",
+    }
+}
+
+/// The last moment of 31 December of `year` in Oslo.
+fn end_of(year: i32) -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(year, 12, 31)
+        .expect("31 December exists")
+        .and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("a valid time"))
+        .and_local_timezone(OSLO)
+        .single()
+        .expect("no DST change on New Year's Eve")
+        .with_timezone(&Utc)
+}
+
+/// The value a field had at `moment`, from its change events (oldest first) and its value now:
+/// the last change at or before the moment, else the first later change's old value, else now.
+fn value_at(changes: &[&action_event::Model], moment: DateTime<Utc>, now: Option<String>) -> Option<String> {
+    match changes.iter().rev().find(|e| e.at <= moment) {
+        Some(event) => event.to_value.clone(),
+        None => match changes.first() {
+            Some(later) => later.from_value.clone(),
+            None => now,
+        },
+    }
+}
+
+fn label(code: &str) -> String {
+    code.parse::<Status>()
+        .map_or_else(|_| code.to_owned(), |s| s.label().to_owned())
+}
+
+/// Builds the report of the whole plan for `year`. `previous` is last year's frozen report,
+/// if there is one: "changes since last year" then compare with what the council was shown.
+pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report {
+    let end = end_of(year);
+    let end_before = end_of(year - 1);
+    let units: HashMap<Uuid, &unit::Model> = history.units.iter().map(|u| (u.id, u)).collect();
+    let mut events: HashMap<Uuid, Vec<&action_event::Model>> = HashMap::new();
+    let mut sorted_events: Vec<&action_event::Model> = history.events.iter().collect();
+    sorted_events.sort_by_key(|e| (e.at, e.id));
+    for event in sorted_events {
+        events.entry(event.action_id).or_default().push(event);
+    }
+    let previous_status: HashMap<Uuid, String> = last_year
+        .map(|report| {
+            report
+                .chapters
+                .iter()
+                .flat_map(|c| &c.actions)
+                .map(|a| (a.id, a.status.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let evaluations: HashMap<Uuid, &evaluation::Model> = history
+        .evaluations
+        .iter()
+        .filter(|e| e.year == year)
+        .map(|e| (e.action_id, e))
+        .collect();
+
+    let mut chapters: Vec<&chapter::Model> = history.chapters.iter().collect();
+    chapters.sort_by_key(|c| c.number);
+    let chapters = chapters
+        .into_iter()
+        .map(|chapter| {
+            let mut actions: Vec<&action::Model> = history
+                .actions
+                .iter()
+                .filter(|a| a.chapter_id == chapter.id && today_in_oslo(a.created_at).year() <= year)
+                .collect();
+            actions.sort_by_key(|a| a.number);
+            ChapterReport {
+                number: chapter.number,
+                title: chapter.title.clone(),
+                actions: actions
+                    .into_iter()
+                    .map(|action| {
+                        let history = events.get(&action.id).map(Vec::as_slice).unwrap_or_default();
+                        let of_kind = |kind: EventKind| -> Vec<&action_event::Model> {
+                            history.iter().copied().filter(|e| e.kind == kind.code()).collect()
+                        };
+                        let status_changes = of_kind(EventKind::Status);
+                        let status = value_at(&status_changes, end, Some(action.status.clone()))
+                            .unwrap_or_else(|| Status::NotStarted.code().to_owned());
+                        let existed_before = today_in_oslo(action.created_at).year() < year;
+                        let previous = match previous_status.get(&action.id) {
+                            Some(status) => Some(status.clone()),
+                            None if existed_before && last_year.is_none() => {
+                                value_at(&status_changes, end_before, Some(action.status.clone()))
+                            }
+                            None => None,
+                        };
+                        let deadline = value_at(
+                            &of_kind(EventKind::Deadline),
+                            end,
+                            action.deadline.map(|d| d.to_string()),
+                        )
+                        .and_then(|d| d.parse().ok());
+                        let in_year = |e: &action_event::Model| today_in_oslo(e.at).year() == year;
+                        let year_events: Vec<YearEvent> = status_changes
+                            .iter()
+                            .filter(|e| in_year(e))
+                            .map(|e| {
+                                let to = e.to_value.clone().unwrap_or_default();
+                                YearEvent {
+                                    date: today_in_oslo(e.at),
+                                    change: format!(
+                                        "{} → {}",
+                                        e.from_value.as_deref().map_or_else(String::new, label),
+                                        label(&to)
+                                    ),
+                                    from: e.from_value.clone(),
+                                    to,
+                                    comment: e.comment.clone(),
+                                }
+                            })
+                            .collect();
+                        let parsed: Status = status.parse().unwrap_or(Status::NotStarted);
+                        let delayed_reason = (parsed == Status::Delayed).then(|| {
+                            status_changes
+                                .iter()
+                                .rev()
+                                .find(|e| e.at <= end && e.to_value.as_deref() == Some(Status::Delayed.code()))
+                                .and_then(|e| e.comment.clone())
+                                .unwrap_or_default()
+                        });
+                        let chapter_number = u32::try_from(chapter.number).unwrap_or_default();
+                        let unit = action.responsible_unit_id.and_then(|id| units.get(&id));
+                        ActionReport {
+                            id: action.id,
+                            number: ActionNumber::new(chapter_number, action.number as u32).to_string(),
+                            title: action.title.clone(),
+                            unit_id: action.responsible_unit_id,
+                            unit: unit.map(|u| u.name.clone()),
+                            deadline,
+                            status_label: parsed.label().to_owned(),
+                            status,
+                            previous_status: previous,
+                            evaluation: evaluations.get(&action.id).map(|e| EvaluationReport {
+                                status: e.status.clone(),
+                                carried_out: e
+                                    .carried_out
+                                    .as_deref()
+                                    .and_then(|c| c.parse::<CarriedOut>().ok())
+                                    .map(|c| c.label().to_owned()),
+                                effect: e.effect.clone(),
+                                decision: e
+                                    .decision
+                                    .as_deref()
+                                    .and_then(|d| d.parse::<EvaluationDecision>().ok())
+                                    .map(|d| d.label().to_owned()),
+                                comment: e.comment.clone(),
+                            }),
+                            flags: Flags {
+                                overdue: crate::domain::is_overdue(
+                                    deadline,
+                                    parsed.is_open(),
+                                    NaiveDate::from_ymd_opt(year, 12, 31).expect("31 December exists"),
+                                ),
+                                delayed_reason,
+                                no_update: !history.iter().any(|e| in_year(e)),
+                                council_decision: action.decision_ref.clone(),
+                            },
+                            events: year_events,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    finish(Report {
+        organization: history.organization.clone(),
+        plan_id: history.plan.id,
+        plan_title: history.plan.title.clone(),
+        decision_ref: history.plan.decision_ref.clone(),
+        year,
+        view: "Hele planen".to_owned(),
+        chapters,
+        summary: empty_summary(),
+    })
+}
+
+fn empty_summary() -> Summary {
+    Summary {
+        total: 0,
+        by_status: Vec::new(),
+        by_unit: Vec::new(),
+        overdue: 0,
+        without_update: Vec::new(),
+        changes: Vec::new(),
+    }
+}
+
+/// Computes the summary from the chapters.
+fn finish(mut report: Report) -> Report {
+    report.chapters.retain(|c| !c.actions.is_empty());
+    let actions: Vec<&ActionReport> = report.chapters.iter().flat_map(|c| &c.actions).collect();
+    let index = |code: &str| Status::ALL.iter().position(|s| s.code() == code);
+    let mut by_status = vec![0usize; Status::ALL.len()];
+    let mut by_unit: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for action in &actions {
+        if let Some(i) = index(&action.status) {
+            by_status[i] += 1;
+            let unit = action.unit.clone().unwrap_or_else(|| "Uten ansvarlig enhet".to_owned());
+            by_unit.entry(unit).or_insert_with(|| vec![0; Status::ALL.len()])[i] += 1;
+        }
+    }
+    report.summary = Summary {
+        total: actions.len(),
+        by_status: Status::ALL
+            .iter()
+            .zip(by_status)
+            .map(|(status, count)| StatusCount {
+                status: status.code().to_owned(),
+                label: status.label().to_owned(),
+                count,
+                colour: colour(*status).to_owned(),
+            })
+            .collect(),
+        by_unit: by_unit
+            .into_iter()
+            .map(|(unit, by_status)| UnitCount {
+                unit,
+                total: by_status.iter().sum(),
+                by_status,
+            })
+            .collect(),
+        overdue: actions.iter().filter(|a| a.flags.overdue).count(),
+        without_update: actions
+            .iter()
+            .filter(|a| a.flags.no_update)
+            .map(|a| a.number.clone())
+            .collect(),
+        changes: actions
+            .iter()
+            .filter(|a| a.previous_status.as_deref() != Some(a.status.as_str()))
+            .map(|a| Change {
+                number: a.number.clone(),
+                title: a.title.clone(),
+                from: a.previous_status.as_deref().map_or_else(|| "Ny".to_owned(), label),
+                to: a.status_label.clone(),
+            })
+            .collect(),
+    };
+    report
+}
+
+impl Report {
+    /// The report limited to the actions of some units, with its summary recomputed.
+    pub fn limited_to(&self, name: &str, unit_ids: &[Uuid]) -> Report {
+        let mut view = self.clone();
+        view.view = name.to_owned();
+        for chapter in &mut view.chapters {
+            chapter
+                .actions
+                .retain(|a| a.unit_id.is_some_and(|id| unit_ids.contains(&id)));
+        }
+        finish(view)
+    }
+
+    /// The canonical JSON that is frozen and hashed.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a report serializes")
+    }
+
+    /// SHA-256 of the canonical JSON, hex.
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.to_json().as_bytes()))
+    }
+
+    pub fn actions(&self) -> impl Iterator<Item = &ActionReport> {
+        self.chapters.iter().flat_map(|c| &c.actions)
+    }
+}
+
+/// The formats a report is rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Html,
+    Csv,
+    Docx,
+}
+
+impl Format {
+    pub fn parse(value: &str) -> Result<Format, String> {
+        match value {
+            "md" | "markdown" => Ok(Format::Markdown),
+            "html" => Ok(Format::Html),
+            "csv" => Ok(Format::Csv),
+            "docx" => Ok(Format::Docx),
+            other => Err(format!("{other:?} is not a report format: use md, html, csv or docx")),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Docx => "docx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Markdown => "text/markdown; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }
+    }
+
+    /// The rendered report.
+    pub fn render(self, report: &Report) -> Vec<u8> {
+        match self {
+            Format::Markdown => markdown(report).into_bytes(),
+            Format::Html => html(report).into_bytes(),
+            Format::Csv => csv(report).into_bytes(),
+            Format::Docx => docx::docx(report),
+        }
+    }
+}

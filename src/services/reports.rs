@@ -1,0 +1,188 @@
+//! The yearly council report: loading a plan's history, building the report, views for one
+//! unit or one leader team, and freezing the version presented to the council.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use super::{Viewer, find_in_org, plans};
+use crate::{
+    entities::{action, action_event, chapter, evaluation, frozen_report, organization, team, team_unit, unit},
+    error::{AppError, AppResult},
+    report::{self, History, Report},
+};
+
+/// Whose actions a report shows.
+#[derive(Debug, Clone, Copy)]
+pub enum View {
+    Plan,
+    Unit(Uuid),
+    Team(Uuid),
+}
+
+/// A report with where it came from.
+pub struct YearReport {
+    pub report: Report,
+    /// SHA-256 of the report's canonical JSON.
+    pub hash: String,
+    /// The frozen record when the report is the version presented to the council.
+    pub frozen: Option<frozen_report::Model>,
+}
+
+fn check_year(year: i32) -> AppResult<()> {
+    if (2000..=2100).contains(&year) {
+        Ok(())
+    } else {
+        Err(AppError::validation(
+            "year",
+            format!("{year} is not a year between 2000 and 2100"),
+        ))
+    }
+}
+
+/// Everything the report of one plan is built from.
+pub async fn history(db: &impl ConnectionTrait, plan: crate::entities::plan::Model) -> AppResult<History> {
+    let organization = organization::Entity::find_by_id(plan.organization_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization", plan.organization_id))?;
+    let actions = action::Entity::find()
+        .filter(action::Column::PlanId.eq(plan.id))
+        .all(db)
+        .await?;
+    let events = action_event::Entity::find()
+        .filter(action_event::Column::OrganizationId.eq(plan.organization_id))
+        .filter(action_event::Column::ActionId.is_in(actions.iter().map(|a| a.id)))
+        .all(db)
+        .await?;
+    Ok(History {
+        organization: organization.name,
+        chapters: chapter::Entity::find()
+            .filter(chapter::Column::PlanId.eq(plan.id))
+            .all(db)
+            .await?,
+        units: unit::Entity::find()
+            .filter(unit::Column::OrganizationId.eq(plan.organization_id))
+            .all(db)
+            .await?,
+        evaluations: evaluation::Entity::find()
+            .filter(evaluation::Column::PlanId.eq(plan.id))
+            .all(db)
+            .await?,
+        actions,
+        events,
+        plan,
+    })
+}
+
+async fn frozen(
+    db: &DatabaseConnection,
+    plan_id: Uuid,
+    year: i32,
+) -> AppResult<Option<(frozen_report::Model, Report)>> {
+    let Some(row) = frozen_report::Entity::find()
+        .filter(frozen_report::Column::PlanId.eq(plan_id))
+        .filter(frozen_report::Column::Year.eq(year))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let report: Report = serde_json::from_str(&row.data)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("frozen report {} is unreadable: {e}", row.id)))?;
+    Ok(Some((row, report)))
+}
+
+/// The whole plan's report built from the history now, compared with last year's frozen one.
+async fn live(db: &DatabaseConnection, plan: crate::entities::plan::Model, year: i32) -> AppResult<Report> {
+    let last_year = frozen(db, plan.id, year - 1).await?.map(|(_, report)| report);
+    let history = history(db, plan).await?;
+    Ok(report::build(&history, year, last_year.as_ref()))
+}
+
+/// The report of a plan for a year: the frozen version when there is one, the live one
+/// otherwise, limited to a unit or a leader team's units when asked. Anyone in the
+/// organization may read it.
+pub async fn report(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    plan_id: Uuid,
+    year: i32,
+    view: View,
+) -> AppResult<YearReport> {
+    check_year(year)?;
+    let plan = plans::plan(db, viewer, plan_id).await?;
+    let (frozen, whole) = match frozen(db, plan_id, year).await? {
+        Some((row, report)) => (Some(row), report),
+        None => (None, live(db, plan, year).await?),
+    };
+    let org = viewer.organization_id;
+    let report = match view {
+        View::Plan => whole,
+        View::Unit(id) => {
+            let unit = find_in_org::<unit::Entity, _>(db, |u| u.organization_id, org, "unit", id).await?;
+            whole.limited_to(&format!("Enhet: {}", unit.name), &[unit.id])
+        }
+        View::Team(id) => {
+            let team = find_in_org::<team::Entity, _>(db, |t| t.organization_id, org, "team", id).await?;
+            let units: Vec<Uuid> = team_unit::Entity::find()
+                .filter(team_unit::Column::TeamId.eq(team.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|link| link.unit_id)
+                .collect();
+            whole.limited_to(&format!("Lederteam: {}", team.name), &units)
+        }
+    };
+    let hash = match (&frozen, view) {
+        (Some(row), View::Plan) => row.hash.clone(),
+        _ => report.hash(),
+    };
+    Ok(YearReport { report, hash, frozen })
+}
+
+/// Freezes the whole plan's report for a year as presented to the council: its data and
+/// hash are stored and never change. Coordinators and admins; once per plan and year.
+pub async fn freeze(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    plan_id: Uuid,
+    year: i32,
+) -> AppResult<YearReport> {
+    check_year(year)?;
+    if !viewer.role.manages_plans() {
+        return Err(AppError::Forbidden(format!(
+            "the role {} may not freeze reports",
+            viewer.role
+        )));
+    }
+    let plan = plans::plan(db, viewer, plan_id).await?;
+    if frozen(db, plan_id, year).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "the report for {year} is already frozen; a frozen report never changes"
+        )));
+    }
+    let report = live(db, plan, year).await?;
+    let hash = report.hash();
+    let row = frozen_report::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(viewer.organization_id),
+        plan_id: Set(plan_id),
+        year: Set(year),
+        data: Set(report.to_json()),
+        hash: Set(hash.clone()),
+        frozen_by: Set(Some(viewer.person_id)),
+        frozen_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(YearReport {
+        report,
+        hash,
+        frozen: Some(row),
+    })
+}

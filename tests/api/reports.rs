@@ -353,3 +353,54 @@ impl TestApp {
             .as_u16()
     }
 }
+
+/// LibreOffice opens the DOCX and converts it to PDF, when it is installed (`soffice` on PATH);
+/// otherwise the test says it was skipped.
+#[tokio::test]
+async fn libreoffice_converts_the_docx_when_installed() {
+    let Ok(soffice) = which("soffice") else {
+        return eprintln!("skipped: LibreOffice (soffice) is not installed");
+    };
+    let app = TestApp::spawn(crate::helpers::Db::Sqlite).await.unwrap();
+    let s = story(&app).await;
+    let bytes = app
+        .client
+        .get(format!("{}/reports/{}/2025.docx", app.address, s.plan))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let docx = dir.path().join("rapport.docx");
+    std::fs::write(&docx, &bytes).unwrap();
+    let status = std::process::Command::new(soffice)
+        .args(["--headless", "--convert-to", "txt:Text", "--outdir"])
+        .arg(dir.path())
+        .arg(&docx)
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let text = std::fs::read_to_string(dir.path().join("rapport.txt")).expect("LibreOffice wrote the text");
+    for expected in [
+        "årsrapport 2025",
+        "13.1 Tiltak 1",
+        "13.2 Tiltak 2",
+        "13.3 Tiltak 3",
+        "Mangler ressurser",
+    ] {
+        assert!(text.contains(expected), "LibreOffice's text lacks {expected}: {text}");
+    }
+}
+
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+        .ok_or(())
+}

@@ -34,11 +34,16 @@ fn row(cells: &[String], header: bool) -> TableRow {
     )
 }
 
-fn table(header: &[&str], rows: Vec<Vec<String>>) -> Table {
+/// The text width of an A4 page with Word's default margins, in twentieths of a point.
+const WIDTH: usize = 9600;
+
+/// A table whose columns share the page width by the given weights.
+fn table(header: &[&str], rows: Vec<Vec<String>>, weights: &[usize]) -> Table {
     let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
     let mut all = vec![row(&header, true)];
     all.extend(rows.iter().map(|cells| row(cells, false)));
-    Table::new(all)
+    let total: usize = weights.iter().sum::<usize>().max(1);
+    Table::new(all).set_grid(weights.iter().map(|w| w * WIDTH / total).collect())
 }
 
 pub fn docx(report: &Report) -> Vec<u8> {
@@ -73,6 +78,7 @@ pub fn docx(report: &Report) -> Vec<u8> {
                 .iter()
                 .map(|c| vec![c.label.clone(), c.count.to_string(), c.colour.clone()])
                 .collect(),
+            &[3, 1, 1],
         ))
         .add_paragraph(heading(2, "Per enhet"));
     let mut unit_header = vec!["Enhet", "Totalt"];
@@ -87,6 +93,7 @@ pub fn docx(report: &Report) -> Vec<u8> {
                 cells
             })
             .collect(),
+        &[vec![3], vec![1; unit_header.len() - 1]].concat(),
     ));
     doc = doc
         .add_paragraph(text(&format!(
@@ -108,6 +115,7 @@ pub fn docx(report: &Report) -> Vec<u8> {
                 .iter()
                 .map(|c| vec![format!("{} {}", c.number, c.title), c.from.clone(), c.to.clone()])
                 .collect(),
+            &[4, 1, 1],
         ))
     };
     for chapter in &report.chapters {
@@ -130,8 +138,12 @@ pub fn docx(report: &Report) -> Vec<u8> {
                         if let Some(e) = &a.evaluation {
                             during.push(match (&e.carried_out, &e.decision) {
                                 (Some(c), Some(d)) => format!(
-                                    "Evaluering: gjennomført som planlagt: {c}; effekt: {}; videre: {d}",
-                                    e.effect.as_deref().unwrap_or("")
+                                    "Evaluering: gjennomført som planlagt: {c}; effekt: {}; videre: {d}{}",
+                                    e.effect.as_deref().unwrap_or(""),
+                                    e.comment
+                                        .as_deref()
+                                        .map(|c| format!("; kommentar: {c}"))
+                                        .unwrap_or_default()
                                 ),
                                 _ => "Evaluering ikke sendt inn".to_owned(),
                             });
@@ -146,6 +158,7 @@ pub fn docx(report: &Report) -> Vec<u8> {
                         ]
                     })
                     .collect(),
+                &[5, 3, 2, 2, 6],
             ));
     }
     let mut bytes = std::io::Cursor::new(Vec::new());

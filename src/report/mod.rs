@@ -187,21 +187,23 @@ pub fn colour(status: Status) -> &'static str {
     }
 }
 
-/// The last moment of 31 December of `year` in Oslo.
+/// The first moment of the year after `year` in Oslo: everything before it happened by
+/// 31 December.
 fn end_of(year: i32) -> DateTime<Utc> {
-    NaiveDate::from_ymd_opt(year, 12, 31)
-        .expect("31 December exists")
-        .and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("a valid time"))
+    NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        .expect("1 January exists")
+        .and_time(NaiveTime::MIN)
         .and_local_timezone(OSLO)
         .single()
-        .expect("no DST change on New Year's Eve")
+        .expect("no DST change at New Year")
         .with_timezone(&Utc)
 }
 
-/// The value a field had at `moment`, from its change events (oldest first) and its value now:
-/// the last change at or before the moment, else the first later change's old value, else now.
+/// The value a field had just before `moment`, from its change events (oldest first) and its
+/// value now: the last change before the moment, else the first later change's old value,
+/// else now.
 fn value_at(changes: &[&action_event::Model], moment: DateTime<Utc>, now: Option<String>) -> Option<String> {
-    match changes.iter().rev().find(|e| e.at <= moment) {
+    match changes.iter().rev().find(|e| e.at < moment) {
         Some(event) => event.to_value.clone(),
         None => match changes.first() {
             Some(later) => later.from_value.clone(),
@@ -221,6 +223,7 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
     let end = end_of(year);
     let end_before = end_of(year - 1);
     let units: HashMap<Uuid, &unit::Model> = history.units.iter().map(|u| (u.id, u)).collect();
+    let history_units = &history.units;
     let mut events: HashMap<Uuid, Vec<&action_event::Model>> = HashMap::new();
     let mut sorted_events: Vec<&action_event::Model> = history.events.iter().collect();
     sorted_events.sort_by_key(|e| (e.at, e.id));
@@ -306,18 +309,30 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                             status_changes
                                 .iter()
                                 .rev()
-                                .find(|e| e.at <= end && e.to_value.as_deref() == Some(Status::Delayed.code()))
+                                .find(|e| e.at < end && e.to_value.as_deref() == Some(Status::Delayed.code()))
                                 .and_then(|e| e.comment.clone())
                                 .unwrap_or_default()
                         });
                         let chapter_number = u32::try_from(chapter.number).unwrap_or_default();
-                        let unit = action.responsible_unit_id.and_then(|id| units.get(&id));
+                        let title =
+                            value_at(&of_kind(EventKind::Title), end, Some(action.title.clone())).unwrap_or_default();
+                        let decision_ref = value_at(&of_kind(EventKind::DecisionRef), end, action.decision_ref.clone());
+                        // Unit changes are recorded by name; the unit is found by that name.
+                        let current_unit = action.responsible_unit_id.and_then(|id| units.get(&id));
+                        let unit_name = value_at(
+                            &of_kind(EventKind::ResponsibleUnit),
+                            end,
+                            current_unit.map(|u| u.name.clone()),
+                        );
+                        let unit = unit_name
+                            .as_deref()
+                            .and_then(|name| history_units.iter().find(|u| u.name == name));
                         ActionReport {
                             id: action.id,
                             number: ActionNumber::new(chapter_number, action.number as u32).to_string(),
-                            title: action.title.clone(),
-                            unit_id: action.responsible_unit_id,
-                            unit: unit.map(|u| u.name.clone()),
+                            title,
+                            unit_id: unit.map(|u| u.id),
+                            unit: unit_name,
                             deadline,
                             status_label: parsed.label().to_owned(),
                             status,
@@ -345,7 +360,7 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                                 ),
                                 delayed_reason,
                                 no_update: !history.iter().any(|e| in_year(e)),
-                                council_decision: action.decision_ref.clone(),
+                                council_decision: decision_ref,
                             },
                             events: year_events,
                         }

@@ -34,18 +34,33 @@ fn title(report: &Report) -> String {
     format!("Oppfølging av {} – årsrapport {}", report.plan_title, report.year)
 }
 
-/// Escapes text for a Markdown table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+/// Text from users as inert Markdown on one line: markup characters are escaped, HTML is
+/// shown as text, line breaks become spaces.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn markdown(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
-    let _ = writeln!(out, "# {}\n", title(report));
-    let _ = writeln!(out, "{} · {}", report.organization, report.view);
+    let _ = writeln!(out, "# {}\n", md(&title(report)));
+    let _ = writeln!(out, "{} · {}", md(&report.organization), md(&report.view));
     if let Some(decision) = &report.decision_ref {
-        let _ = writeln!(out, "\nPlanen er vedtatt i {decision}.");
+        let _ = writeln!(out, "\nPlanen er vedtatt i {}.", md(decision));
     }
     let _ = writeln!(out, "\n## Sammendrag\n");
     let _ = writeln!(out, "Status per 31.12.{}, {} tiltak.\n", report.year, s.total);
@@ -74,13 +89,7 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(out, "|---|---:|{}", "---:|".repeat(header.len()));
     for unit in &s.by_unit {
         let counts: Vec<String> = unit.by_status.iter().map(usize::to_string).collect();
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            cell(&unit.unit),
-            unit.total,
-            counts.join(" | ")
-        );
+        let _ = writeln!(out, "| {} | {} | {} |", md(&unit.unit), unit.total, counts.join(" | "));
     }
     let _ = writeln!(out, "\n### Endringer siden {}\n", report.year - 1);
     if s.changes.is_empty() {
@@ -90,14 +99,21 @@ pub fn markdown(report: &Report) -> String {
         let _ = writeln!(
             out,
             "- {} {}: {} → {}",
-            change.number, change.title, change.from, change.to
+            change.number,
+            md(&change.title),
+            change.from,
+            change.to
         );
     }
     for chapter in &report.chapters {
-        let _ = writeln!(out, "\n## Kapittel {}: {}", chapter.number, chapter.title);
+        let _ = writeln!(out, "\n## Kapittel {}: {}", chapter.number, md(&chapter.title));
         for action in &chapter.actions {
-            let _ = writeln!(out, "\n### {} {}\n", action.number, action.title);
-            let _ = writeln!(out, "- Ansvarlig: {}", action.unit.as_deref().unwrap_or("ikke satt"));
+            let _ = writeln!(out, "\n### {} {}\n", action.number, md(&action.title));
+            let _ = writeln!(
+                out,
+                "- Ansvarlig: {}",
+                md(action.unit.as_deref().unwrap_or("ikke satt"))
+            );
             let _ = writeln!(
                 out,
                 "- Frist: {}",
@@ -105,12 +121,16 @@ pub fn markdown(report: &Report) -> String {
             );
             let _ = writeln!(out, "- Status per 31.12.{}: {}", report.year, action.status_label);
             for flag in flags(action) {
-                let _ = writeln!(out, "- **{flag}**");
+                let _ = writeln!(out, "- **{}**", md(&flag));
             }
             if !action.events.is_empty() {
                 let _ = writeln!(out, "\nI løpet av året:\n");
                 for event in &action.events {
-                    let comment = event.comment.as_deref().map(|c| format!(" – {c}")).unwrap_or_default();
+                    let comment = event
+                        .comment
+                        .as_deref()
+                        .map(|c| format!(" – {}", md(c)))
+                        .unwrap_or_default();
                     let _ = writeln!(out, "- {}: {}{comment}", date(event.date), event.change);
                 }
             }
@@ -119,10 +139,10 @@ pub fn markdown(report: &Report) -> String {
                 match (&evaluation.carried_out, &evaluation.decision) {
                     (Some(carried_out), Some(decision)) => {
                         let _ = writeln!(out, "- Gjennomført som planlagt: {carried_out}");
-                        let _ = writeln!(out, "- Effekt: {}", evaluation.effect.as_deref().unwrap_or(""));
+                        let _ = writeln!(out, "- Effekt: {}", md(evaluation.effect.as_deref().unwrap_or("")));
                         let _ = writeln!(out, "- Videre: {decision}");
                         if let Some(comment) = &evaluation.comment {
-                            let _ = writeln!(out, "- Kommentar: {comment}");
+                            let _ = writeln!(out, "- Kommentar: {}", md(comment));
                         }
                     }
                     _ => {
@@ -292,9 +312,14 @@ small {{ color: #555; }}
             if let Some(evaluation) = &action.evaluation {
                 match (&evaluation.carried_out, &evaluation.decision) {
                     (Some(carried_out), Some(decision)) => {
+                        let comment = evaluation
+                            .comment
+                            .as_deref()
+                            .map(|c| format!("; kommentar: {}", escape(c)))
+                            .unwrap_or_default();
                         let _ = write!(
                             during,
-                            "<small>Evaluering: gjennomført som planlagt: {}; effekt: {}; videre: {}</small><br>",
+                            "<small>Evaluering: gjennomført som planlagt: {}; effekt: {}; videre: {}{comment}</small><br>",
                             escape(carried_out),
                             escape(evaluation.effect.as_deref().unwrap_or("")),
                             escape(decision)
@@ -322,9 +347,21 @@ small {{ color: #555; }}
     out
 }
 
+/// A field a spreadsheet would run as a formula gets a leading apostrophe.
+fn inert(field: &str) -> String {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}")
+    } else {
+        field.to_owned()
+    }
+}
+
 /// One row per action, for a spreadsheet.
 pub fn csv(report: &Report) -> String {
-    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    // Semicolons and a byte-order mark: what Excel with Norwegian settings opens directly.
+    let mut writer = ::csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::from(*b"\xEF\xBB\xBF"));
     let _ = writer.write_record([
         "kapittel",
         "tiltak",
@@ -355,11 +392,14 @@ pub fn csv(report: &Report) -> String {
                     .evaluation
                     .as_ref()
                     .map_or_else(String::new, |e| match (&e.carried_out, &e.decision) {
-                        (Some(c), Some(d)) => format!("{c}; {}; {d}", e.effect.as_deref().unwrap_or("")),
+                        (Some(c), Some(d)) => {
+                            let comment = e.comment.as_deref().map(|c| format!("; {c}")).unwrap_or_default();
+                            format!("{c}; {}; {d}{comment}", e.effect.as_deref().unwrap_or(""))
+                        }
                         _ => "ikke sendt inn".to_owned(),
                     });
             let yes = |b: bool| if b { "ja" } else { "nei" };
-            let _ = writer.write_record([
+            let record = [
                 chapter.number.to_string(),
                 action.number.clone(),
                 action.title.clone(),
@@ -373,7 +413,8 @@ pub fn csv(report: &Report) -> String {
                 action.flags.delayed_reason.clone().unwrap_or_default(),
                 yes(action.flags.no_update).to_owned(),
                 action.flags.council_decision.clone().unwrap_or_default(),
-            ]);
+            ];
+            let _ = writer.write_record(record.map(|field| inert(&field)));
         }
     }
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text is UTF-8")

@@ -90,6 +90,16 @@ async fn frozen(
     else {
         return Ok(None);
     };
+    let hash = hex::encode(sha2::Digest::finalize(sha2::Digest::chain_update(
+        sha2::Sha256::default(),
+        row.data.as_bytes(),
+    )));
+    if hash != row.hash {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "frozen report {} does not match its hash: its data was changed in the database",
+            row.id
+        )));
+    }
     let report: Report = serde_json::from_str(&row.data)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("frozen report {} is unreadable: {e}", row.id)))?;
     Ok(Some((row, report)))
@@ -154,6 +164,13 @@ pub async fn freeze(
     year: i32,
 ) -> AppResult<YearReport> {
     check_year(year)?;
+    let this_year = chrono::Datelike::year(&crate::domain::today_in_oslo(now));
+    if year >= this_year {
+        return Err(AppError::validation(
+            "year",
+            format!("{year} has not ended yet: a report is frozen once its year is over"),
+        ));
+    }
     if !viewer.role.manages_plans() {
         return Err(AppError::Forbidden(format!(
             "the role {} may not freeze reports",

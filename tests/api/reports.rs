@@ -218,8 +218,9 @@ on_both_databases! {
         let html = app.download(&s.plan, "2025.html", "").await.1;
         assert!(html.contains("<svg") && html.contains("size: A4") && !html.contains("<script"), "{html}");
         let csv = app.download(&s.plan, "2025.csv", "").await.1;
+        assert!(csv.starts_with('\u{feff}'), "a byte-order mark for Excel");
         assert_eq!(csv.lines().count(), 4, "a header and one row per action: {csv}");
-        assert!(csv.lines().nth(2).unwrap().contains("13.2,Tiltak 2,Barne- og ungdomsvern,2025-09-01,Forsinket"), "{csv}");
+        assert!(csv.lines().nth(2).unwrap().contains("13.2;Tiltak 2;Barne- og ungdomsvern;2025-09-01;Forsinket"), "{csv}");
 
         let response = app
             .client
@@ -251,7 +252,19 @@ on_both_databases! {
     async fn a_frozen_report_never_changes(app: TestApp) {
         let s = story(&app).await;
         let live = app.report(&s.plan, 2025, None, None).await;
-        assert_eq!(app.report(&s.plan, 2025, None, None).await["hash"], live["hash"], "built twice, same hash");
+        // Changes in 2026 to the title, deadline and unit leave the 2025 report as it was.
+        app.change("2026-03-01T10:00:00+01:00", json!({ "actionId": s.a2, "title": "Omdøpt i 2026", "deadline": "2026-12-31", "responsibleUnitId": s.other_unit })).await;
+        let rebuilt = app.report(&s.plan, 2025, None, None).await;
+        assert_eq!(rebuilt["hash"], live["hash"], "the same period from the history, the same hash");
+        assert_eq!(actions(&rebuilt)[1]["title"], "Tiltak 2");
+        assert_eq!(actions(&rebuilt)[1]["deadline"], "2025-09-01");
+        assert_eq!(actions(&rebuilt)[1]["unit"], "Barne- og ungdomsvern");
+        assert_eq!(actions(&app.report(&s.plan, 2026, None, None).await)[1]["unit"], "Kultur");
+        let this_year = app.gql(
+            "mutation($plan: ID!) { freezeReport(planId: $plan, year: 2026) { hash } }",
+            json!({ "plan": s.plan }),
+        ).await;
+        assert_eq!(error_code(&this_year), Some("VALIDATION"), "2026 has not ended: {this_year}");
         let viewer = app.token_for("leser@kommune.no", "VIEWER", None).await;
         let freeze = "mutation($plan: ID!) { freezeReport(planId: $plan, year: 2025) { frozen hash frozenAt frozenBy { email } } }";
         assert_eq!(error_code(&app.gql_as(Some(&viewer), freeze, json!({ "plan": s.plan })).await), Some("FORBIDDEN"));
@@ -275,6 +288,32 @@ on_both_databases! {
         let next = app.report(&s.plan, 2026, None, None).await;
         assert_eq!(actions(&next)[1]["previousStatus"], "DELAYED");
         assert_eq!(actions(&next)[2]["title"], "Nytt navn");
+    }
+
+    async fn the_year_ends_at_midnight_in_oslo(app: TestApp) {
+        let s = story(&app).await;
+        app.status_on("2025-12-31T23:30:00+01:00", &s.a3, "IN_PROGRESS", Some("Rett før nyttår")).await;
+        app.status_on("2026-01-01T00:30:00+01:00", &s.a3, "COMPLETED", None).await;
+        let report = app.report(&s.plan, 2025, None, None).await;
+        let a3 = &actions(&report)[2];
+        assert_eq!(a3["status"], "IN_PROGRESS");
+        assert_eq!(a3["events"].as_array().unwrap().len(), 1, "{a3}");
+        assert_eq!(a3["events"][0]["date"], "2025-12-31");
+        let next = app.report(&s.plan, 2026, None, None).await;
+        assert_eq!(actions(&next)[2]["status"], "COMPLETED");
+        assert_eq!(actions(&next)[2]["events"][0]["date"], "2026-01-01");
+    }
+
+    async fn user_text_is_inert_in_every_format(app: TestApp) {
+        let s = story(&app).await;
+        app.change("2025-06-01T10:00:00+02:00", json!({ "actionId": s.a3, "title": "<script>alert(1)</script> & **fet** =SUM(A1)" })).await;
+        let html = app.download(&s.plan, "2025.html", "").await.1;
+        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp;"), "{html}");
+        let markdown = app.download(&s.plan, "2025.md", "").await.1;
+        assert!(markdown.contains("&lt;script&gt;") && markdown.contains("\\*\\*fet\\*\\*"), "{markdown}");
+        app.change("2025-06-02T10:00:00+02:00", json!({ "actionId": s.a3, "title": "=HYPERLINK(\"x\")" })).await;
+        let csv = app.download(&s.plan, "2025.csv", "").await.1;
+        assert!(csv.contains("'=HYPERLINK"), "a formula is not run by a spreadsheet: {csv}");
     }
 
     async fn unit_and_team_views_hold_only_their_actions(app: TestApp) {

@@ -109,6 +109,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Organizations (municipalities) sharing this deployment.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -142,6 +147,12 @@ pub enum OutboxCommand {
 }
 
 #[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Create another organization; its people and data are isolated from the others.
+    Create { name: String },
+}
+
+#[derive(Subcommand)]
 pub enum TokenCommand {
     /// Create a token for a person, creating the person if missing. The token is the last line of stdout.
     Create {
@@ -155,6 +166,23 @@ pub enum TokenCommand {
         /// The unit a unit leader leads.
         #[arg(long, value_name = "UNIT_ID")]
         unit: Option<Uuid>,
+        /// The organization (id or name); default: the first one.
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        /// The token stops working after this many days.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// List the organization's tokens (never their secrets): person, role, created, last used, state.
+    List {
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+    },
+    /// Revoke a token by the id `token list` shows.
+    Revoke {
+        id: Uuid,
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
     },
 }
 
@@ -253,49 +281,116 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Token {
-            command:
+        Command::Org {
+            command: OrgCommand::Create { name },
+        } => {
+            let db = app::connect(&settings).await?;
+            app::migrate(&db).await?;
+            let organization = bootstrap::create_organization(&db, &name, chrono::Utc::now()).await?;
+            println!("organization {} created: {}", organization.name, organization.id);
+            println!(
+                "make its first admin with `tiltak token create --org {} --email … --role admin`",
+                organization.id
+            );
+            Ok(())
+        }
+        Command::Token { command } => {
+            let db = app::connect(&settings).await?;
+            app::migrate(&db).await?;
+            let now = chrono::Utc::now();
+            let organization_of = |org: Option<String>| {
+                let db = db.clone();
+                let settings = settings.clone();
+                async move {
+                    anyhow::Ok(match org {
+                        Some(key) => bootstrap::organization_by_id_or_name(&db, &key).await?,
+                        None => bootstrap::ensure_organization(&db, &settings, now).await?.0,
+                    })
+                }
+            };
+            match command {
                 TokenCommand::Create {
                     email,
                     role,
                     name,
                     unit,
-                },
-        } => {
-            let db = app::connect(&settings).await?;
-            app::migrate(&db).await?;
-            let now = chrono::Utc::now();
-            let (organization, _) = bootstrap::ensure_organization(&db, &settings, now).await?;
-            let person = match org::person_by_email(&db, organization.id, &email).await? {
-                Some(person) => {
-                    if person.role != role.code() {
-                        eprintln!(
-                            "note: {} already exists with role {}; the role is unchanged",
-                            person.email, person.role
+                    org,
+                    expires_in_days,
+                } => {
+                    let organization = organization_of(org).await?;
+                    let person = match org::person_by_email(&db, organization.id, &email).await? {
+                        Some(person) => {
+                            if person.role != role.code() {
+                                eprintln!(
+                                    "note: {} already exists with role {}; the role is unchanged",
+                                    person.email, person.role
+                                );
+                            }
+                            person
+                        }
+                        None => {
+                            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+                            org::insert_person(
+                                &db,
+                                organization.id,
+                                now,
+                                org::NewPerson {
+                                    name,
+                                    email,
+                                    role,
+                                    unit_id: unit,
+                                },
+                            )
+                            .await?
+                        }
+                    };
+                    let expires_at = expires_in_days.map(|days| now + chrono::Duration::days(i64::from(days)));
+                    let token = auth::issue_token(&db, &person, now, expires_at).await?;
+                    let until =
+                        expires_at.map_or_else(|| "no expiry".to_owned(), |at| format!("expires {}", at.to_rfc3339()));
+                    println!(
+                        "token for {} ({}) in {}, {until}:",
+                        person.email, person.role, organization.name
+                    );
+                    println!("{token}");
+                    Ok(())
+                }
+                TokenCommand::List { org } => {
+                    let organization = organization_of(org).await?;
+                    println!(
+                        "{:<36}  {:<28} {:<12} {:<25} {:<25} STATE",
+                        "ID", "PERSON", "ROLE", "CREATED", "LAST USED"
+                    );
+                    for info in auth::tokens(&db, organization.id).await? {
+                        let t = &info.token;
+                        let state = if let Some(at) = t.revoked_at {
+                            format!("revoked {}", at.to_rfc3339())
+                        } else if let Some(at) = t.expires_at.filter(|at| *at <= now) {
+                            format!("expired {}", at.to_rfc3339())
+                        } else if let Some(at) = t.expires_at {
+                            format!("valid until {}", at.to_rfc3339())
+                        } else {
+                            "valid".to_owned()
+                        };
+                        println!(
+                            "{:<36}  {:<28} {:<12} {:<25} {:<25} {state}",
+                            t.id,
+                            info.person.email,
+                            info.person.role,
+                            t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                            t.last_used_at
+                                .map_or_else(|| "never".to_owned(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
                         );
                     }
-                    person
+                    Ok(())
                 }
-                None => {
-                    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
-                    org::insert_person(
-                        &db,
-                        organization.id,
-                        now,
-                        org::NewPerson {
-                            name,
-                            email,
-                            role,
-                            unit_id: unit,
-                        },
-                    )
-                    .await?
+                TokenCommand::Revoke { id, org } => {
+                    let organization = organization_of(org).await?;
+                    let token = auth::revoke_token(&db, organization.id, id, now).await?;
+                    println!("token {} revoked", token.id);
+                    Ok(())
                 }
-            };
-            let token = auth::issue_token(&db, &person, now).await?;
-            println!("token for {} ({}) in {}:", person.email, person.role, organization.name);
-            println!("{token}");
-            Ok(())
+            }
         }
         Command::Import {
             file,

@@ -57,7 +57,12 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Stores a token for a person and returns the secret, shown once.
-pub async fn issue_token(db: &DatabaseConnection, person: &person::Model, now: DateTime<Utc>) -> AppResult<String> {
+pub async fn issue_token(
+    db: &DatabaseConnection,
+    person: &person::Model,
+    now: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> AppResult<String> {
     let (token, token_hash) = new_token();
     api_token::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -65,7 +70,7 @@ pub async fn issue_token(db: &DatabaseConnection, person: &person::Model, now: D
         person_id: Set(person.id),
         token_hash: Set(token_hash),
         created_at: Set(now),
-        expires_at: Set(None),
+        expires_at: Set(expires_at),
         revoked_at: Set(None),
         last_used_at: Set(None),
     }
@@ -85,6 +90,17 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Ut
     if token.revoked_at.is_some() || token.expires_at.is_some_and(|at| at <= now) {
         return Err(refused());
     }
+    // Last use is kept to the minute, so a busy client does not write on every request.
+    if token
+        .last_used_at
+        .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
+    {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(api_token::Column::Id.eq(token.id))
+            .exec(db)
+            .await?;
+    }
     let person = person::Entity::find_by_id(token.person_id)
         .one(db)
         .await?
@@ -101,4 +117,48 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Ut
         name: person.name,
         email: person.email,
     })
+}
+
+/// A token as listed for operators: never the secret, which is not stored.
+pub struct TokenInfo {
+    pub token: api_token::Model,
+    pub person: person::Model,
+}
+
+/// The organization's tokens, oldest first.
+pub async fn tokens(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<Vec<TokenInfo>> {
+    use sea_orm::QueryOrder;
+    let tokens = api_token::Entity::find()
+        .filter(api_token::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(api_token::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let people = person::Entity::find()
+        .filter(person::Column::OrganizationId.eq(organization_id))
+        .all(db)
+        .await?;
+    Ok(tokens
+        .into_iter()
+        .filter_map(|token| {
+            let person = people.iter().find(|p| p.id == token.person_id)?.clone();
+            Some(TokenInfo { token, person })
+        })
+        .collect())
+}
+
+/// Revokes a token by its id; it is refused from then on. Revoking twice is harmless.
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<api_token::Model> {
+    let token =
+        super::find_in_org::<api_token::Entity, _>(db, |t| t.organization_id, organization_id, "token", id).await?;
+    if token.revoked_at.is_some() {
+        return Ok(token);
+    }
+    let mut row: api_token::ActiveModel = token.into();
+    row.revoked_at = Set(Some(now));
+    Ok(row.update(db).await?)
 }

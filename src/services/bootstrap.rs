@@ -2,7 +2,9 @@
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -15,7 +17,7 @@ use crate::{
     config::Settings,
     domain::{PreventionLevel, Recurrence, Role, Status},
     entities::{organization, person},
-    error::AppResult,
+    error::{AppError, AppResult},
 };
 
 /// The first admin's email, created with the organization.
@@ -33,7 +35,12 @@ pub async fn ensure_organization(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> AppResult<(organization::Model, bool)> {
-    if let Some(org) = organization::Entity::find().one(db).await? {
+    use sea_orm::QueryOrder;
+    if let Some(org) = organization::Entity::find()
+        .order_by_asc(organization::Column::CreatedAt)
+        .one(db)
+        .await?
+    {
         return Ok((org, false));
     }
     let org = organization::ActiveModel {
@@ -44,6 +51,48 @@ pub async fn ensure_organization(
     .insert(db)
     .await?;
     Ok((org, true))
+}
+
+/// Creates another organization (municipality) in a shared deployment.
+pub async fn create_organization(
+    db: &DatabaseConnection,
+    name: &str,
+    now: DateTime<Utc>,
+) -> AppResult<organization::Model> {
+    let name = crate::domain::required_text("name", name, super::MAX_NAME)?;
+    if organization::Entity::find()
+        .filter(organization::Column::Name.eq(name.clone()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "an organization named {name:?} exists already"
+        )));
+    }
+    Ok(organization::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// An organization by id or exact name.
+pub async fn organization_by_id_or_name(db: &DatabaseConnection, key: &str) -> AppResult<organization::Model> {
+    let by_id = match Uuid::parse_str(key) {
+        Ok(id) => organization::Entity::find_by_id(id).one(db).await?,
+        Err(_) => None,
+    };
+    match by_id {
+        Some(org) => Ok(org),
+        None => organization::Entity::find()
+            .filter(organization::Column::Name.eq(key))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found("organization", key)),
+    }
 }
 
 /// On an empty database: creates the organization, an admin with a token and, if configured,
@@ -69,7 +118,7 @@ pub async fn first_start(
         },
     )
     .await?;
-    let admin_token = auth::issue_token(db, &admin, now).await?;
+    let admin_token = auth::issue_token(db, &admin, now, None).await?;
     if settings.organization.example_plan {
         load_example_plan(db, &viewer_of(&admin), now, &settings.public_url()).await?;
     }

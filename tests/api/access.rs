@@ -77,3 +77,30 @@ on_both_databases! {
         assert_eq!(app.action(&f.action_id).await["title"], "Tiltak 1");
     }
 }
+
+on_both_databases! {
+    async fn expired_and_revoked_tokens_are_refused_and_use_is_recorded(app: TestApp) {
+        use sea_orm::EntityTrait;
+        let db = app.db().await;
+        let org = tiltak::services::bootstrap::ensure_organization(&db, &app.settings, app.clock.now()).await.unwrap().0;
+        let admin = tiltak::services::bootstrap::first_admin(&db, org.id).await.unwrap();
+        let person = tiltak::entities::person::Entity::find_by_id(admin.person_id).one(&db).await.unwrap().unwrap();
+        let now = app.clock.now();
+        let expired = tiltak::services::auth::issue_token(&db, &person, now, Some(now - chrono::Duration::seconds(1))).await.unwrap();
+        let valid = tiltak::services::auth::issue_token(&db, &person, now, Some(now + chrono::Duration::days(1))).await.unwrap();
+        let me = "{ me { email } }";
+        assert_eq!(error_code(&app.gql_as(Some(&expired), me, json!({})).await), Some("UNAUTHENTICATED"));
+        assert_eq!(app.gql_as(Some(&valid), me, json!({})).await["data"]["me"]["email"], "admin@eksempel.kommune.no");
+
+        // The use is recorded; after revocation the token is refused.
+        let tokens = tiltak::services::auth::tokens(&db, org.id).await.unwrap();
+        let info = tokens.iter().find(|t| t.token.expires_at == Some(now + chrono::Duration::days(1))).unwrap();
+        assert_eq!(info.token.last_used_at, Some(now));
+        tiltak::services::auth::revoke_token(&db, org.id, info.token.id, now).await.unwrap();
+        assert_eq!(error_code(&app.gql_as(Some(&valid), me, json!({})).await), Some("UNAUTHENTICATED"));
+        // A day later the first one has expired too.
+        app.clock.advance(chrono::Duration::days(2));
+        let fresh = tiltak::services::auth::issue_token(&db, &person, app.clock.now(), Some(now + chrono::Duration::days(1))).await.unwrap();
+        assert_eq!(error_code(&app.gql_as(Some(&fresh), me, json!({})).await), Some("UNAUTHENTICATED"));
+    }
+}

@@ -320,8 +320,8 @@ fn jobs_and_outbox_from_the_command_line() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
 }
 
-/// `tiltak report` on the imported real plan: Markdown to stdout, DOCX to a file, the unit
-/// view, and a DOCX without --out refused.
+/// `tiltak report` on the imported real plan: Markdown to stdout, DOCX to a file, and a DOCX
+/// without --out refused.
 #[test]
 fn report_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -340,7 +340,10 @@ fn report_from_the_command_line() {
     );
     let stdout = String::from_utf8(imported.stdout).unwrap();
     let plan_id = stdout.lines().next().unwrap().strip_prefix("plan ").unwrap().to_owned();
-    let year = chrono::Utc::now().format("%Y").to_string();
+    let year = chrono::Utc::now()
+        .with_timezone(&tiltak::domain::OSLO)
+        .format("%Y")
+        .to_string();
 
     let markdown = run(&["report", "--plan", &plan_id, "--year", &year, "--format", "md"]);
     assert!(
@@ -381,5 +384,66 @@ fn report_from_the_command_line() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("give --out FILE"));
     let bad = run(&["report", "--plan", &plan_id, "--year", &year, "--format", "pdf"]);
+    assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("use md, html, csv or docx"));
+}
+
+/// Organizations and tokens from the command line: another organization, a token with an
+/// expiry in it, the list (without secrets) and revocation.
+#[test]
+fn organizations_and_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = tiltak(dir.path()).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    run(&["token", "create", "--email", "admin@eksempel.no", "--role", "admin"]);
+    let created = run(&["org", "create", "Nabo kommune"]);
+    assert!(created.starts_with("organization Nabo kommune created: "), "{created}");
+    let again = tiltak(dir.path())
+        .args(["org", "create", "Nabo kommune"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+
+    let issued = run(&[
+        "token",
+        "create",
+        "--org",
+        "Nabo kommune",
+        "--email",
+        "admin@nabo.no",
+        "--role",
+        "admin",
+        "--expires-in-days",
+        "30",
+    ]);
+    assert!(issued.contains("in Nabo kommune, expires "), "{issued}");
+    let secret = issued.lines().last().unwrap().to_owned();
+    let list = run(&["token", "list", "--org", "Nabo kommune"]);
+    assert!(list.contains("admin@nabo.no") && list.contains("valid until"), "{list}");
+    assert!(!list.contains(&secret), "secrets are never listed");
+    assert!(
+        !list.contains("admin@eksempel.no"),
+        "only the organization's own tokens: {list}"
+    );
+    let id = list
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(run(&["token", "revoke", &id, "--org", "Nabo kommune"]).contains("revoked"));
+    assert!(run(&["token", "list", "--org", "Nabo kommune"]).contains("revoked "));
+    // A token id of another organization is not found there.
+    let other = tiltak(dir.path()).args(["token", "revoke", &id]).output().unwrap();
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("not found"));
 }

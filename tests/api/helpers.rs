@@ -158,7 +158,7 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap();
-        tiltak::services::auth::issue_token(&db, &person, chrono::Utc::now())
+        tiltak::services::auth::issue_token(&db, &person, chrono::Utc::now(), None)
             .await
             .unwrap()
     }

@@ -16,6 +16,7 @@ const DEFAULTS: &str = include_str!("../config/default.toml");
 pub struct Settings {
     pub database: DatabaseSettings,
     pub http: HttpSettings,
+    pub graphql: GraphqlSettings,
     pub mail: MailSettings,
     pub scheduler: SchedulerSettings,
     pub jobs: JobSettings,
@@ -61,6 +62,19 @@ pub struct DatabaseSettings {
 pub struct HttpSettings {
     pub addr: SocketAddr,
     pub public_url: String,
+    pub max_body_bytes: usize,
+    pub request_timeout_seconds: u64,
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GraphqlSettings {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_query_bytes: usize,
+    pub max_batch: usize,
+    pub introspection: bool,
+    pub mutations_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

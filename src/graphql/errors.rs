@@ -26,6 +26,9 @@ pub fn add_code(error: &mut ServerError) {
             }
             (app_error.code(), app_error.field().map(str::to_owned))
         }
+        // The schema's own limits, reported by message.
+        None if error.message == "Query is nested too deep." => ("QUERY_TOO_DEEP", None),
+        None if error.message == "Query is too complex." => ("QUERY_TOO_COMPLEX", None),
         None => ("VALIDATION", None),
     };
     let extensions = error.extensions.get_or_insert_with(Default::default);

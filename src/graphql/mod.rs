@@ -25,10 +25,18 @@ pub struct Mutation(
 
 pub type TiltakSchema = Schema<Query, Mutation, arshjul::Subscription>;
 
+/// The schema with the configured depth and complexity limits (and introspection off when
+/// configured so).
 pub fn schema(state: AppState) -> TiltakSchema {
-    Schema::build(Query::default(), Mutation::default(), arshjul::Subscription)
-        .data(state)
-        .finish()
+    let limits = state.settings.graphql.clone();
+    let mut builder = Schema::build(Query::default(), Mutation::default(), arshjul::Subscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .data(state);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// The schema in SDL, as committed in `schema/schema.graphql`.

@@ -22,30 +22,83 @@ use crate::{
     state::AppState,
 };
 
+mod limits;
+
 #[derive(Clone)]
 struct Http {
     state: AppState,
     schema: TiltakSchema,
+    limits: limits::Limits,
 }
 
+/// Security headers on every response; GraphiQL sets its own, looser, content policy.
+const HEADERS: &[(&str, &str)] = &[
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+    ),
+];
+
 pub fn router(state: AppState, schema: TiltakSchema) -> Router {
-    Router::new()
+    let settings = state.settings.clone();
+    let limits = limits::Limits::new(&settings.graphql);
+    let mut router = Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/graphql/ws", get(graphql_ws))
         .route("/calendar/{file}", get(calendar_feed))
         .route("/actions/{id}", get(action_page))
         .route("/reports/{plan_id}/{file}", get(report_download))
         .route("/health", get(health))
-        .with_state(Http { state, schema })
+        .with_state(Http { state, schema, limits })
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            settings.http.max_body_bytes,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(settings.http.request_timeout_seconds),
+        ));
+    for (name, value) in HEADERS {
+        router = router.layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static(name),
+            header::HeaderValue::from_static(value),
+        ));
+    }
+    let origins: Vec<header::HeaderValue> = settings
+        .http
+        .cors_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    if !origins.is_empty() {
+        router = router.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([AUTHORIZATION, header::CONTENT_TYPE]),
+        );
+    }
+    router
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("tiltak")
-            .finish(),
+/// GraphiQL loads its scripts from unpkg.com, so its page allows that and inline code.
+async fn graphiql() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
+             style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https://graphql.org; \
+             connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        )],
+        Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .title("tiltak")
+                .finish(),
+        ),
     )
 }
 
@@ -55,6 +108,18 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> axum::response::Response {
+    let batch = request.into_inner();
+    if let Err(refusal) = http.limits.check(&batch, bearer_token(&headers)) {
+        let mut error = ServerError::new(refusal.message, None);
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        extensions.set("code", refusal.code);
+        error.extensions = Some(extensions);
+        return (
+            refusal.status,
+            GraphQLResponse::from(Response::from_errors(vec![error])),
+        )
+            .into_response();
+    }
     let viewer = match bearer_token(&headers) {
         None => None,
         Some(token) => match auth::authenticate(&http.state.db, token, http.state.now()).await {
@@ -67,7 +132,7 @@ async fn graphql(
             }
         },
     };
-    let request = request.into_inner().data(RequestContext::new(&http.state, viewer));
+    let request = batch.data(RequestContext::new(&http.state, viewer));
     let response = match http.schema.execute_batch(request).await {
         BatchResponse::Single(response) => BatchResponse::Single(errors::add_codes(response)),
         BatchResponse::Batch(responses) => BatchResponse::Batch(responses.into_iter().map(errors::add_codes).collect()),

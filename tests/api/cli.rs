@@ -10,6 +10,47 @@ use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tiltak");
 
+/// `Command::output` with a deadline: a command that hangs fails its test after a minute
+/// instead of holding up the whole run.
+trait OutputWithin {
+    fn output_within(&mut self) -> std::io::Result<std::process::Output>;
+}
+
+impl OutputWithin for Command {
+    fn output_within(&mut self) -> std::io::Result<std::process::Output> {
+        use std::io::Read;
+        let mut child = self.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let out = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out.read_to_end(&mut buf);
+            buf
+        });
+        let err = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err.read_to_end(&mut buf);
+            buf
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{self:?} did not finish within a minute");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Ok(std::process::Output {
+            status,
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        })
+    }
+}
+
 fn tiltak(dir: &std::path::Path) -> Command {
     let mut command = Command::new(BIN);
     command
@@ -24,7 +65,10 @@ fn tiltak(dir: &std::path::Path) -> Command {
 
 #[test]
 fn the_committed_schema_matches_the_code() {
-    let output = Command::new(BIN).arg("schema").output().expect("tiltak schema runs");
+    let output = Command::new(BIN)
+        .arg("schema")
+        .output_within()
+        .expect("tiltak schema runs");
     assert!(output.status.success());
     let printed = String::from_utf8(output.stdout).unwrap();
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/schema.graphql")).unwrap();
@@ -48,7 +92,7 @@ fn token_create_prints_the_token_last_and_refuses_bad_roles() {
             "--name",
             "Kari",
         ])
-        .output()
+        .output_within()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -57,7 +101,7 @@ fn token_create_prints_the_token_last_and_refuses_bad_roles() {
 
     let bad = tiltak(dir.path())
         .args(["token", "create", "--email", "x@kommune.no", "--role", "boss"])
-        .output()
+        .output_within()
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a role"));
@@ -135,7 +179,7 @@ async fn serve_starts_with_the_example_plan_and_prints_where_to_open_it() {
 
     let output = tiltak(dir.path())
         .args(["token", "create", "--email", "leser@kommune.no", "--role", "viewer"])
-        .output()
+        .output_within()
         .unwrap();
     let viewer_token = String::from_utf8(output.stdout)
         .unwrap()
@@ -169,10 +213,13 @@ async fn serve_starts_with_the_example_plan_and_prints_where_to_open_it() {
 #[test]
 fn migrate_applies_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
-    let up = tiltak(dir.path()).arg("migrate").output().unwrap();
+    let up = tiltak(dir.path()).arg("migrate").output_within().unwrap();
     assert!(up.status.success());
     assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 4 applied");
-    let down = tiltak(dir.path()).args(["migrate", "--down", "3"]).output().unwrap();
+    let down = tiltak(dir.path())
+        .args(["migrate", "--down", "3"])
+        .output_within()
+        .unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
     assert_eq!(String::from_utf8(down.stdout).unwrap().trim(), "migrations: 1 applied");
 }
@@ -183,13 +230,13 @@ fn import_and_export_from_the_command_line() {
     let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.txt");
     let admin = tiltak(dir.path())
         .args(["token", "create", "--email", "admin@kommune.no", "--role", "admin"])
-        .output()
+        .output_within()
         .unwrap();
     assert!(admin.status.success());
 
     let dry = tiltak(dir.path())
         .args(["import", plan_file, "--title", "Forebyggende plan", "--dry-run"])
-        .output()
+        .output_within()
         .unwrap();
     let stdout = String::from_utf8(dry.stdout).unwrap();
     assert!(
@@ -201,13 +248,13 @@ fn import_and_export_from_the_command_line() {
 
     let real = tiltak(dir.path())
         .args(["import", plan_file, "--title", "Forebyggende plan"])
-        .output()
+        .output_within()
         .unwrap();
     let stdout = String::from_utf8(real.stdout).unwrap();
     let plan_id = stdout.lines().next().unwrap().strip_prefix("plan ").unwrap().to_owned();
     let again = tiltak(dir.path())
         .args(["import", plan_file, "--plan", &plan_id])
-        .output()
+        .output_within()
         .unwrap();
     assert!(
         String::from_utf8(again.stdout)
@@ -219,7 +266,7 @@ fn import_and_export_from_the_command_line() {
     let export = tiltak(dir.path())
         .args(["export", "--plan", &plan_id, "--format", "csv", "--out"])
         .arg(&csv)
-        .output()
+        .output_within()
         .unwrap();
     assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
     let exported = std::fs::read_to_string(&csv).unwrap();
@@ -228,7 +275,7 @@ fn import_and_export_from_the_command_line() {
         .args(["import"])
         .arg(&csv)
         .args(["--plan", &plan_id])
-        .output()
+        .output_within()
         .unwrap();
     assert!(String::from_utf8(from_csv.stdout).unwrap().contains("unchanged 56"));
 
@@ -238,7 +285,7 @@ fn import_and_export_from_the_command_line() {
         .arg("import")
         .arg(&binary)
         .args(["--title", "X"])
-        .output()
+        .output_within()
         .unwrap();
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("cannot be read as a plan"));
@@ -263,7 +310,7 @@ fn jobs_and_outbox_from_the_command_line() {
     serve.wait().unwrap();
 
     let run = |args: &[&str]| {
-        let output = tiltak(dir.path()).args(args).output().unwrap();
+        let output = tiltak(dir.path()).args(args).output_within().unwrap();
         assert!(
             output.status.success(),
             "{args:?}: {}",
@@ -314,7 +361,7 @@ fn jobs_and_outbox_from_the_command_line() {
 
     let bad = tiltak(dir.path())
         .args(["jobs", "run", "deadline-reminders", "--at", "tomorrow"])
-        .output()
+        .output_within()
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
@@ -326,7 +373,7 @@ fn jobs_and_outbox_from_the_command_line() {
 fn report_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.txt");
-    let run = |args: &[&str]| tiltak(dir.path()).args(args).output().unwrap();
+    let run = |args: &[&str]| tiltak(dir.path()).args(args).output_within().unwrap();
     assert!(
         run(&["token", "create", "--email", "admin@kommune.no", "--role", "admin"])
             .status
@@ -394,7 +441,7 @@ fn report_from_the_command_line() {
 fn organizations_and_tokens_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let output = tiltak(dir.path()).args(args).output().unwrap();
+        let output = tiltak(dir.path()).args(args).output_within().unwrap();
         assert!(
             output.status.success(),
             "{args:?}: {}",
@@ -407,7 +454,7 @@ fn organizations_and_tokens_from_the_command_line() {
     assert!(created.starts_with("organization Nabo kommune created: "), "{created}");
     let again = tiltak(dir.path())
         .args(["org", "create", "Nabo kommune"])
-        .output()
+        .output_within()
         .unwrap();
     assert!(!again.status.success());
 
@@ -443,7 +490,10 @@ fn organizations_and_tokens_from_the_command_line() {
     assert!(run(&["token", "revoke", &id, "--org", "Nabo kommune"]).contains("revoked"));
     assert!(run(&["token", "list", "--org", "Nabo kommune"]).contains("revoked "));
     // A token id of another organization is not found there.
-    let other = tiltak(dir.path()).args(["token", "revoke", &id]).output().unwrap();
+    let other = tiltak(dir.path())
+        .args(["token", "revoke", &id])
+        .output_within()
+        .unwrap();
     assert!(!other.status.success());
     assert!(String::from_utf8_lossy(&other.stderr).contains("not found"));
 }

@@ -9,5 +9,6 @@ mod actions;
 mod arshjul;
 mod cli;
 mod imports;
+mod limits;
 mod persistence;
 mod reports;

@@ -1,0 +1,187 @@
+//! What the service refuses before any work is done: deep, complex, large or batched queries,
+//! introspection when it is off, too many changes a minute, oversized bodies; and the headers
+//! every response carries.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Db, TestApp, error_code};
+
+async fn post(app: &TestApp, body: Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&app.admin_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn deep_and_complex_queries_are_refused() {
+    let app = TestApp::spawn_with(Db::Sqlite, |s| s.graphql.max_complexity = 60)
+        .await
+        .unwrap();
+    let mut deep = "id".to_owned();
+    for _ in 0..9 {
+        deep = format!("chapters {{ plan {{ {deep} }} }}");
+    }
+    let response = app.gql(&format!("{{ plans {{ {deep} }} }}"), json!({})).await;
+    assert_eq!(error_code(&response), Some("QUERY_TOO_DEEP"), "{response}");
+    let wide: Vec<String> = (0..70).map(|i| format!("a{i}: me {{ email }}")).collect();
+    let response = app.gql(&format!("{{ {} }}", wide.join(" ")), json!({})).await;
+    assert_eq!(error_code(&response), Some("QUERY_TOO_COMPLEX"), "{response}");
+    // An ordinary query passes.
+    assert!(
+        app.gql(
+            "{ plans { chapters { actions { number history { kind } } } } }",
+            json!({})
+        )
+        .await
+        .get("errors")
+        .is_none()
+    );
+}
+
+#[tokio::test]
+async fn large_queries_and_batches_are_refused() {
+    let app = TestApp::spawn(Db::Sqlite).await.unwrap();
+    let padding = " ".repeat(20_001);
+    let (status, body) = post(&app, json!({ "query": format!("{{ me {{ email }} }}{padding}") })).await;
+    assert_eq!((status, error_code(&body)), (400, Some("QUERY_TOO_LARGE")), "{body}");
+    let batch: Vec<Value> = (0..11).map(|_| json!({ "query": "{ me { email } }" })).collect();
+    let (status, body) = post(&app, Value::Array(batch)).await;
+    assert_eq!((status, error_code(&body)), (400, Some("BATCH_TOO_LARGE")), "{body}");
+    let batch: Vec<Value> = (0..10).map(|_| json!({ "query": "{ me { email } }" })).collect();
+    let (status, body) = post(&app, Value::Array(batch)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().unwrap().len(), 10);
+}
+
+#[tokio::test]
+async fn introspection_can_be_turned_off() {
+    let query = json!({ "query": "{ __schema { queryType { name } } }" });
+    let open = TestApp::spawn(Db::Sqlite).await.unwrap();
+    let (_, body) = post(&open, query.clone()).await;
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+    let closed = TestApp::spawn_with(Db::Sqlite, |s| s.graphql.introspection = false)
+        .await
+        .unwrap();
+    let (status, body) = post(&closed, query).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (400, Some("INTROSPECTION_DISABLED")),
+        "{body}"
+    );
+    let (_, body) = post(
+        &closed,
+        json!({ "query": "query Q { __type(name: \"Plan\") { name } }", "operationName": "Q" }),
+    )
+    .await;
+    assert_eq!(error_code(&body), Some("INTROSPECTION_DISABLED"));
+    assert!(
+        post(&closed, json!({ "query": "{ me { email } }" }))
+            .await
+            .1
+            .get("errors")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn changes_are_rate_limited_per_token() {
+    let app = TestApp::spawn_with(Db::Sqlite, |s| s.graphql.mutations_per_minute = 4)
+        .await
+        .unwrap();
+    // Creating the second person is the admin's first change of the minute.
+    let other = app.token_for("koordinator@kommune.no", "COORDINATOR", None).await;
+    let create =
+        |n: i32| json!({ "query": format!("mutation {{ createPlan(input: {{ title: \"Plan {n}\" }}) {{ id }} }}") });
+    for n in 0..3 {
+        assert_eq!(post(&app, create(n)).await.0, 200);
+    }
+    let (status, body) = post(&app, create(3)).await;
+    assert_eq!((status, error_code(&body)), (429, Some("RATE_LIMITED")), "{body}");
+    let plans = app.ok("{ plans { title } }", json!({})).await;
+    assert_eq!(
+        plans["plans"].as_array().unwrap().len(),
+        3,
+        "the refused change wrote nothing; reads still work"
+    );
+    let response = app
+        .gql_as(
+            Some(&other),
+            "mutation { createPlan(input: { title: \"Annen\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        response.get("errors").is_none(),
+        "another token has its own allowance: {response}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = TestApp::spawn_with(Db::Sqlite, |s| s.http.max_body_bytes = 2_000)
+        .await
+        .unwrap();
+    let (status, _) = post(
+        &app,
+        json!({ "query": "{ me { email } }", "variables": { "x": "x".repeat(5_000) } }),
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_eq!(post(&app, json!({ "query": "{ me { email } }" })).await.0, 200);
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_no_cors_unless_configured() {
+    let app = TestApp::spawn(Db::Sqlite).await.unwrap();
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("Origin", "https://evil.example")
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
+    assert!(headers.get("access-control-allow-origin").is_none());
+    let graphiql = app.client.get(format!("{}/graphql", app.address)).send().await.unwrap();
+    assert!(
+        graphiql.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("https://unpkg.com")
+    );
+
+    let open = TestApp::spawn_with(Db::Sqlite, |s| {
+        s.http.cors_origins = vec!["https://intranett.kommune.no".into()]
+    })
+    .await
+    .unwrap();
+    let preflight = open
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", open.address))
+        .header("Origin", "https://intranett.kommune.no")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://intranett.kommune.no"
+    );
+}

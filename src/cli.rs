@@ -19,7 +19,7 @@ use crate::{
     jobs,
     mail::Mailer,
     report,
-    services::{auth, bootstrap, imports, org, outbox, reports},
+    services::{auth, bootstrap, history, imports, org, outbox, reports},
     state::AppState,
 };
 use chrono::{DateTime, Utc};
@@ -109,6 +109,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Check the tamper-evident history.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Organizations (municipalities) sharing this deployment.
     Org {
         #[command(subcommand)]
@@ -144,6 +149,12 @@ pub enum OutboxCommand {
         #[arg(long, value_parser = parse_at)]
         at: Option<DateTime<Utc>>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk every organization's history chain; exit non-zero naming the first broken event.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -280,6 +291,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 done.sent, done.retrying, done.failed
             );
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = app::connect(&settings).await?;
+            app::migrate(&db).await?;
+            match history::verify(&db).await? {
+                Ok(done) => {
+                    println!(
+                        "audit: {} events in {} organizations, every chain intact",
+                        done.events, done.organizations
+                    );
+                    Ok(())
+                }
+                Err(broken) => anyhow::bail!(
+                    "the history is broken at event {} (action {}, organization {}): {}",
+                    broken.event_id,
+                    broken.action_id,
+                    broken.organization_id,
+                    broken.reason
+                ),
+            }
         }
         Command::Org {
             command: OrgCommand::Create { name },

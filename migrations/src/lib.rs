@@ -8,6 +8,7 @@ mod m20261123_000001_core;
 mod m20261123_000002_action_suggested_unit;
 mod m20261123_000003_arshjul;
 mod m20261123_000004_frozen_report;
+mod m20261123_000005_history_chain;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_action_suggested_unit::Migration),
             Box::new(m20261123_000003_arshjul::Migration),
             Box::new(m20261123_000004_frozen_report::Migration),
+            Box::new(m20261123_000005_history_chain::Migration),
         ]
     }
 }

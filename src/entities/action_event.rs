@@ -19,6 +19,10 @@ pub struct Model {
     pub to_value: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub comment: Option<String>,
+    /// The hash of the organization's previous event (see `services::history`).
+    pub prev_hash: Option<String>,
+    /// SHA-256 over `prev_hash` and this event's content.
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

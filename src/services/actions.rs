@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, org::dedup, outbox, reminders};
+use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, org::dedup, outbox, reminders};
 use crate::{
     domain::{
         self, EventKind, PreventionLevel, Recurrence, Role, Status, check_transition, optional_text, required_text,
@@ -491,22 +491,20 @@ async fn write_events(
     events: Vec<Event>,
     comment: Option<String>,
 ) -> AppResult<Vec<action_event::Model>> {
-    let mut written = Vec::with_capacity(events.len());
-    for event in events {
-        let row = action_event::ActiveModel {
-            organization_id: Set(action.organization_id),
-            action_id: Set(action.id),
-            at: Set(now),
-            actor_id: Set(Some(viewer.person_id)),
-            kind: Set(event.kind.code().to_owned()),
-            from_value: Set(event.from),
-            to_value: Set(event.to),
-            comment: Set(comment.clone()),
-            ..Default::default()
-        };
-        written.push(row.insert(txn).await?);
-    }
-    Ok(written)
+    let events = events
+        .into_iter()
+        .map(|event| history::NewEvent {
+            organization_id: action.organization_id,
+            action_id: action.id,
+            at: now,
+            actor_id: Some(viewer.person_id),
+            kind: event.kind.code().to_owned(),
+            from: event.from,
+            to: event.to,
+            comment: comment.clone(),
+        })
+        .collect();
+    history::append(txn, events).await
 }
 
 async fn set_contributors(txn: &impl ConnectionTrait, action_id: Uuid, unit_ids: &[Uuid]) -> AppResult<()> {

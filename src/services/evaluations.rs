@@ -14,7 +14,7 @@ use crate::{
         CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, Recurrence, Role, Status, optional_text,
         required_text, today_in_oslo,
     },
-    entities::{action, action_event, evaluation, plan},
+    entities::{action, evaluation, plan},
     error::{AppError, AppResult},
 };
 
@@ -154,18 +154,19 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     row.decision = Set(Some(input.decision.code().to_owned()));
     row.comment = Set(comment.clone());
     let saved = row.update(&txn).await?;
-    action_event::ActiveModel {
-        organization_id: Set(action.organization_id),
-        action_id: Set(action.id),
-        at: Set(now),
-        actor_id: Set(Some(viewer.person_id)),
-        kind: Set(EventKind::Evaluated.code().to_owned()),
-        from_value: Set(Some(current.year.to_string())),
-        to_value: Set(Some(input.decision.code().to_owned())),
-        comment: Set(comment),
-        ..Default::default()
-    }
-    .insert(&txn)
+    super::history::append(
+        &txn,
+        vec![super::history::NewEvent {
+            organization_id: action.organization_id,
+            action_id: action.id,
+            at: now,
+            actor_id: Some(viewer.person_id),
+            kind: EventKind::Evaluated.code().to_owned(),
+            from: Some(current.year.to_string()),
+            to: Some(input.decision.code().to_owned()),
+            comment,
+        }],
+    )
     .await?;
     txn.commit().await?;
     Ok(saved)

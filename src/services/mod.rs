@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod calendar;
 pub mod evaluations;
+pub mod history;
 pub mod imports;
 pub mod org;
 pub mod outbox;

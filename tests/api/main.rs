@@ -7,6 +7,7 @@ mod smtp_sink;
 mod access;
 mod actions;
 mod arshjul;
+mod audit;
 mod cli;
 mod imports;
 mod limits;

@@ -13,3 +13,4 @@ mod imports;
 mod limits;
 mod persistence;
 mod reports;
+mod tenants;

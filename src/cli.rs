@@ -169,7 +169,7 @@ pub enum TokenCommand {
     Create {
         #[arg(long)]
         email: String,
-        /// admin | coordinator | unit-leader | viewer
+        /// admin | coordinator | unit-leader | team-member | viewer
         #[arg(long, value_parser = parse_role)]
         role: Role,
         #[arg(long)]
@@ -200,7 +200,7 @@ pub enum TokenCommand {
 fn parse_role(value: &str) -> Result<Role, String> {
     value
         .parse()
-        .map_err(|_| format!("{value:?} is not a role: use admin, coordinator, unit-leader or viewer"))
+        .map_err(|_| format!("{value:?} is not a role: use admin, coordinator, unit-leader, team-member or viewer"))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {

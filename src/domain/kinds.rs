@@ -41,6 +41,8 @@ code_enum! {
         DecisionRef = "DECISION_REF",
         /// The yearly evaluation was submitted.
         Evaluated = "EVALUATED",
+        /// A comment without a change.
+        Comment = "COMMENT",
     }
 }
 

@@ -5,8 +5,12 @@ code_enum! {
         Admin = "admin",
         /// Plans, chapters, actions, units, teams and people.
         Coordinator = "coordinator",
-        /// Status and progress of the actions their unit is responsible for or contributes to.
+        /// Status, progress, comments and evaluations of the actions their unit is responsible
+        /// for or contributes to.
         UnitLeader = "unit-leader",
+        /// A member of a leader team (Familiens hus, SLT): reads everything, comments on the
+        /// actions of the units the team follows.
+        TeamMember = "team-member",
         /// Read only.
         Viewer = "viewer",
     }

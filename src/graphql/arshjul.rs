@@ -152,7 +152,8 @@ pub struct JobRun {
     started_at: DateTime<Utc>,
     finished_at: Option<DateTime<Utc>>,
     outcome: JobOutcome,
-    /// What the run did, or why it failed.
+    /// What the run did, or why it failed; hidden when several organizations share the
+    /// deployment, since it counts them all.
     detail: Option<String>,
     attempts: i32,
 }
@@ -341,10 +342,23 @@ impl ArshjulQuery {
         let job = job
             .map(|name| name.parse::<jobs::Job>().map_err(|e| AppError::validation("job", e)))
             .transpose()?;
-        let runs = jobs::runs(&ctx.state().db, job, limit.min(500))
+        let db = &ctx.state().db;
+        let runs = jobs::runs(db, job, limit.min(500)).await.map_err(AppError::from)?;
+        // A run covers every organization, and its summary counts them all: with several
+        // organizations in the deployment, their admins see when and how runs went, not the counts.
+        use sea_orm::PaginatorTrait;
+        let shared = crate::entities::organization::Entity::find()
+            .count(db)
             .await
-            .map_err(AppError::from)?;
-        Ok(runs.into_iter().map(JobRun::try_from).collect::<Result<_, _>>()?)
+            .map_err(AppError::from)?
+            > 1;
+        let mut runs: Vec<JobRun> = runs.into_iter().map(JobRun::try_from).collect::<Result<_, _>>()?;
+        if shared {
+            for run in &mut runs {
+                run.detail = None;
+            }
+        }
+        Ok(runs)
     }
 
     /// The outbox, newest first (admins).

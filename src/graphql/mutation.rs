@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use super::{
     context::{ContextExt, parse_id, parse_ids},
-    types::{Action, Chapter, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
+    types::{Action, ActionEvent, Chapter, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
 };
 use crate::{
     error::{AppError, AppResult},
@@ -337,6 +337,21 @@ impl BaseMutation {
             dry_run: report.dry_run,
             plan: plan.map(Plan),
         })
+    }
+
+    /// Adds a comment to an action's history without changing it: by its unit leaders, the
+    /// leader teams following its unit, coordinators and admins.
+    async fn comment_action(
+        &self,
+        ctx: &Context<'_>,
+        action_id: ID,
+        comment: String,
+    ) -> async_graphql::Result<ActionEvent> {
+        let state = ctx.state();
+        let action_id = parse_id("actionId", &action_id)?;
+        Ok(ActionEvent(
+            actions::comment(&state.db, ctx.viewer()?, state.now(), action_id, comment).await?,
+        ))
     }
 
     /// Changes the status; DELAYED, CANCELLED and reopening need a comment.

@@ -40,13 +40,13 @@ remote_enum!(
 );
 remote_enum!(
     /// What a person may do.
-    Role = "crate::domain::Role" { Admin, Coordinator, UnitLeader, Viewer }
+    Role = "crate::domain::Role" { Admin, Coordinator, UnitLeader, TeamMember, Viewer }
 );
 remote_enum!(
     /// What a history entry records.
     EventKind = "crate::domain::EventKind" {
         Created, Status, Progress, Title, Description, Deadline, ResponsibleUnit, ContributingUnits,
-        PreventionLevel, Tags, Recurrence, DecisionRef, Evaluated
+        PreventionLevel, Tags, Recurrence, DecisionRef, Evaluated, Comment
     }
 );
 

@@ -19,7 +19,7 @@ use crate::{
         self, EventKind, PreventionLevel, Recurrence, Role, Status, check_transition, optional_text, required_text,
         validate_progress,
     },
-    entities::{action, action_contributor, action_event, chapter, organization, unit},
+    entities::{action, action_contributor, action_event, chapter, organization, team_member, team_unit, unit},
     error::{AppError, AppResult},
 };
 
@@ -435,6 +435,59 @@ fn stale(expected: i32, actual: i32) -> AppError {
     ))
 }
 
+/// Writes a comment to an action's history without changing it: by admins and coordinators,
+/// the leaders of its responsible or contributing units, and members of the leader teams
+/// that follow its responsible unit.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action_id))]
+pub async fn comment<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    action_id: Uuid,
+    comment: String,
+) -> AppResult<action_event::Model> {
+    let comment = required_text("comment", &comment, MAX_TEXT)?;
+    let txn = db.begin().await?;
+    let action =
+        find_in_org::<action::Entity, _>(&txn, |a| a.organization_id, viewer.organization_id, "action", action_id)
+            .await?;
+    if viewer.role == Role::TeamMember {
+        let follows = match action.responsible_unit_id {
+            Some(unit_id) => {
+                let teams: Vec<Uuid> = team_member::Entity::find()
+                    .filter(team_member::Column::PersonId.eq(viewer.person_id))
+                    .all(&txn)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.team_id)
+                    .collect();
+                team_unit::Entity::find()
+                    .filter(team_unit::Column::TeamId.is_in(teams))
+                    .filter(team_unit::Column::UnitId.eq(unit_id))
+                    .one(&txn)
+                    .await?
+                    .is_some()
+            }
+            None => false,
+        };
+        if !follows {
+            return Err(AppError::Forbidden(
+                "team members comment on the actions of the units their team follows".into(),
+            ));
+        }
+    } else {
+        may_follow_up(&txn, viewer, &action).await?;
+    }
+    let event = Event {
+        kind: EventKind::Comment,
+        from: None,
+        to: None,
+    };
+    let mut written = write_events(&txn, &action, viewer, now, vec![event], Some(comment)).await?;
+    txn.commit().await?;
+    Ok(written.remove(0))
+}
+
 /// Unit leaders follow up the actions their unit is responsible for or contributes to.
 async fn may_follow_up(txn: &impl ConnectionTrait, viewer: &Viewer, action: &action::Model) -> AppResult<()> {
     match viewer.role {
@@ -455,7 +508,10 @@ async fn may_follow_up(txn: &impl ConnectionTrait, viewer: &Viewer, action: &act
                 Err(AppError::Forbidden("the action belongs to another unit".into()))
             }
         }
-        Role::Viewer => Err(AppError::Forbidden("the role viewer may only read".into())),
+        Role::TeamMember | Role::Viewer => Err(AppError::Forbidden(format!(
+            "the role {} may not change actions",
+            viewer.role
+        ))),
     }
 }
 

@@ -185,3 +185,13 @@ async fn responses_carry_security_headers_and_no_cors_unless_configured() {
         "https://intranett.kommune.no"
     );
 }
+
+#[tokio::test]
+async fn slow_requests_are_cut_off() {
+    // With no time allowed at all, any request that has to wait for the database times out.
+    let app = TestApp::spawn_with(Db::Sqlite, |s| s.http.request_timeout_seconds = 0)
+        .await
+        .unwrap();
+    let (status, _) = post(&app, json!({ "query": "{ plans { id } }" })).await;
+    assert_eq!(status, 408);
+}

@@ -13,4 +13,5 @@ mod imports;
 mod limits;
 mod persistence;
 mod reports;
+mod roles;
 mod tenants;

@@ -89,6 +89,12 @@ on_both_databases! {
         .await;
         tiltak::jobs::run(&app.state, tiltak::jobs::Job::DeadlineReminders, app.clock.now(), tiltak::jobs::Trigger::Manual, "test").await.unwrap();
         assert_eq!(ask("{ notifications { id } }", json!({})).await["data"]["notifications"], json!([]));
+        // Job runs are the deployment's, and their counts cover every organization: hidden.
+        let runs = ask("{ jobRuns { job outcome detail } }", json!({})).await;
+        assert_eq!(
+            runs["data"]["jobRuns"],
+            json!([{ "job": "deadline-reminders", "outcome": "SUCCEEDED", "detail": null }])
+        );
     }
 }
 
@@ -126,4 +132,48 @@ async fn identity_numbers_in_free_text_are_refused() {
             .get("errors")
             .is_none()
     );
+}
+
+/// A subscription to another organization's plan is refused.
+#[tokio::test]
+async fn a_subscription_to_another_organizations_plan_is_refused() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+    let app = TestApp::spawn(crate::helpers::Db::Sqlite).await.unwrap();
+    let f = app.fixture().await;
+    let other = neighbour(&app).await;
+    let mut request = format!("{}/graphql/ws", app.address.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |v: serde_json::Value| Message::Text(v.to_string().into());
+    socket
+        .send(send(
+            json!({ "type": "connection_init", "payload": { "token": other } }),
+        ))
+        .await
+        .unwrap();
+    let ack: serde_json::Value =
+        serde_json::from_str(socket.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+    assert_eq!(ack["type"], "connection_ack");
+    socket
+        .send(send(json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($plan: ID!) { actionEvents(planId: $plan) { kind } }",
+            "variables": { "plan": f.plan_id } } })))
+        .await
+        .unwrap();
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+        .await
+        .expect("an answer")
+        .unwrap()
+        .unwrap();
+    let reply: serde_json::Value = serde_json::from_str(reply.to_text().unwrap()).unwrap();
+    // Subscription errors travel as a result with errors (without the HTTP layer's codes).
+    assert_eq!(reply["payload"]["data"], serde_json::Value::Null, "{reply}");
+    let message = reply["payload"]["errors"][0]["message"].as_str().unwrap();
+    assert_eq!(message, format!("plan {} not found", f.plan_id));
 }

@@ -189,7 +189,7 @@ pub enum TokenCommand {
         #[arg(long, value_name = "ORG")]
         org: Option<String>,
     },
-    /// Revoke a token by the id `token list` shows.
+    /// Revoke a token by the id `token list` shows (in any organization unless --org is given).
     Revoke {
         id: Uuid,
         #[arg(long, value_name = "ORG")]
@@ -303,6 +303,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         "audit: {} events in {} organizations, every chain intact",
                         done.events, done.organizations
                     );
+                    for (organization, head) in &done.heads {
+                        println!("  {organization}: latest hash {head}");
+                    }
                     Ok(())
                 }
                 Err(broken) => anyhow::bail!(
@@ -418,8 +421,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
                 TokenCommand::Revoke { id, org } => {
-                    let organization = organization_of(org).await?;
-                    let token = auth::revoke_token(&db, organization.id, id, now).await?;
+                    // Without --org the token is found wherever it is: a leaked token should be
+                    // quick to stop.
+                    let organization_id = match org {
+                        Some(key) => bootstrap::organization_by_id_or_name(&db, &key).await?.id,
+                        None => auth::token_organization(&db, id).await?,
+                    };
+                    let token = auth::revoke_token(&db, organization_id, id, now).await?;
                     println!("token {} revoked", token.id);
                     Ok(())
                 }

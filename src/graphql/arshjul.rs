@@ -506,8 +506,17 @@ impl Subscription {
             .collect();
         let mut floor = delivered.first().copied().unwrap_or(0) - 1;
         let mut changed = state.history.subscribe();
+        let token = ctx
+            .data_opt::<super::context::RequestContext>()
+            .and_then(|r| r.token.clone());
         Ok(async_stream::stream! {
             loop {
+                // A token revoked or expired since the connection opened ends the stream.
+                if let Some(token) = &token {
+                    if crate::services::auth::authenticate(&state.db, token, state.now()).await.is_err() {
+                        break;
+                    }
+                }
                 let actions = action::Entity::find()
                     .select_only()
                     .column(action::Column::Id)

@@ -17,12 +17,23 @@ use crate::{
 pub struct RequestContext {
     pub viewer: Option<Viewer>,
     pub loaders: Option<Arc<Loaders>>,
+    /// The token behind the viewer, so long-lived subscriptions can check it is still valid.
+    pub token: Option<String>,
 }
 
 impl RequestContext {
     pub fn new(state: &AppState, viewer: Option<Viewer>) -> Self {
         let loaders = viewer.as_ref().map(|v| Loaders::new(&state.db, v.organization_id));
-        Self { viewer, loaders }
+        Self {
+            viewer,
+            loaders,
+            token: None,
+        }
+    }
+
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
     }
 }
 

@@ -25,6 +25,22 @@ pub struct Mutation(
 
 pub type TiltakSchema = Schema<Query, Mutation, arshjul::Subscription>;
 
+/// The schema served over WebSocket: queries and subscriptions, no changes. Changes go through
+/// POST /graphql, where every request is authenticated and rate-limited.
+pub type SubscriptionSchema = Schema<Query, async_graphql::EmptyMutation, arshjul::Subscription>;
+
+pub fn subscription_schema(state: AppState) -> SubscriptionSchema {
+    let limits = state.settings.graphql.clone();
+    let mut builder = Schema::build(Query::default(), async_graphql::EmptyMutation, arshjul::Subscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .data(state);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
 /// The schema with the configured depth and complexity limits (and introspection off when
 /// configured so).
 pub fn schema(state: AppState) -> TiltakSchema {

@@ -1,13 +1,20 @@
 //! What a GraphQL request must pass before it runs: size, batch size, introspection when it is
 //! off, and the per-token mutation rate. Depth and complexity are checked by the schema.
 
-use std::{num::NonZeroU32, sync::Arc};
+use std::{
+    collections::HashMap,
+    num::NonZeroU32,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
 use async_graphql::{
-    BatchRequest, Request,
+    BatchRequest, Positioned, Request,
     parser::{
         parse_query,
-        types::{OperationType, Selection},
+        types::{FragmentDefinition, OperationType, Selection, SelectionSet},
     },
 };
 use axum::http::StatusCode;
@@ -26,6 +33,7 @@ pub struct Refusal {
 pub struct Limits {
     settings: GraphqlSettings,
     mutations: Arc<DefaultKeyedRateLimiter<String>>,
+    checks: Arc<AtomicUsize>,
 }
 
 impl Limits {
@@ -34,6 +42,7 @@ impl Limits {
         Self {
             settings: settings.clone(),
             mutations: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            checks: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -82,10 +91,9 @@ impl Limits {
                 .collect();
             if !self.settings.introspection {
                 let introspects = operations.iter().any(|op| {
-                    op.node.selection_set.node.items.iter().any(|item| {
-                        matches!(&item.node, Selection::Field(field)
-                            if matches!(field.node.name.node.as_str(), "__schema" | "__type"))
-                    })
+                    root_fields(&op.node.selection_set.node, &document.fragments, 0)
+                        .iter()
+                        .any(|name| matches!(name.as_str(), "__schema" | "__type"))
                 });
                 if introspects {
                     return Err(Refusal {
@@ -97,21 +105,63 @@ impl Limits {
                     });
                 }
             }
-            let mutates = operations.iter().any(|op| op.node.ty == OperationType::Mutation);
-            if mutates {
-                let key = token.map_or_else(|| "anonymous".to_owned(), crate::services::auth::hash_token);
-                if self.mutations.check_key(&key).is_err() {
-                    return Err(Refusal {
-                        status: StatusCode::TOO_MANY_REQUESTS,
-                        code: "RATE_LIMITED",
-                        message: format!(
-                            "more than {} changes a minute with this token; wait a little and try again",
-                            self.settings.mutations_per_minute
-                        ),
-                    });
-                }
+            // Every top-level mutation field counts, so aliases cannot bundle many changes.
+            let changes: usize = operations
+                .iter()
+                .filter(|op| op.node.ty == OperationType::Mutation)
+                .map(|op| root_fields(&op.node.selection_set.node, &document.fragments, 0).len())
+                .sum();
+            if changes > 0 {
+                self.take(token, changes)?;
             }
         }
         Ok(())
     }
+
+    fn take(&self, token: Option<&str>, changes: usize) -> Result<(), Refusal> {
+        let refused = || Refusal {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "RATE_LIMITED",
+            message: format!(
+                "more than {} changes a minute with this token; wait a little and try again",
+                self.settings.mutations_per_minute
+            ),
+        };
+        // Forget tokens that have been quiet long enough to be back at a full allowance.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 1000 == 999 {
+            self.mutations.retain_recent();
+        }
+        let key = token.map_or_else(|| "anonymous".to_owned(), crate::services::auth::hash_token);
+        let n = NonZeroU32::new(u32::try_from(changes).unwrap_or(u32::MAX)).expect("at least one change");
+        match self.mutations.check_key_n(&key, n) {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(refused()),
+        }
+    }
+}
+
+/// The names of the fields selected at the root, through inline fragments and fragment spreads.
+fn root_fields(
+    set: &SelectionSet,
+    fragments: &HashMap<async_graphql::Name, Positioned<FragmentDefinition>>,
+    depth: usize,
+) -> Vec<String> {
+    if depth > 10 {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => names.push(field.node.name.node.to_string()),
+            Selection::InlineFragment(inline) => {
+                names.extend(root_fields(&inline.node.selection_set.node, fragments, depth + 1));
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = fragments.get(&spread.node.fragment_name.node) {
+                    names.extend(root_fields(&fragment.node.selection_set.node, fragments, depth + 1));
+                }
+            }
+        }
+    }
+    names
 }

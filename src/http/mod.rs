@@ -13,7 +13,7 @@ use axum::{
 
 use crate::{
     error::AppError,
-    graphql::{TiltakSchema, context::RequestContext, errors},
+    graphql::{self, TiltakSchema, context::RequestContext, errors},
     report,
     services::{
         auth, calendar,
@@ -28,6 +28,7 @@ mod limits;
 struct Http {
     state: AppState,
     schema: TiltakSchema,
+    subscriptions: graphql::SubscriptionSchema,
     limits: limits::Limits,
 }
 
@@ -52,7 +53,12 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
         .route("/actions/{id}", get(action_page))
         .route("/reports/{plan_id}/{file}", get(report_download))
         .route("/health", get(health))
-        .with_state(Http { state, schema, limits })
+        .with_state(Http {
+            subscriptions: graphql::subscription_schema(state.clone()),
+            state,
+            schema,
+            limits,
+        })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             settings.http.max_body_bytes,
         ))
@@ -155,7 +161,7 @@ async fn graphql_ws(
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let state = http.state.clone();
-            GraphQLWebSocket::new(socket, http.schema.clone(), protocol)
+            GraphQLWebSocket::new(socket, http.subscriptions.clone(), protocol)
                 .on_connection_init(move |payload| async move {
                     let token = payload
                         .get("token")
@@ -165,7 +171,7 @@ async fn graphql_ws(
                         .ok_or_else(|| async_graphql::Error::new("send {\"token\": \"...\"} in connection_init"))?;
                     let viewer = auth::authenticate(&state.db, &token, state.now()).await?;
                     let mut data = Data::default();
-                    data.insert(RequestContext::new(&state, Some(viewer)));
+                    data.insert(RequestContext::new(&state, Some(viewer)).with_token(&token));
                     Ok(data)
                 })
                 .serve()

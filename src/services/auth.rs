@@ -146,6 +146,15 @@ pub async fn tokens(db: &DatabaseConnection, organization_id: Uuid) -> AppResult
         .collect())
 }
 
+/// The organization a token belongs to.
+pub async fn token_organization(db: &DatabaseConnection, id: Uuid) -> AppResult<Uuid> {
+    Ok(api_token::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("token", id))?
+        .organization_id)
+}
+
 /// Revokes a token by its id; it is refused from then on. Revoking twice is harmless.
 pub async fn revoke_token(
     db: &DatabaseConnection,

@@ -5,14 +5,14 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::LockType,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
     entities::{action_event, organization},
-    error::AppResult,
+    error::{AppError, AppResult},
 };
 
 /// The hash the first event of an organization links to.
@@ -72,24 +72,32 @@ fn hash_of(event: &action_event::Model, prev: &str) -> String {
 }
 
 /// Appends events to their organization's chain, inside the caller's transaction. On
-/// PostgreSQL the organization row is locked first, so concurrent writers chain one after
-/// the other; SQLite has a single writer anyway.
+/// PostgreSQL the organization row is locked first (FOR NO KEY UPDATE, which does not block the
+/// key-share locks that inserts referencing the organization take), so concurrent writers chain
+/// one after the other; SQLite has a single writer anyway.
 pub async fn append(txn: &impl ConnectionTrait, events: Vec<NewEvent>) -> AppResult<Vec<action_event::Model>> {
     let mut written = Vec::with_capacity(events.len());
     for event in events {
         if txn.get_database_backend() == DatabaseBackend::Postgres {
             organization::Entity::find_by_id(event.organization_id)
-                .lock_exclusive()
+                .lock(LockType::NoKeyUpdate)
                 .one(txn)
                 .await?;
         }
-        let prev = action_event::Entity::find()
+        let prev = match action_event::Entity::find()
             .filter(action_event::Column::OrganizationId.eq(event.organization_id))
             .order_by_desc(action_event::Column::Id)
             .one(txn)
             .await?
-            .and_then(|e| e.hash)
-            .unwrap_or_else(|| GENESIS.to_owned());
+        {
+            None => GENESIS.to_owned(),
+            Some(last) => last.hash.ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!(
+                    "history event {} has no hash: the chain cannot be continued (run `tiltak audit verify`)",
+                    last.id
+                ))
+            })?,
+        };
         // Stored to the microsecond, as PostgreSQL keeps it, so the hash reads back the same.
         let at = event.at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(event.at);
         let hash = event_hash(
@@ -132,11 +140,13 @@ pub struct Broken {
     pub reason: &'static str,
 }
 
-/// What a verification covered.
+/// What a verification covered, and each organization's latest hash: kept somewhere outside
+/// the database (a report, an email), it shows later that the chain was not rewritten whole.
 #[derive(Debug, Default)]
 pub struct Verified {
     pub organizations: usize,
     pub events: usize,
+    pub heads: Vec<(String, String)>,
 }
 
 /// Walks every organization's chain in order; the first broken event, if any.
@@ -182,6 +192,7 @@ pub async fn verify(db: &DatabaseConnection) -> AppResult<Result<Verified, Broke
                 verified.events += 1;
             }
         }
+        verified.heads.push((organization.name, prev));
     }
     Ok(Ok(verified))
 }

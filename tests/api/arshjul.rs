@@ -609,6 +609,59 @@ async fn action_events_stream_history_as_it_happens() {
         "{next}"
     );
 
+    // Changes do not go over the WebSocket: they go through POST /graphql and its limits.
+    socket
+        .send(send(json!({ "id": "2", "type": "subscribe", "payload": {
+            "query": "mutation($a: ID!) { commentAction(actionId: $a, comment: \"via ws\") { kind } }",
+            "variables": { "a": f.action_id } } })))
+        .await
+        .unwrap();
+    let refused = loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let message: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+        if message["id"] == "2" {
+            break message;
+        }
+    };
+    assert!(
+        refused.to_string().contains("not configured for mutations") || refused["type"] == "error",
+        "{refused}"
+    );
+    assert!(
+        app.action(&f.action_id).await["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] != "COMMENT")
+    );
+
+    // Revoking the token ends the subscription at its next look.
+    let db = app.db().await;
+    let org = tiltak::services::bootstrap::ensure_organization(&db, &app.settings, app.clock.now())
+        .await
+        .unwrap()
+        .0;
+    for info in tiltak::services::auth::tokens(&db, org.id).await.unwrap() {
+        tiltak::services::auth::revoke_token(&db, org.id, info.token.id, app.clock.now())
+            .await
+            .unwrap();
+    }
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) if text.contains("\"complete\"") => return true,
+                Some(Ok(_)) => continue,
+                _ => return true,
+            }
+        }
+    })
+    .await;
+    assert_eq!(ended, Ok(true), "the stream ends once the token is revoked");
+
     // Without a token the connection is refused.
     let mut request = format!("{}/graphql/ws", app.address.replace("http://", "ws://"))
         .into_client_request()

@@ -195,3 +195,38 @@ async fn slow_requests_are_cut_off() {
     let (status, _) = post(&app, json!({ "query": "{ plans { id } }" })).await;
     assert_eq!(status, 408);
 }
+
+#[tokio::test]
+async fn aliased_changes_each_count_and_fragments_do_not_hide_introspection() {
+    let app = TestApp::spawn_with(Db::Sqlite, |s| {
+        s.graphql.mutations_per_minute = 4;
+        s.graphql.introspection = false;
+    })
+    .await
+    .unwrap();
+    let many: Vec<String> = (0..5)
+        .map(|i| format!("p{i}: createPlan(input: {{ title: \"Plan {i}\" }}) {{ id }}"))
+        .collect();
+    let (status, body) = post(&app, json!({ "query": format!("mutation {{ {} }}", many.join(" ")) })).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (429, Some("RATE_LIMITED")),
+        "five changes in one request: {body}"
+    );
+    assert_eq!(
+        app.ok("{ plans { id } }", json!({})).await["plans"],
+        json!([]),
+        "nothing was written"
+    );
+    for query in [
+        "{ ... on Query { __schema { queryType { name } } } }",
+        "query { ...Peek } fragment Peek on Query { __type(name: \"Plan\") { name } }",
+    ] {
+        let (status, body) = post(&app, json!({ "query": query })).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (400, Some("INTROSPECTION_DISABLED")),
+            "{query}: {body}"
+        );
+    }
+}

@@ -3,10 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{TestApp, error_code},
-    on_both_databases,
-};
+use crate::{helpers::error_code, on_both_databases};
 
 const ROLES: [&str; 5] = ["VIEWER", "TEAM_MEMBER", "UNIT_LEADER", "COORDINATOR", "ADMIN"];
 
@@ -109,6 +106,9 @@ on_both_databases! {
             .await["createCalendarFeed"]["id"]
             .clone();
 
+        // An action of the other unit, which the unit leader and the team do not follow.
+        let foreign = app.add_action(&f.chapter_id, 2, &f.other_unit_id).await;
+
         // Mutation, variables, the roles allowed. One-shot mutations (a second freeze, resend
         // or completion) may answer CONFLICT to a later allowed role: that is not a refusal.
         let csv = "kapittel;tiltak;tittel\n1;1;Importert\n";
@@ -123,6 +123,8 @@ on_both_databases! {
             ("mutation($action: ID!, $k: Int!) { updateAction(input: { actionId: $action, progress: $k }) { id } }", json!({ "action": f.action_id }), &["UNIT_LEADER", "COORDINATOR", "ADMIN"]),
             ("mutation($action: ID!, $n: String!, $s: Status!) { updateActionStatus(input: { actionId: $action, status: $s, comment: $n }) { id } }", json!({ "action": f.action_id }), &["UNIT_LEADER", "COORDINATOR", "ADMIN"]),
             ("mutation($action: ID!, $n: String!) { commentAction(actionId: $action, comment: $n) { kind } }", json!({ "action": f.action_id }), &["TEAM_MEMBER", "UNIT_LEADER", "COORDINATOR", "ADMIN"]),
+            ("mutation($action: ID!, $n: String!) { commentAction(actionId: $action, comment: $n) { kind } }", json!({ "action": foreign }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($action: ID!, $k: Int!) { updateAction(input: { actionId: $action, progress: $k }) { id } }", json!({ "action": foreign }), &["COORDINATOR", "ADMIN"]),
             ("mutation($n: String!, $csv: String!) { importPlan(input: { title: $n, format: CSV, content: $csv }) { created } }", json!({ "csv": csv }), &["COORDINATOR", "ADMIN"]),
             ("mutation($id: ID!, $n: String!) { submitEvaluation(input: { evaluationId: $id, carriedOut: YES, effect: $n, decision: CONTINUE }) { id } }", json!({ "id": evaluation }), &["UNIT_LEADER", "COORDINATOR", "ADMIN"]),
             ("mutation($id: ID!, $n: String!) { completeRevision(id: $id, comment: $n) { id } }", json!({ "id": revision }), &["UNIT_LEADER", "COORDINATOR", "ADMIN"]),

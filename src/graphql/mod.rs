@@ -29,23 +29,22 @@ pub type TiltakSchema = Schema<Query, Mutation, arshjul::Subscription>;
 /// POST /graphql, where every request is authenticated and rate-limited.
 pub type SubscriptionSchema = Schema<Query, async_graphql::EmptyMutation, arshjul::Subscription>;
 
-pub fn subscription_schema(state: AppState) -> SubscriptionSchema {
-    let limits = state.settings.graphql.clone();
-    let mut builder = Schema::build(Query::default(), async_graphql::EmptyMutation, arshjul::Subscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .data(state);
-    if !limits.introspection {
-        builder = builder.disable_introspection();
-    }
-    builder.finish()
+pub fn schema(state: AppState) -> TiltakSchema {
+    limited(Mutation::default(), state)
 }
 
-/// The schema with the configured depth and complexity limits (and introspection off when
+pub fn subscription_schema(state: AppState) -> SubscriptionSchema {
+    limited(async_graphql::EmptyMutation, state)
+}
+
+/// A schema with the configured depth and complexity limits (and introspection off when
 /// configured so).
-pub fn schema(state: AppState) -> TiltakSchema {
+fn limited<M: async_graphql::ObjectType + 'static>(
+    mutation: M,
+    state: AppState,
+) -> Schema<Query, M, arshjul::Subscription> {
     let limits = state.settings.graphql.clone();
-    let mut builder = Schema::build(Query::default(), Mutation::default(), arshjul::Subscription)
+    let mut builder = Schema::build(Query::default(), mutation, arshjul::Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .data(state);

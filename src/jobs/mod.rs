@@ -159,7 +159,7 @@ pub async fn run(
     instance: &str,
 ) -> anyhow::Result<Option<job_run::Model>> {
     let at = at.duration_trunc(Duration::seconds(1))?;
-    let Some(claim) = claim(&state.db, job, at, trigger, instance, state).await? else {
+    let Some(claim) = claim(state, job, at, trigger, instance).await? else {
         tracing::debug!(%job, %at, "already claimed");
         return Ok(None);
     };
@@ -195,13 +195,13 @@ pub async fn run(
 }
 
 async fn claim(
-    db: &DatabaseConnection,
+    state: &AppState,
     job: Job,
     at: DateTime<Utc>,
     trigger: Trigger,
     instance: &str,
-    state: &AppState,
 ) -> anyhow::Result<Option<job_run::Model>> {
+    let db = &state.db;
     let now = state.now();
     let lease_until = now + Duration::seconds(state.settings.scheduler.lease_seconds);
     let inserted = job_run::ActiveModel {

@@ -90,10 +90,7 @@ async fn frozen(
     else {
         return Ok(None);
     };
-    let hash = hex::encode(sha2::Digest::finalize(sha2::Digest::chain_update(
-        sha2::Sha256::default(),
-        row.data.as_bytes(),
-    )));
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(row.data.as_bytes()));
     if hash != row.hash {
         return Err(AppError::Internal(anyhow::anyhow!(
             "frozen report {} does not match its hash: its data was changed in the database",

@@ -274,3 +274,65 @@ impl TestApp {
             .clone()
     }
 }
+
+/// A graphql-transport-ws client, as GraphiQL speaks it, for the subscription tests.
+pub struct Ws(tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>);
+
+/// The wait for a WebSocket message ran out.
+#[derive(Debug)]
+pub struct TimedOut;
+
+impl TestApp {
+    pub async fn websocket(&self) -> Ws {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("{}/graphql/ws", self.address.replace("http://", "ws://"))
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+        Ws(tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket connects")
+            .0)
+    }
+}
+
+impl Ws {
+    pub async fn send(&mut self, message: Value) {
+        use futures_util::SinkExt;
+        self.0
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                message.to_string().into(),
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// Sends `connection_init` with the token (if any) and returns the server's answer.
+    pub async fn init(&mut self, token: Option<&str>) -> Result<Option<Value>, TimedOut> {
+        let payload = token.map_or_else(|| json!({}), |t| json!({ "token": t }));
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        self.next_within(5).await
+    }
+
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next message as JSON, `None` once the connection is closed.
+    pub async fn next_within(&mut self, seconds: u64) -> Result<Option<Value>, TimedOut> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let wait = std::time::Duration::from_secs(seconds);
+        loop {
+            match tokio::time::timeout(wait, self.0.next()).await.map_err(|_| TimedOut)? {
+                Some(Ok(Message::Text(text))) => return Ok(Some(serde_json::from_str(&text).unwrap())),
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Ok(None),
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+}

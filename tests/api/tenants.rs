@@ -137,41 +137,22 @@ async fn identity_numbers_in_free_text_are_refused() {
 /// A subscription to another organization's plan is refused.
 #[tokio::test]
 async fn a_subscription_to_another_organizations_plan_is_refused() {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
-
     let app = TestApp::spawn(crate::helpers::Db::Sqlite).await.unwrap();
     let f = app.fixture().await;
     let other = neighbour(&app).await;
-    let mut request = format!("{}/graphql/ws", app.address.replace("http://", "ws://"))
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let send = |v: serde_json::Value| Message::Text(v.to_string().into());
+    let mut socket = app.websocket().await;
+    assert_eq!(
+        socket.init(Some(&other)).await.unwrap().unwrap()["type"],
+        "connection_ack"
+    );
     socket
-        .send(send(
-            json!({ "type": "connection_init", "payload": { "token": other } }),
-        ))
-        .await
-        .unwrap();
-    let ack: serde_json::Value =
-        serde_json::from_str(socket.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
-    assert_eq!(ack["type"], "connection_ack");
-    socket
-        .send(send(json!({ "id": "1", "type": "subscribe", "payload": {
-            "query": "subscription($plan: ID!) { actionEvents(planId: $plan) { kind } }",
-            "variables": { "plan": f.plan_id } } })))
-        .await
-        .unwrap();
-    let reply = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
-        .await
-        .expect("an answer")
-        .unwrap()
-        .unwrap();
-    let reply: serde_json::Value = serde_json::from_str(reply.to_text().unwrap()).unwrap();
+        .subscribe(
+            "1",
+            "subscription($plan: ID!) { actionEvents(planId: $plan) { kind } }",
+            json!({ "plan": f.plan_id }),
+        )
+        .await;
+    let reply = socket.next_within(5).await.unwrap().expect("an answer");
     // Subscription errors travel as a result with errors (without the HTTP layer's codes).
     assert_eq!(reply["payload"]["data"], serde_json::Value::Null, "{reply}");
     let message = reply["payload"]["errors"][0]["message"].as_str().unwrap();

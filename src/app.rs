@@ -1,7 +1,14 @@
 //! Building the application from settings and a bound listener, so tests can run the real
 //! thing on port 0.
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
@@ -13,6 +20,12 @@ use crate::{clock::Clock, config::Settings, graphql, http, jobs, state::AppState
 /// Connects to the configured database. For SQLite the file's folder is created, and the pool
 /// holds one connection: SQLite has one writer, and one connection never hits "database is locked".
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    Ok(connect_counting(settings).await?.0)
+}
+
+/// As [`connect`], with a count of the SQL statements the connection runs (for tests that
+/// show a refused request ran none, and for metrics).
+pub async fn connect_counting(settings: &Settings) -> anyhow::Result<(DatabaseConnection, Arc<AtomicU64>)> {
     let url = &settings.database.url;
     let mut max_connections = settings.database.max_connections;
     if let Some(path) = url.strip_prefix("sqlite://") {
@@ -28,9 +41,15 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    Database::connect(options)
+    let mut db = Database::connect(options)
         .await
-        .with_context(|| format!("cannot connect to the database at {}", redact(url)))
+        .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+    let statements = Arc::new(AtomicU64::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, statements))
 }
 
 /// Applies all pending migrations.
@@ -70,9 +89,10 @@ impl Application {
         if settings.http.public_url.trim().is_empty() {
             settings.http.public_url = format!("http://{}", listener.local_addr()?);
         }
-        let db = connect(&settings).await?;
+        let (db, statements) = connect_counting(&settings).await?;
         migrate(&db).await?;
-        let state = AppState::new(db, settings, clock);
+        let mut state = AppState::new(db, settings, clock);
+        state.sql_statements = statements;
         let router = http::router(state.clone(), graphql::schema(state.clone()));
         Ok(Self {
             listener,

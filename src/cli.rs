@@ -242,7 +242,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             .next_after(now)
                             .map(|t| t.with_timezone(&OSLO).format("%Y-%m-%d %H:%M %Z").to_string())
                             .unwrap_or_else(|| "never".into());
-                        let last = jobs::runs(&state.db, Some(*job), 1)
+                        let last = jobs::runs(&state.db, Some(*job), 1, None)
                             .await?
                             .into_iter()
                             .next()

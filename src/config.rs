@@ -71,10 +71,26 @@ pub struct HttpSettings {
 pub struct GraphqlSettings {
     pub max_depth: usize,
     pub max_complexity: usize,
+    pub max_fields: usize,
+    pub max_aliases: usize,
+    pub max_directives: usize,
+    pub max_page: usize,
     pub max_query_bytes: usize,
+    pub max_response_bytes: usize,
     pub max_batch: usize,
-    pub introspection: bool,
+    pub introspection: Introspection,
     pub mutations_per_minute: u32,
+    pub subscriptions_per_token: usize,
+    pub subscriptions_per_connection: usize,
+}
+
+/// Who may ask the schema about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Introspection {
+    Off,
+    SignedIn,
+    Public,
 }
 
 #[derive(Debug, Clone, Deserialize)]

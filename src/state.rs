@@ -16,6 +16,10 @@ pub struct AppState {
     /// Bumped after requests that may have written history, so `actionEvents` subscriptions
     /// look at once instead of at their next poll.
     pub history: Arc<watch::Sender<u64>>,
+    /// The shared polls behind live subscriptions.
+    pub live: Arc<crate::services::live::LiveHistory>,
+    /// SQL statements run on `db` so far, when it was made by `app::connect_counting`.
+    pub sql_statements: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AppState {
@@ -25,6 +29,8 @@ impl AppState {
             settings: Arc::new(settings),
             clock,
             history: Arc::new(watch::Sender::new(0)),
+            live: Arc::default(),
+            sql_statements: Arc::default(),
         }
     }
 

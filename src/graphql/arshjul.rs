@@ -6,16 +6,16 @@ use std::time::Duration;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
-    context::{ContextExt, parse_id},
+    context::{ContextExt, Page, parse_id},
     loaders::one,
     types::{Action, ActionEvent, Person, Plan, Unit, stored},
 };
 use crate::{
     domain,
-    entities::{action, action_event, calendar_feed, evaluation, job_run, notification, revision},
+    entities::{calendar_feed, evaluation, job_run, notification, revision},
     error::AppError,
     jobs, remote_enum,
     services::{Viewer, calendar, evaluations, outbox, plans, revisions},
@@ -291,7 +291,11 @@ impl ArshjulQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<EvaluationFilter>,
+        first: Option<i32>,
+        after: Option<ID>,
     ) -> async_graphql::Result<Vec<Evaluation>> {
+        let page = Page::new(first, after);
+        page.size(ctx.state().settings.graphql.max_page)?;
         let filter = filter.unwrap_or_default();
         let filter = evaluations::EvaluationFilter {
             plan_id: filter
@@ -307,8 +311,9 @@ impl ArshjulQuery {
             year: filter.year,
             status: filter.status.map(Into::into),
         };
-        Ok(evaluations::list(&ctx.state().db, ctx.viewer()?, filter)
-            .await?
+        let found = evaluations::list(&ctx.state().db, ctx.viewer()?, filter).await?;
+        Ok(page
+            .apply(found, ctx.state().settings.graphql.max_page, |e| e.id.to_string())?
             .into_iter()
             .map(Evaluation)
             .collect())
@@ -320,15 +325,18 @@ impl ArshjulQuery {
         ctx: &Context<'_>,
         plan_id: Option<ID>,
         status: Option<RevisionStatus>,
+        first: Option<i32>,
+        after: Option<ID>,
     ) -> async_graphql::Result<Vec<Revision>> {
+        let page = Page::new(first, after);
+        page.size(ctx.state().settings.graphql.max_page)?;
         let plan_id = plan_id.as_ref().map(|id| parse_id("planId", id)).transpose()?;
-        Ok(
-            revisions::list(&ctx.state().db, ctx.viewer()?, plan_id, status.map(Into::into))
-                .await?
-                .into_iter()
-                .map(Revision)
-                .collect(),
-        )
+        let found = revisions::list(&ctx.state().db, ctx.viewer()?, plan_id, status.map(Into::into)).await?;
+        Ok(page
+            .apply(found, ctx.state().settings.graphql.max_page, |r| r.id.to_string())?
+            .into_iter()
+            .map(Revision)
+            .collect())
     }
 
     /// Recorded job runs, newest first (admins).
@@ -336,14 +344,17 @@ impl ArshjulQuery {
         &self,
         ctx: &Context<'_>,
         job: Option<String>,
-        #[graphql(default = 50)] limit: u64,
+        #[graphql(default = 50)] first: i32,
+        after: Option<ID>,
     ) -> async_graphql::Result<Vec<JobRun>> {
         outbox::require_admin(ctx.viewer()?)?;
+        let limit = Page::new(Some(first), None).size(ctx.state().settings.graphql.max_page)? as u64;
+        let after = after.as_ref().map(|id| parse_id("after", id)).transpose()?;
         let job = job
             .map(|name| name.parse::<jobs::Job>().map_err(|e| AppError::validation("job", e)))
             .transpose()?;
         let db = &ctx.state().db;
-        let runs = jobs::runs(db, job, limit.min(500)).await.map_err(AppError::from)?;
+        let runs = jobs::runs(db, job, limit, after).await.map_err(AppError::from)?;
         // A run covers every organization, and its summary counts them all: with several
         // organizations in the deployment, their admins see when and how runs went, not the counts.
         use sea_orm::PaginatorTrait;
@@ -366,15 +377,18 @@ impl ArshjulQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<NotificationFilter>,
-        #[graphql(default = 100)] limit: u64,
+        #[graphql(default = 100)] first: i32,
+        after: Option<ID>,
     ) -> async_graphql::Result<Vec<Notification>> {
+        let limit = Page::new(Some(first), None).size(ctx.state().settings.graphql.max_page)? as u64;
+        let after = after.as_ref().map(|id| parse_id("after", id)).transpose()?;
         let filter = filter.unwrap_or_default();
         let filter = outbox::NotificationFilter {
             status: filter.status.map(Into::into),
             reason: filter.reason.map(Into::into),
             recipient: filter.recipient,
         };
-        Ok(outbox::list(&ctx.state().db, ctx.viewer()?, filter, limit.min(1000))
+        Ok(outbox::list(&ctx.state().db, ctx.viewer()?, filter, limit, after)
             .await?
             .into_iter()
             .map(Notification)
@@ -471,15 +485,15 @@ impl ArshjulMutation {
 
 pub struct Subscription;
 
-/// How often a subscription looks for events written by other instances.
-const POLL: Duration = Duration::from_secs(2);
-/// How far back each poll looks for events that committed late.
-const WINDOW: i64 = 1000;
+/// How often a live subscription checks that its token is still valid.
+const TOKEN_CHECK: Duration = Duration::from_secs(5);
 
 #[Subscription]
 impl Subscription {
     /// History events of a plan's actions as they are written, oldest first. The connection
     /// needs a token (`connection_init` payload `{"token": "..."}` or the Authorization header).
+    /// At most `graphql.subscriptions_per_token` live at once per token and
+    /// `graphql.subscriptions_per_connection` per connection.
     async fn action_events(
         &self,
         ctx: &Context<'_>,
@@ -489,69 +503,52 @@ impl Subscription {
         let viewer: Viewer = ctx.viewer()?.clone();
         let plan_id = parse_id("planId", &plan_id)?;
         plans::plan(&state.db, &viewer, plan_id).await?;
-        // Ids come from a sequence, and on PostgreSQL a transaction may commit an id lower than
-        // one already seen; each poll therefore re-reads the last WINDOW ids and skips those
-        // delivered. Events that existed when the subscription started are not sent.
-        let mut delivered: std::collections::BTreeSet<i64> = action_event::Entity::find()
-            .select_only()
-            .column(action_event::Column::Id)
-            .filter(action_event::Column::OrganizationId.eq(viewer.organization_id))
-            .order_by_desc(action_event::Column::Id)
-            .limit(WINDOW as u64)
-            .into_tuple::<i64>()
-            .all(&state.db)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .collect();
-        let mut floor = delivered.first().copied().unwrap_or(0) - 1;
-        let mut changed = state.history.subscribe();
-        let token = ctx
+        let request = ctx
             .data_opt::<super::context::RequestContext>()
-            .and_then(|r| r.token.clone());
+            .ok_or_else(|| AppError::Unauthenticated("subscriptions need a token".into()))?;
+        let token = request
+            .token
+            .clone()
+            .ok_or_else(|| AppError::Unauthenticated("subscriptions need a token".into()))?;
+        let limits = &state.settings.graphql;
+        let ticket = state
+            .live
+            .admit(
+                &state.db,
+                &state.history,
+                viewer.organization_id,
+                &token,
+                &request.subscriptions,
+                limits.subscriptions_per_token,
+                limits.subscriptions_per_connection,
+            )
+            .map_err(|refused| {
+                async_graphql::ErrorExtensions::extend_with(async_graphql::Error::new(refused.to_string()), |_, e| {
+                    e.set("code", "RATE_LIMITED")
+                })
+            })?;
+        let mut events = ticket.receiver();
         Ok(async_stream::stream! {
+            // Held for as long as the stream lives: the place under the caps, and the feed.
+            let _ticket = ticket;
+            let mut check = tokio::time::interval(TOKEN_CHECK);
+            check.tick().await;
             loop {
-                // A token revoked or expired since the connection opened ends the stream.
-                if let Some(token) = &token {
-                    if crate::services::auth::authenticate(&state.db, token, state.now()).await.is_err() {
-                        break;
-                    }
-                }
-                let actions = action::Entity::find()
-                    .select_only()
-                    .column(action::Column::Id)
-                    .filter(action::Column::PlanId.eq(plan_id))
-                    .filter(action::Column::OrganizationId.eq(viewer.organization_id))
-                    .into_tuple::<uuid::Uuid>()
-                    .all(&state.db)
-                    .await;
-                let events = match actions {
-                    Ok(ids) => action_event::Entity::find()
-                        .filter(action_event::Column::OrganizationId.eq(viewer.organization_id))
-                        .filter(action_event::Column::ActionId.is_in(ids))
-                        .filter(action_event::Column::Id.gt(floor))
-                        .order_by_asc(action_event::Column::Id)
-                        .all(&state.db)
-                        .await,
-                    Err(e) => Err(e),
-                };
-                match events {
-                    Ok(events) => {
-                        for event in events {
-                            if delivered.insert(event.id) {
-                                yield ActionEvent(event);
-                            }
-                        }
-                        if let Some(&newest) = delivered.last() {
-                            floor = floor.max(newest - WINDOW);
-                            delivered = delivered.split_off(&floor);
-                        }
-                    }
-                    Err(error) => tracing::warn!(%error, "actionEvents poll failed"),
-                }
                 tokio::select! {
-                    _ = changed.changed() => {}
-                    () = tokio::time::sleep(POLL) => {}
+                    received = events.recv() => match received {
+                        Ok(live) if live.plan_id == plan_id => yield ActionEvent((*live.event).clone()),
+                        Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                            tracing::warn!(missed, "actionEvents subscriber fell behind");
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    },
+                    _ = check.tick() => {
+                        // A token revoked or expired since the connection opened ends the stream.
+                        if crate::services::auth::authenticate(&state.db, &token, state.now()).await.is_err() {
+                            break;
+                        }
+                    }
                 }
             }
         })

@@ -19,6 +19,8 @@ pub struct RequestContext {
     pub loaders: Option<Arc<Loaders>>,
     /// The token behind the viewer, so long-lived subscriptions can check it is still valid.
     pub token: Option<String>,
+    /// Live subscriptions open on this WebSocket connection.
+    pub subscriptions: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl RequestContext {
@@ -28,6 +30,7 @@ impl RequestContext {
             viewer,
             loaders,
             token: None,
+            subscriptions: Arc::default(),
         }
     }
 
@@ -68,9 +71,58 @@ impl ContextExt for Context<'_> {
 /// Parses a GraphQL `ID` argument; a malformed one is a validation error naming the field.
 pub fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
     Uuid::parse_str(id.as_str())
-        .map_err(|_| AppError::validation(field, format!("{:?} is not a valid id", id.as_str())))
+        .map_err(|_| AppError::validation(field, format!("{} is not a valid id", super::gate::quote(id.as_str()))))
 }
 
 pub fn parse_ids(field: &str, ids: &[ID]) -> AppResult<Vec<Uuid>> {
     ids.iter().map(|id| parse_id(field, id)).collect()
+}
+
+/// The `first`/`after` arguments of a list that grows: at most `graphql.max_page` items (and
+/// that many when `first` is not given), after the item whose id is `after`.
+#[derive(Debug, Default, Clone)]
+pub struct Page {
+    pub first: Option<i32>,
+    pub after: Option<ID>,
+}
+
+impl Page {
+    pub fn new(first: Option<i32>, after: Option<ID>) -> Self {
+        Self { first, after }
+    }
+
+    /// How many items to return, or a validation error naming `first`.
+    pub fn size(&self, max_page: usize) -> AppResult<usize> {
+        match self.first {
+            None => Ok(max_page),
+            Some(n) if n >= 0 && n as usize <= max_page => Ok(n as usize),
+            Some(n) => Err(AppError::validation(
+                "first",
+                format!("{n} is not between 0 and {max_page} (graphql.max_page)"),
+            )),
+        }
+    }
+
+    /// The page of an ordered list: the items after the one whose id is `after`, at most `size`.
+    pub fn apply<T>(&self, items: Vec<T>, max_page: usize, id: impl Fn(&T) -> String) -> AppResult<Vec<T>> {
+        let size = self.size(max_page)?;
+        let start = match &self.after {
+            None => 0,
+            Some(after) => {
+                1 + items
+                    .iter()
+                    .position(|item| id(item) == after.as_str())
+                    .ok_or_else(|| {
+                        AppError::validation(
+                            "after",
+                            format!(
+                                "{} is not the id of an item in this list",
+                                super::gate::quote(after.as_str())
+                            ),
+                        )
+                    })?
+            }
+        };
+        Ok(items.into_iter().skip(start).take(size).collect())
+    }
 }

@@ -3,6 +3,7 @@
 mod arshjul;
 pub mod context;
 pub mod errors;
+pub mod gate;
 pub mod loaders;
 mod mutation;
 mod query;
@@ -30,26 +31,35 @@ pub type TiltakSchema = Schema<Query, Mutation, arshjul::Subscription>;
 pub type SubscriptionSchema = Schema<Query, async_graphql::EmptyMutation, arshjul::Subscription>;
 
 pub fn schema(state: AppState) -> TiltakSchema {
-    limited(Mutation::default(), state)
+    limited(Mutation::default(), state, None)
 }
 
-pub fn subscription_schema(state: AppState) -> SubscriptionSchema {
-    limited(async_graphql::EmptyMutation, state)
+/// The WebSocket's schema carries the gate as an extension, since its requests do not pass the
+/// HTTP handler.
+pub fn subscription_schema(state: AppState, gate: gate::Gate) -> SubscriptionSchema {
+    limited(async_graphql::EmptyMutation, state, Some(gate))
 }
 
-/// A schema with the configured depth and complexity limits (and introspection off when
-/// configured so).
+/// A schema with the configured depth limit, introspection off when configured so, and no
+/// "did you mean" suggestions unless introspection is public. Complexity is the gate's job.
 fn limited<M: async_graphql::ObjectType + 'static>(
     mutation: M,
     state: AppState,
+    gate: Option<gate::Gate>,
 ) -> Schema<Query, M, arshjul::Subscription> {
+    use crate::config::Introspection;
     let limits = state.settings.graphql.clone();
     let mut builder = Schema::build(Query::default(), mutation, arshjul::Subscription)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
         .data(state);
-    if !limits.introspection {
+    if limits.introspection == Introspection::Off {
         builder = builder.disable_introspection();
+    }
+    if limits.introspection != Introspection::Public {
+        builder = builder.disable_suggestions();
+    }
+    if let Some(gate) = gate {
+        builder = builder.extension(gate::GateExtension(gate));
     }
     builder.finish()
 }

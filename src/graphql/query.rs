@@ -2,7 +2,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::NaiveDate;
 
 use super::{
-    context::{ContextExt, parse_id},
+    context::{ContextExt, Page, parse_id},
     types::{Action, Person, Plan, Status, Team, Unit},
 };
 use crate::{
@@ -49,9 +49,17 @@ impl BaseQuery {
         Ok(Some(Person(person)))
     }
 
-    async fn plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plan>> {
-        Ok(plans::plans(&ctx.state().db, ctx.viewer()?)
-            .await?
+    /// The organization's plans; `after` is a plan's id.
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<Plan>> {
+        let state = ctx.state();
+        let found = plans::plans(&state.db, ctx.viewer()?).await?;
+        Ok(Page::new(first, after)
+            .apply(found, state.settings.graphql.max_page, |p| p.id.to_string())?
             .into_iter()
             .map(Plan)
             .collect())
@@ -69,8 +77,17 @@ impl BaseQuery {
         ))
     }
 
-    /// Actions matching every given condition, sorted by plan and numerically by number.
-    async fn actions(&self, ctx: &Context<'_>, filter: Option<ActionFilter>) -> async_graphql::Result<Vec<Action>> {
+    /// Actions matching every given condition, sorted by plan and numerically by number;
+    /// `after` is an action's id.
+    async fn actions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ActionFilter>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<Action>> {
+        let page = Page::new(first, after);
+        page.size(ctx.state().settings.graphql.max_page)?;
         let filter = filter.unwrap_or_default();
         let filter = actions::ActionFilter {
             plan_id: filter
@@ -89,7 +106,11 @@ impl BaseQuery {
         };
         let state = ctx.state();
         let found = actions::list(&state.db, ctx.viewer()?, state.today(), filter).await?;
-        Ok(found.into_iter().map(Action).collect())
+        Ok(page
+            .apply(found, state.settings.graphql.max_page, |a| a.id.to_string())?
+            .into_iter()
+            .map(Action)
+            .collect())
     }
 
     /// The plan as CSV (one row per action, Norwegian headers) or JSON; importing it again

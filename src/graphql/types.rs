@@ -5,7 +5,7 @@ use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    context::ContextExt,
+    context::{ContextExt, Page},
     loaders::{Loaders, each, many, one},
 };
 use crate::{
@@ -305,10 +305,16 @@ impl Action {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
-    /// Every change, oldest first.
-    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActionEvent>> {
-        Ok(many(&ctx.loaders()?.events_by_action, self.0.id)
-            .await?
+    /// Every change, oldest first; `after` is an event's id.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<ActionEvent>> {
+        let events = many(&ctx.loaders()?.events_by_action, self.0.id).await?;
+        Ok(Page::new(first, after)
+            .apply(events, ctx.state().settings.graphql.max_page, |e| e.id.to_string())?
             .into_iter()
             .map(ActionEvent)
             .collect())
@@ -319,6 +325,10 @@ pub struct ActionEvent(pub action_event::Model);
 
 #[Object]
 impl ActionEvent {
+    /// The event's place in its organization's history (for `history(after:)`).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
@@ -360,11 +370,17 @@ impl Unit {
     async fn leader_email(&self) -> &str {
         &self.0.leader_email
     }
-    /// Actions the unit is responsible for.
-    async fn actions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Action>> {
+    /// Actions the unit is responsible for; `after` is an action's id.
+    async fn actions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<Action>> {
         let loaders = ctx.loaders()?;
         let actions = many(&loaders.actions_by_unit, self.0.id).await?;
-        sorted_actions(loaders, actions).await
+        let sorted = sorted_actions(loaders, actions).await?;
+        Ok(Page::new(first, after).apply(sorted, ctx.state().settings.graphql.max_page, |a| a.0.id.to_string())?)
     }
 }
 

@@ -13,7 +13,12 @@ use axum::{
 
 use crate::{
     error::AppError,
-    graphql::{self, TiltakSchema, context::RequestContext, errors},
+    graphql::{
+        self, TiltakSchema,
+        context::RequestContext,
+        errors,
+        gate::{Gate, Refusal},
+    },
     report,
     services::{
         auth, calendar,
@@ -22,14 +27,12 @@ use crate::{
     state::AppState,
 };
 
-mod limits;
-
 #[derive(Clone)]
 struct Http {
     state: AppState,
     schema: TiltakSchema,
     subscriptions: graphql::SubscriptionSchema,
-    limits: limits::Limits,
+    gate: Gate,
 }
 
 /// Security headers on every response; GraphiQL sets its own, looser, content policy.
@@ -45,7 +48,7 @@ const HEADERS: &[(&str, &str)] = &[
 
 pub fn router(state: AppState, schema: TiltakSchema) -> Router {
     let settings = state.settings.clone();
-    let limits = limits::Limits::new(&settings.graphql);
+    let gate = Gate::new(&settings.graphql);
     let mut router = Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/graphql/ws", get(graphql_ws))
@@ -54,10 +57,10 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
         .route("/reports/{plan_id}/{file}", get(report_download))
         .route("/health", get(health))
         .with_state(Http {
-            subscriptions: graphql::subscription_schema(state.clone()),
+            subscriptions: graphql::subscription_schema(state.clone(), gate.clone()),
             state,
             schema,
-            limits,
+            gate,
         })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             settings.http.max_body_bytes,
@@ -108,25 +111,20 @@ async fn graphiql() -> impl IntoResponse {
     )
 }
 
-/// Runs a GraphQL request (or a batch) as the person behind the bearer token, if any.
+/// Runs a GraphQL request (or a batch) as the person behind the bearer token, if any. The gate
+/// comes first: a refused request costs no SQL, not even the token's look-up.
 async fn graphql(
     State(http): State<Http>,
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> axum::response::Response {
-    let batch = request.into_inner();
-    if let Err(refusal) = http.limits.check(&batch, bearer_token(&headers)) {
-        let mut error = ServerError::new(refusal.message, None);
-        let mut extensions = async_graphql::ErrorExtensionValues::default();
-        extensions.set("code", refusal.code);
-        error.extensions = Some(extensions);
-        return (
-            refusal.status,
-            GraphQLResponse::from(Response::from_errors(vec![error])),
-        )
-            .into_response();
-    }
-    let viewer = match bearer_token(&headers) {
+    let mut batch = request.into_inner();
+    let token = bearer_token(&headers);
+    let admitted = match http.gate.check_batch(&mut batch, token) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refused(refusal),
+    };
+    let viewer = match token {
         None => None,
         Some(token) => match auth::authenticate(&http.state.db, token, http.state.now()).await {
             Ok(viewer) => Some(viewer),
@@ -138,13 +136,49 @@ async fn graphql(
             }
         },
     };
+    if admitted.introspects {
+        if let Err(refusal) = http.gate.introspection_allowed(viewer.is_some()) {
+            return refused(refusal);
+        }
+    }
     let request = batch.data(RequestContext::new(&http.state, viewer));
     let response = match http.schema.execute_batch(request).await {
         BatchResponse::Single(response) => BatchResponse::Single(errors::add_codes(response)),
         BatchResponse::Batch(responses) => BatchResponse::Batch(responses.into_iter().map(errors::add_codes).collect()),
     };
-    http.state.history_changed();
-    GraphQLResponse::from(response).into_response()
+    if admitted.mutations > 0 {
+        http.state.history_changed();
+    }
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(error = %error, "could not serialize a GraphQL response");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
+        }
+    };
+    let limit = http.state.settings.graphql.max_response_bytes;
+    if body.len() > limit {
+        return refused(Refusal {
+            status: StatusCode::BAD_REQUEST,
+            code: "RESPONSE_TOO_LARGE",
+            message: format!(
+                "the answer is {} bytes; at most {limit} are sent: ask for fewer fields, or fewer items with `first`",
+                body.len()
+            ),
+        });
+    }
+    let mut answer = ([(header::CONTENT_TYPE, "application/graphql-response+json")], body).into_response();
+    answer.headers_mut().extend(response.http_headers());
+    answer
+}
+
+fn refused(refusal: Refusal) -> axum::response::Response {
+    let status = refusal.status;
+    (
+        status,
+        GraphQLResponse::from(Response::from_errors(vec![refusal.into_server_error()])),
+    )
+        .into_response()
 }
 
 /// Subscriptions over WebSocket (graphql-transport-ws or graphql-ws). The token comes in the
@@ -157,7 +191,11 @@ async fn graphql_ws(
     upgrade: WebSocketUpgrade,
 ) -> axum::response::Response {
     let header_token = bearer_token(&headers).map(str::to_owned);
+    // The gate runs on every message's query; the frame size bounds what reaches it.
+    let max_message = http.state.settings.graphql.max_query_bytes + 64 * 1024;
     upgrade
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let state = http.state.clone();

@@ -342,10 +342,30 @@ async fn previous_run_day(
         .map(|run| today_in_oslo(run.scheduled_for)))
 }
 
-/// Recorded runs, newest first.
-pub async fn runs(db: &DatabaseConnection, job: Option<Job>, limit: u64) -> anyhow::Result<Vec<job_run::Model>> {
-    use sea_orm::QuerySelect;
+/// Recorded runs, newest first, at most `limit` of them, older than the run `after`.
+pub async fn runs(
+    db: &DatabaseConnection,
+    job: Option<Job>,
+    limit: u64,
+    after: Option<Uuid>,
+) -> anyhow::Result<Vec<job_run::Model>> {
+    use sea_orm::{Condition, QuerySelect};
     let mut query = job_run::Entity::find();
+    if let Some(after) = after {
+        let seen = job_run::Entity::find_by_id(after)
+            .one(db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("job run {after} not found"))?;
+        query = query.filter(
+            Condition::any()
+                .add(job_run::Column::ScheduledFor.lt(seen.scheduled_for))
+                .add(
+                    Condition::all()
+                        .add(job_run::Column::ScheduledFor.eq(seen.scheduled_for))
+                        .add(job_run::Column::StartedAt.lt(seen.started_at)),
+                ),
+        );
+    }
     if let Some(job) = job {
         query = query.filter(job_run::Column::Job.eq(job.name()));
     }

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod evaluations;
 pub mod history;
 pub mod imports;
+pub mod live;
 pub mod org;
 pub mod outbox;
 pub mod plans;

@@ -295,16 +295,37 @@ pub struct NotificationFilter {
     pub recipient: Option<String>,
 }
 
-/// The organization's outbox, newest first. Admins only: it holds every recipient's mail.
+/// The organization's outbox, newest first, at most `limit` messages older than the one
+/// whose id is `after`. Admins only: it holds every recipient's mail.
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
     filter: NotificationFilter,
     limit: u64,
+    after: Option<Uuid>,
 ) -> AppResult<Vec<notification::Model>> {
     require_admin(viewer)?;
     let mut query =
         notification::Entity::find().filter(notification::Column::OrganizationId.eq(viewer.organization_id));
+    if let Some(after) = after {
+        let seen = super::find_in_org::<notification::Entity, _>(
+            db,
+            |n| n.organization_id,
+            viewer.organization_id,
+            "notification",
+            after,
+        )
+        .await?;
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(notification::Column::CreatedAt.lt(seen.created_at))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(notification::Column::CreatedAt.eq(seen.created_at))
+                        .add(notification::Column::Id.lt(seen.id)),
+                ),
+        );
+    }
     if let Some(status) = filter.status {
         query = query.filter(notification::Column::Status.eq(status.code()));
     }

@@ -1,0 +1,706 @@
+//! The one gate every GraphQL request passes before it is parsed by the schema, validated,
+//! authenticated or run, over HTTP and WebSocket alike.
+//!
+//! In order, each step bounded by the size of the text:
+//! 1. size of the query text and of the batch;
+//! 2. nesting of brackets, braces and parentheses, counted by a scan of the text (no
+//!    recursion), so the recursive parser never sees a document that could overflow its stack;
+//! 3. the parsed document, walked once per fragment (memoised, so a fragment spread six times
+//!    on each of ten levels costs ten walks, not 6^10): selection depth, every field counted
+//!    after fragment expansion (`__typename` too), aliases, directives, and a cost that
+//!    multiplies by list sizes (a list counts as its `first` argument, or `graphql.max_page`,
+//!    or [`SMALL_LIST`] for lists without paging);
+//! 4. introspection when it is off, and the per-token mutation rate, counting every top-level
+//!    mutation field through any depth of fragments.
+//!
+//! The parsed document is handed on to the schema, so the text is parsed once.
+
+use std::{
+    collections::HashMap,
+    num::NonZeroU32,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use async_graphql::{
+    BatchRequest, Name, Request, Value,
+    parser::{
+        parse_query, parse_schema,
+        types::{
+            Directive, ExecutableDocument, Field, OperationType, Selection, SelectionSet, TypeDefinition, TypeKind,
+            TypeSystemDefinition,
+        },
+    },
+};
+use axum::http::StatusCode;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::config::{GraphqlSettings, Introspection};
+
+/// What a list without a `first` argument counts as in the cost (chapters of a plan, units
+/// of a team): lists that grow with the organization, not with time.
+pub const SMALL_LIST: u64 = 20;
+
+/// Fragments spreading fragments more deeply than this are refused: nothing legitimate needs
+/// it, and it bounds the walk's own recursion.
+const MAX_FRAGMENT_NESTING: usize = 32;
+
+/// A refused request: the HTTP status, `extensions.code` and a message.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    fn bad(code: &'static str, message: String) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message,
+        }
+    }
+
+    /// The refusal as a GraphQL error with its code.
+    pub fn into_server_error(self) -> async_graphql::ServerError {
+        let mut error = async_graphql::ServerError::new(self.message, None);
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        extensions.set("code", self.code);
+        error.extensions = Some(extensions);
+        error
+    }
+}
+
+/// What the gate learned about an admitted request.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Admitted {
+    /// It asks for `__schema` or `__type`.
+    pub introspects: bool,
+    /// Top-level mutation fields, every alias counted.
+    pub mutations: usize,
+    pub cost: u64,
+    pub fields: u64,
+}
+
+/// For each object type of the schema, its fields: the type they return and whether that is a
+/// list of objects (which multiplies the cost of what is selected inside).
+#[derive(Debug, Default)]
+struct SchemaIndex {
+    fields: HashMap<String, HashMap<String, FieldShape>>,
+}
+
+#[derive(Debug, Clone)]
+struct FieldShape {
+    ty: String,
+    list: bool,
+    paged: bool,
+}
+
+impl SchemaIndex {
+    fn from_sdl(sdl: &str) -> Self {
+        let mut index = Self::default();
+        let Ok(document) = parse_schema(sdl) else {
+            return index;
+        };
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            let TypeDefinition { name, kind, .. } = ty.node;
+            let fields = match kind {
+                TypeKind::Object(object) => object.fields,
+                TypeKind::Interface(interface) => interface.fields,
+                _ => continue,
+            };
+            let shapes = fields
+                .into_iter()
+                .map(|field| {
+                    let field = field.node;
+                    let rendered = field.ty.node.to_string();
+                    let base = rendered.trim_matches(|c| matches!(c, '[' | ']' | '!')).to_owned();
+                    let shape = FieldShape {
+                        list: rendered.starts_with('['),
+                        paged: field.arguments.iter().any(|a| a.node.name.node == "first"),
+                        ty: base,
+                    };
+                    (field.name.node.to_string(), shape)
+                })
+                .collect();
+            index.fields.insert(name.node.to_string(), shapes);
+        }
+        index
+    }
+
+    fn field(&self, ty: &str, name: &str) -> Option<&FieldShape> {
+        self.fields.get(ty)?.get(name)
+    }
+}
+
+/// What one selection set (or fragment) adds up to, independent of where it is used.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    fields: u64,
+    cost: u64,
+    depth: usize,
+    aliases: u64,
+    directives: u64,
+    /// Fields at this level, through fragments: the root fields of an operation.
+    top_fields: u64,
+    introspects: bool,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.fields = self.fields.saturating_add(other.fields);
+        self.cost = self.cost.saturating_add(other.cost);
+        self.depth = self.depth.max(other.depth);
+        self.aliases = self.aliases.saturating_add(other.aliases);
+        self.directives = self.directives.saturating_add(other.directives);
+        self.top_fields = self.top_fields.saturating_add(other.top_fields);
+        self.introspects |= other.introspects;
+    }
+}
+
+struct Walk<'a> {
+    document: &'a ExecutableDocument,
+    schema: &'a SchemaIndex,
+    variables: &'a async_graphql::Variables,
+    max_page: u64,
+    /// Fragments already walked; `None` while one is being walked (a cycle if met again).
+    done: HashMap<Name, Option<Tally>>,
+    nesting: usize,
+}
+
+impl Walk<'_> {
+    fn selection_set(&mut self, set: &SelectionSet, ty: &str) -> Result<Tally, Refusal> {
+        let mut tally = Tally::default();
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    tally.top_fields += 1;
+                    tally.fields = tally.fields.saturating_add(1);
+                    tally.aliases += u64::from(field.alias.is_some());
+                    tally.directives += directives(&field.directives);
+                    let name = field.name.node.as_str();
+                    tally.introspects |= matches!(name, "__schema" | "__type");
+                    let shape = self.schema.field(ty, name).cloned();
+                    let child_type = shape.as_ref().map_or("", |s| s.ty.as_str()).to_owned();
+                    let inner = self.selection_set(&field.selection_set.node, &child_type)?;
+                    let times = match &shape {
+                        Some(shape) if shape.list && !field.selection_set.node.items.is_empty() => {
+                            self.list_size(field, shape)
+                        }
+                        _ => 1,
+                    };
+                    tally.cost = tally
+                        .cost
+                        .saturating_add(1)
+                        .saturating_add(inner.cost.saturating_mul(times));
+                    tally.fields = tally.fields.saturating_add(inner.fields);
+                    tally.aliases = tally.aliases.saturating_add(inner.aliases);
+                    tally.directives = tally.directives.saturating_add(inner.directives);
+                    let below = if field.selection_set.node.items.is_empty() {
+                        0
+                    } else {
+                        inner.depth
+                    };
+                    tally.depth = tally.depth.max(below + 1);
+                }
+                Selection::InlineFragment(inline) => {
+                    let inline = &inline.node;
+                    tally.directives += directives(&inline.directives);
+                    let on = inline
+                        .type_condition
+                        .as_ref()
+                        .map_or(ty, |c| c.node.on.node.as_str())
+                        .to_owned();
+                    let inner = self.selection_set(&inline.selection_set.node, &on)?;
+                    tally.add(&inner);
+                }
+                Selection::FragmentSpread(spread) => {
+                    tally.directives += directives(&spread.node.directives);
+                    let inner = self.fragment(&spread.node.fragment_name.node)?;
+                    tally.add(&inner);
+                }
+            }
+        }
+        Ok(tally)
+    }
+
+    fn fragment(&mut self, name: &Name) -> Result<Tally, Refusal> {
+        match self.done.get(name) {
+            Some(Some(tally)) => return Ok(*tally),
+            Some(None) => {
+                return Err(Refusal::bad(
+                    "VALIDATION",
+                    format!("fragment {} spreads itself", quote(name)),
+                ));
+            }
+            None => {}
+        }
+        // An unknown fragment is left to the schema's validation, which names it.
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return Ok(Tally::default());
+        };
+        if self.nesting >= MAX_FRAGMENT_NESTING {
+            return Err(Refusal::bad(
+                "QUERY_TOO_DEEP",
+                format!("fragments spread fragments more than {MAX_FRAGMENT_NESTING} deep"),
+            ));
+        }
+        self.done.insert(name.clone(), None);
+        self.nesting += 1;
+        let on = fragment.node.type_condition.node.on.node.to_string();
+        let mut tally = self.selection_set(&fragment.node.selection_set.node, &on)?;
+        tally.directives += directives(&fragment.node.directives);
+        self.nesting -= 1;
+        self.done.insert(name.clone(), Some(tally));
+        Ok(tally)
+    }
+
+    /// How many items a list field may return: its `first`, else the largest page for paged
+    /// lists, else [`SMALL_LIST`].
+    fn list_size(&self, field: &Field, shape: &FieldShape) -> u64 {
+        if !shape.paged {
+            return SMALL_LIST;
+        }
+        let first = field
+            .arguments
+            .iter()
+            .find(|(name, _)| name.node == "first")
+            .and_then(|(_, value)| {
+                let value = value
+                    .node
+                    .clone()
+                    .into_const_with(|var| self.variables.get(&var).cloned().ok_or(()))
+                    .ok()?;
+                match value {
+                    Value::Number(n) => n.as_u64(),
+                    _ => None,
+                }
+            });
+        first.map_or(self.max_page, |n| n.min(self.max_page))
+    }
+}
+
+fn directives(list: &[async_graphql::Positioned<Directive>]) -> u64 {
+    list.len() as u64
+}
+
+/// Quotes user input in a message: at most 40 characters, so an error never echoes a
+/// megabyte back.
+pub fn quote(input: &str) -> String {
+    const MAX: usize = 40;
+    match input.char_indices().nth(MAX) {
+        None => format!("\"{input}\""),
+        Some((cut, _)) => format!("\"{}…\" ({} characters)", &input[..cut], input.chars().count()),
+    }
+}
+
+/// The deepest nesting of `{`, `[` and `(` in a GraphQL text, outside strings and comments.
+/// A single pass without recursion, so it is safe on any input.
+pub fn nesting(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0_usize, 0_usize, 0_usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    // An escaped triple quote stays inside the block string.
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    deepest
+}
+
+/// The gate, built once per schema.
+#[derive(Clone)]
+pub struct Gate {
+    settings: GraphqlSettings,
+    schema: Arc<SchemaIndex>,
+    mutations: Arc<DefaultKeyedRateLimiter<String>>,
+    checks: Arc<AtomicUsize>,
+}
+
+impl Gate {
+    pub fn new(settings: &GraphqlSettings) -> Self {
+        let per_minute = NonZeroU32::new(settings.mutations_per_minute.max(1)).expect("at least one");
+        Self {
+            settings: settings.clone(),
+            schema: Arc::new(SchemaIndex::from_sdl(&crate::graphql::sdl())),
+            mutations: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            checks: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Checks a request (or batch) sent with `token`, before any authentication or SQL. Each
+    /// admitted request carries its parsed document on to the schema. Mutations are counted
+    /// against the token's allowance; introspection is refused when it is off, and left to the
+    /// caller to refuse without a viewer when it is for signed-in users only.
+    pub fn check_batch(&self, batch: &mut BatchRequest, token: Option<&str>) -> Result<Admitted, Refusal> {
+        let requests: Vec<&mut Request> = match batch {
+            BatchRequest::Single(request) => vec![request],
+            BatchRequest::Batch(requests) => requests.iter_mut().collect(),
+        };
+        if requests.len() > self.settings.max_batch {
+            return Err(Refusal::bad(
+                "BATCH_TOO_LARGE",
+                format!(
+                    "a batch may hold at most {} operations, this one has {}",
+                    self.settings.max_batch,
+                    requests.len()
+                ),
+            ));
+        }
+        let mut total = Admitted::default();
+        for request in requests {
+            let admitted = self.check(request)?;
+            total.introspects |= admitted.introspects;
+            total.mutations += admitted.mutations;
+            total.cost = total.cost.saturating_add(admitted.cost);
+            total.fields = total.fields.saturating_add(admitted.fields);
+        }
+        // The whole batch shares one budget, so ten operations cannot do ten times the work.
+        self.within_budget(total.cost, total.fields)?;
+        if total.mutations > 0 {
+            self.take(token, total.mutations)?;
+        }
+        Ok(total)
+    }
+
+    /// Checks one request's text and document (not the rate limit), and hands the parsed
+    /// document on to the schema.
+    pub fn check(&self, request: &mut Request) -> Result<Admitted, Refusal> {
+        let settings = &self.settings;
+        if request.query.len() > settings.max_query_bytes {
+            return Err(Refusal::bad(
+                "QUERY_TOO_LARGE",
+                format!(
+                    "the query is {} bytes; at most {} are accepted",
+                    request.query.len(),
+                    settings.max_query_bytes
+                ),
+            ));
+        }
+        let max_nesting = settings.max_depth + 10;
+        let nested = nesting(&request.query);
+        if nested > max_nesting {
+            return Err(Refusal::bad(
+                "QUERY_TOO_DEEP",
+                format!("the query nests brackets {nested} deep; at most {max_nesting} are accepted"),
+            ));
+        }
+        let document = parse_query(&request.query).map_err(|error| {
+            let mut message = error.to_string();
+            if message.len() > 200 {
+                message = format!("{}…", message.chars().take(200).collect::<String>());
+            }
+            Refusal::bad("VALIDATION", message)
+        })?;
+        let mut walk = Walk {
+            document: &document,
+            schema: &self.schema,
+            variables: &request.variables,
+            max_page: settings.max_page as u64,
+            done: HashMap::new(),
+            nesting: 0,
+        };
+        let mut total = Tally::default();
+        let mut mutations = 0;
+        for (name, operation) in document.operations.iter() {
+            let wanted = match (&request.operation_name, name) {
+                (Some(wanted), Some(name)) => name.as_str() == wanted,
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            let root = match operation.node.ty {
+                OperationType::Query => "Query",
+                OperationType::Mutation => "Mutation",
+                OperationType::Subscription => "Subscription",
+            };
+            let mut tally = walk.selection_set(&operation.node.selection_set.node, root)?;
+            tally.directives += directives(&operation.node.directives);
+            if wanted {
+                if operation.node.ty == OperationType::Mutation {
+                    mutations += tally.top_fields as usize;
+                }
+                total.add(&tally);
+            } else {
+                // Operations not run still cost their walk, so count their size.
+                total.fields = total.fields.saturating_add(tally.fields);
+                total.aliases = total.aliases.saturating_add(tally.aliases);
+                total.directives = total.directives.saturating_add(tally.directives);
+                total.depth = total.depth.max(tally.depth);
+            }
+        }
+        // Fragments no operation uses are walked too: they are parsed and validated all the same.
+        let names: Vec<Name> = document.fragments.keys().cloned().collect();
+        for name in names {
+            let tally = walk.fragment(&name)?;
+            total.fields = total.fields.max(tally.fields);
+            total.directives = total.directives.max(tally.directives);
+        }
+        if total.depth > settings.max_depth {
+            return Err(Refusal::bad(
+                "QUERY_TOO_DEEP",
+                format!(
+                    "the query selects {} levels deep; at most {} are accepted",
+                    total.depth, settings.max_depth
+                ),
+            ));
+        }
+        if total.aliases > settings.max_aliases as u64 {
+            return Err(Refusal::bad(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the query uses {} aliases; at most {} are accepted",
+                    total.aliases, settings.max_aliases
+                ),
+            ));
+        }
+        if total.directives > settings.max_directives as u64 {
+            return Err(Refusal::bad(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the query uses {} directives; at most {} are accepted",
+                    total.directives, settings.max_directives
+                ),
+            ));
+        }
+        self.within_budget(total.cost, total.fields)?;
+        if total.introspects && settings.introspection == Introspection::Off {
+            return Err(Refusal::bad(
+                "INTROSPECTION_DISABLED",
+                "introspection is turned off on this server (graphql.introspection); \
+                 the schema is in schema/schema.graphql"
+                    .into(),
+            ));
+        }
+        request.set_parsed_query(document);
+        Ok(Admitted {
+            introspects: total.introspects,
+            mutations,
+            cost: total.cost,
+            fields: total.fields,
+        })
+    }
+
+    fn within_budget(&self, cost: u64, fields: u64) -> Result<(), Refusal> {
+        let settings = &self.settings;
+        if fields > settings.max_fields as u64 {
+            return Err(Refusal::bad(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the query selects {fields} fields once its fragments are expanded; at most {} are accepted",
+                    settings.max_fields
+                ),
+            ));
+        }
+        if cost > settings.max_complexity as u64 {
+            return Err(Refusal::bad(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the query could return about {cost} values (each list counted as its `first` argument, \
+                     at most {} for lists that take one, {SMALL_LIST} for others); at most {} are accepted: \
+                     ask for fewer with `first`",
+                    settings.max_page, settings.max_complexity
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses introspection without a viewer when it is for signed-in users only.
+    pub fn introspection_allowed(&self, signed_in: bool) -> Result<(), Refusal> {
+        match self.settings.introspection {
+            Introspection::Public => Ok(()),
+            Introspection::SignedIn if signed_in => Ok(()),
+            Introspection::SignedIn => Err(Refusal {
+                status: StatusCode::UNAUTHORIZED,
+                code: "UNAUTHENTICATED",
+                message: "introspection is for signed-in users: send an API token as \
+                          \"Authorization: Bearer <token>\" (the schema is also in schema/schema.graphql)"
+                    .into(),
+            }),
+            Introspection::Off => Err(Refusal::bad(
+                "INTROSPECTION_DISABLED",
+                "introspection is turned off on this server (graphql.introspection)".into(),
+            )),
+        }
+    }
+
+    fn take(&self, token: Option<&str>, changes: usize) -> Result<(), Refusal> {
+        let refused = || Refusal {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "RATE_LIMITED",
+            message: format!(
+                "more than {} changes a minute with this token; wait a little and try again",
+                self.settings.mutations_per_minute
+            ),
+        };
+        // Forget tokens that have been quiet long enough to be back at a full allowance.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 1000 == 999 {
+            self.mutations.retain_recent();
+        }
+        let key = token.map_or_else(|| "anonymous".to_owned(), crate::services::auth::hash_token);
+        let n = NonZeroU32::new(u32::try_from(changes).unwrap_or(u32::MAX)).expect("at least one change");
+        match self.mutations.check_key_n(&key, n) {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(refused()),
+        }
+    }
+}
+
+/// The gate as a schema extension, for the schema served over WebSocket, where requests reach
+/// the schema without passing the HTTP handler. (The HTTP schema does not carry it: the
+/// handler checks before authenticating.)
+pub struct GateExtension(pub Gate);
+
+impl async_graphql::extensions::ExtensionFactory for GateExtension {
+    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
+        Arc::new(GateExtension(self.0.clone()))
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::extensions::Extension for GateExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        mut request: Request,
+        next: async_graphql::extensions::NextPrepareRequest<'_>,
+    ) -> async_graphql::ServerResult<Request> {
+        self.0.check(&mut request).map_err(Refusal::into_server_error)?;
+        next.run(ctx, request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    fn gate() -> Gate {
+        Gate::new(&Settings::defaults().graphql)
+    }
+
+    fn check(query: &str) -> Result<Admitted, Refusal> {
+        gate().check(&mut Request::new(query))
+    }
+
+    fn code(query: &str) -> &'static str {
+        match check(query) {
+            Ok(_) => "OK",
+            Err(refusal) => refusal.code,
+        }
+    }
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments() {
+        assert_eq!(nesting("{ a { b(x: [[1]]) } }"), 5);
+        assert_eq!(nesting("{ a(x: \"{{{{[[[\") }"), 2);
+        assert_eq!(nesting("{ a(x: \"\"\" {{{{ \\\"\"\" {{{ \"\"\") }"), 2);
+        assert_eq!(nesting("# {{{{{\n{ a }"), 1);
+        assert_eq!(nesting(&"[".repeat(100_000)), 100_000);
+    }
+
+    #[test]
+    fn deep_values_are_refused_before_parsing() {
+        let deep = format!("{{ action(id: {}1{}) {{ id }} }}", "[".repeat(2000), "]".repeat(2000));
+        assert_eq!(code(&deep), "QUERY_TOO_DEEP");
+        let objects = format!("{{ a{} }}", "{ a".repeat(2000) + &"}".repeat(2000));
+        assert_eq!(code(&objects), "QUERY_TOO_DEEP");
+    }
+
+    #[test]
+    fn fragment_bombs_are_counted_with_memoisation() {
+        let mut query = String::from("{ ...F0 }\n");
+        for level in 0..10 {
+            let spreads = format!("...F{} ", level + 1).repeat(6);
+            query.push_str(&format!("fragment F{level} on Query {{ {spreads} }}\n"));
+        }
+        query.push_str("fragment F10 on Query { __typename }\n");
+        let started = std::time::Instant::now();
+        let refusal = check(&query).unwrap_err();
+        assert_eq!(refusal.code, "QUERY_TOO_COMPLEX", "{}", refusal.message);
+        assert!(refusal.message.contains("60466176 fields"), "{}", refusal.message);
+        eprintln!("6^10 bomb refused in {:?}", started.elapsed());
+    }
+
+    #[test]
+    fn cycles_and_deep_fragment_chains_are_refused() {
+        assert_eq!(
+            code("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }"),
+            "VALIDATION"
+        );
+        let mut chain = String::from("{ ...F0 }\n");
+        for i in 0..100 {
+            chain.push_str(&format!("fragment F{i} on Query {{ ...F{} }}\n", i + 1));
+        }
+        chain.push_str("fragment F100 on Query { __typename }");
+        assert_eq!(code(&chain), "QUERY_TOO_DEEP");
+    }
+
+    #[test]
+    fn cost_multiplies_by_list_sizes() {
+        let dashboard = check("{ plan(id: \"x\") { chapters { actions { number title } } } }").unwrap();
+        // chapters and a chapter's actions are small lists: 1 + 1 + 25 * (1 + 25 * 2).
+        assert_eq!(dashboard.cost, 1 + 1 + SMALL_LIST * (1 + SMALL_LIST * 2));
+        let paged = check("{ actions(first: 10) { number history(first: 5) { at } } }").unwrap();
+        assert_eq!(paged.cost, 1 + 10 * (1 + 1 + 5));
+        let amplified = "{ actions { plan { chapters { actions { plan { chapters { actions { id } } } } } } } }";
+        assert_eq!(code(amplified), "QUERY_TOO_COMPLEX");
+    }
+
+    #[test]
+    fn mutations_are_counted_through_any_depth_of_fragments() {
+        let mut query = "commentAction(input: { actionId: \"x\", comment: \"c\" }) { id }".to_owned();
+        for _ in 0..11 {
+            query = format!("... on Mutation {{ {query} }}");
+        }
+        let admitted = check(&format!("mutation {{ {query} }}")).unwrap();
+        assert_eq!(admitted.mutations, 1);
+        let aliased: Vec<String> = (0..20)
+            .map(|i| format!("c{i}: commentAction(input: {{ actionId: \"x\", comment: \"c\" }}) {{ id }}"))
+            .collect();
+        let admitted = check(&format!(
+            "mutation {{ ... on Mutation {{ ... on Mutation {{ {} }} }} }}",
+            aliased.join(" ")
+        ))
+        .unwrap();
+        assert_eq!(admitted.mutations, 20);
+    }
+
+    #[test]
+    fn quotes_are_short() {
+        assert_eq!(quote("abc"), "\"abc\"");
+        let long = "x".repeat(1_000_000);
+        assert!(quote(&long).len() < 80);
+    }
+}

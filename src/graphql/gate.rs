@@ -83,6 +83,8 @@ pub struct Admitted {
     pub mutations: usize,
     pub cost: u64,
     pub fields: u64,
+    pub aliases: u64,
+    pub directives: u64,
 }
 
 /// For each object type of the schema, its fields: the type they return and whether that is a
@@ -385,9 +387,11 @@ impl Gate {
             total.mutations += admitted.mutations;
             total.cost = total.cost.saturating_add(admitted.cost);
             total.fields = total.fields.saturating_add(admitted.fields);
+            total.aliases = total.aliases.saturating_add(admitted.aliases);
+            total.directives = total.directives.saturating_add(admitted.directives);
         }
         // The whole batch shares one budget, so ten operations cannot do ten times the work.
-        self.within_budget(total.cost, total.fields)?;
+        self.within_budget(&total)?;
         if total.mutations > 0 {
             self.take(token, total.mutations)?;
         }
@@ -475,25 +479,15 @@ impl Gate {
                 ),
             ));
         }
-        if total.aliases > settings.max_aliases as u64 {
-            return Err(Refusal::bad(
-                "QUERY_TOO_COMPLEX",
-                format!(
-                    "the query uses {} aliases; at most {} are accepted",
-                    total.aliases, settings.max_aliases
-                ),
-            ));
-        }
-        if total.directives > settings.max_directives as u64 {
-            return Err(Refusal::bad(
-                "QUERY_TOO_COMPLEX",
-                format!(
-                    "the query uses {} directives; at most {} are accepted",
-                    total.directives, settings.max_directives
-                ),
-            ));
-        }
-        self.within_budget(total.cost, total.fields)?;
+        let admitted = Admitted {
+            introspects: total.introspects,
+            mutations,
+            cost: total.cost,
+            fields: total.fields,
+            aliases: total.aliases,
+            directives: total.directives,
+        };
+        self.within_budget(&admitted)?;
         if total.introspects && settings.introspection == Introspection::Off {
             return Err(Refusal::bad(
                 "INTROSPECTION_DISABLED",
@@ -503,16 +497,37 @@ impl Gate {
             ));
         }
         request.set_parsed_query(document);
-        Ok(Admitted {
-            introspects: total.introspects,
-            mutations,
-            cost: total.cost,
-            fields: total.fields,
-        })
+        Ok(admitted)
     }
 
-    fn within_budget(&self, cost: u64, fields: u64) -> Result<(), Refusal> {
+    /// Aliases, directives, fields and cost of a request, or of a whole batch.
+    fn within_budget(&self, admitted: &Admitted) -> Result<(), Refusal> {
         let settings = &self.settings;
+        let Admitted {
+            cost,
+            fields,
+            aliases,
+            directives,
+            ..
+        } = *admitted;
+        if aliases > settings.max_aliases as u64 {
+            return Err(Refusal::bad(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the query uses {aliases} aliases; at most {} are accepted",
+                    settings.max_aliases
+                ),
+            ));
+        }
+        if directives > settings.max_directives as u64 {
+            return Err(Refusal::bad(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the query uses {directives} directives; at most {} are accepted",
+                    settings.max_directives
+                ),
+            ));
+        }
         if fields > settings.max_fields as u64 {
             return Err(Refusal::bad(
                 "QUERY_TOO_COMPLEX",

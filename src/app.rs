@@ -12,7 +12,7 @@ use std::{
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use tokio::net::TcpListener;
 
 use crate::{clock::Clock, config::Settings, graphql, http, jobs, state::AppState};
@@ -50,6 +50,42 @@ pub async fn connect_counting(settings: &Settings) -> anyhow::Result<(DatabaseCo
         counter.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, statements))
+}
+
+/// A PostgreSQL advisory lock that every instance takes for migrations and the first start's
+/// bootstrap, so instances starting together on an empty database do not race each other
+/// (creating the same tables twice). It lives on its own connection, so it is held across the
+/// pool's statements. SQLite has one writer anyway and takes none.
+pub struct StartupLock(Option<DatabaseConnection>);
+
+/// Any constant shared by all instances: "tiltak" in ASCII.
+const STARTUP_LOCK_KEY: i64 = 0x7469_6c74_616b;
+
+impl StartupLock {
+    pub async fn acquire(settings: &Settings) -> anyhow::Result<Self> {
+        if !settings.database.url.starts_with("postgres") {
+            return Ok(Self(None));
+        }
+        let mut options = ConnectOptions::new(settings.database.url.clone());
+        options.max_connections(1).min_connections(1).sqlx_logging(false);
+        let db = Database::connect(options)
+            .await
+            .with_context(|| format!("cannot connect to the database at {}", redact(&settings.database.url)))?;
+        db.execute_unprepared(&format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})"))
+            .await
+            .context("cannot take the start-up lock")?;
+        Ok(Self(Some(db)))
+    }
+
+    pub async fn release(self) -> anyhow::Result<()> {
+        if let Some(db) = self.0 {
+            db.execute_unprepared(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})"))
+                .await
+                .context("cannot release the start-up lock")?;
+            db.close().await.ok();
+        }
+        Ok(())
+    }
 }
 
 /// Applies all pending migrations.
@@ -90,7 +126,10 @@ impl Application {
             settings.http.public_url = format!("http://{}", listener.local_addr()?);
         }
         let (db, statements) = connect_counting(&settings).await?;
-        migrate(&db).await?;
+        let lock = StartupLock::acquire(&settings).await?;
+        let migrated = migrate(&db).await;
+        lock.release().await?;
+        migrated?;
         let mut state = AppState::new(db, settings, clock);
         state.sql_statements = statements;
         let router = http::router(state.clone(), graphql::schema(state.clone()));

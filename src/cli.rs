@@ -215,12 +215,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve(settings).await,
         Command::Migrate { down } => {
             let db = app::connect(&settings).await?;
-            match down {
+            let lock = app::StartupLock::acquire(&settings).await?;
+            let migrated = match down {
                 Some(steps) => Migrator::down(&db, Some(steps))
                     .await
-                    .context("rolling back migrations failed")?,
-                None => app::migrate(&db).await?,
-            }
+                    .context("rolling back migrations failed"),
+                None => app::migrate(&db).await,
+            };
+            lock.release().await?;
+            migrated?;
             println!(
                 "migrations: {} applied",
                 Migrator::get_applied_migrations(&db).await?.len()
@@ -567,7 +570,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         )
     })?;
     let application = Application::build(settings, listener).await?;
-    let first = bootstrap::first_start(&application.state.db, &application.state.settings, chrono::Utc::now()).await?;
+    let lock = app::StartupLock::acquire(&application.state.settings).await?;
+    let first = bootstrap::first_start(&application.state.db, &application.state.settings, chrono::Utc::now()).await;
+    lock.release().await?;
+    let first = first?;
     let url = application.public_url();
     println!("tiltak is running: open {url}/graphql");
     if let Some(first) = first {

@@ -102,6 +102,7 @@ pub struct MailSettings {
     pub max_attempts: i32,
     pub retry_base_seconds: i64,
     pub retry_max_seconds: i64,
+    pub send_lease_seconds: i64,
     pub smtp: SmtpSettings,
 }
 

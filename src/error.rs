@@ -19,6 +19,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Unauthenticated(String),
+    /// The database cannot be reached just now: try again shortly (HTTP 503 with Retry-After).
+    /// Logged with its cause; never a reason for a client to drop its token.
+    #[error("the service is temporarily unavailable; try again shortly")]
+    Unavailable(#[source] anyhow::Error),
     /// A fault of ours: logged with its cause chain, shown to clients only as "internal error".
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -46,6 +50,7 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -67,7 +72,39 @@ impl From<DbErr> for AppError {
             Some(SqlErr::UniqueConstraintViolation(detail)) => {
                 AppError::Conflict(format!("the change collides with an existing record ({detail})"))
             }
+            _ if unreachable_database(&err) => AppError::Unavailable(err.into()),
             _ => AppError::Internal(err.into()),
+        }
+    }
+}
+
+/// Whether the error says the database could not be reached, rather than that a statement failed.
+fn unreachable_database(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    match err {
+        // Connecting, or waiting for a connection, failed.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            match error.as_ref() {
+                Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed | Error::Tls(_) => true,
+                // PostgreSQL's connection exceptions (08…) and operator interventions (57P…: the
+                // server shutting down, or this session terminated).
+                Error::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+impl AppError {
+    /// The cause chain of a fault, for the log (`Display` alone says only "internal error").
+    pub fn cause(&self) -> String {
+        match self {
+            AppError::Internal(cause) | AppError::Unavailable(cause) => format!("{cause:#}"),
+            other => other.to_string(),
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct AppState {
     pub live: Arc<crate::services::live::LiveHistory>,
     /// SQL statements run on `db` so far, when it was made by `app::connect_counting`.
     pub sql_statements: Arc<std::sync::atomic::AtomicU64>,
+    /// When the scheduler loop last went round (Unix seconds); 0 while none runs here.
+    pub scheduler_heartbeat: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             history: Arc::new(watch::Sender::new(0)),
             live: Arc::default(),
             sql_statements: Arc::default(),
+            scheduler_heartbeat: Arc::default(),
         }
     }
 

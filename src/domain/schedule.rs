@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use cron::Schedule;
 
 use super::OSLO;
@@ -29,9 +29,11 @@ impl std::fmt::Display for CronSchedule {
 }
 
 impl CronSchedule {
-    /// The latest occurrence at or before `now`, if any.
+    /// The latest occurrence at or before `now`, if any. `now` is cut to its whole second
+    /// first: at 06:59:59.2 a job of 07:00:00 is not due yet.
     pub fn latest_at_or_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let just_after = (now + Duration::seconds(1)).with_timezone(&OSLO);
+        let whole = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
+        let just_after = (whole + Duration::seconds(1)).with_timezone(&OSLO);
         self.0.after(&just_after).next_back().map(|t| t.with_timezone(&Utc))
     }
 
@@ -74,6 +76,19 @@ mod tests {
                 .take(2)
                 .collect();
         assert_eq!(autumn, [utc(2026, 10, 25, 6, 0), utc(2026, 10, 26, 6, 0)]);
+    }
+
+    #[test]
+    fn a_fraction_of_a_second_before_the_moment_is_not_the_moment() {
+        let daily: CronSchedule = "0 0 7 * * *".parse().unwrap();
+        let moment = utc(2026, 12, 1, 6, 0);
+        let early = moment - Duration::milliseconds(800);
+        assert_eq!(daily.latest_at_or_before(early), Some(moment - Duration::days(1)));
+        assert_eq!(daily.latest_at_or_before(moment), Some(moment));
+        assert_eq!(
+            daily.latest_at_or_before(moment + Duration::milliseconds(999)),
+            Some(moment)
+        );
     }
 
     #[test]

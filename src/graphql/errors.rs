@@ -21,8 +21,14 @@ pub fn add_code(error: &mut ServerError) {
     }
     let (code, field) = match error.source::<AppError>() {
         Some(app_error) => {
-            if let AppError::Internal(cause) = app_error {
-                tracing::error!(error = format!("{cause:#}"), path = ?error.path, "internal error");
+            match app_error {
+                AppError::Internal(_) => {
+                    tracing::error!(error = app_error.cause(), path = ?error.path, "internal error")
+                }
+                AppError::Unavailable(_) => {
+                    tracing::warn!(error = app_error.cause(), path = ?error.path, "database unavailable")
+                }
+                _ => {}
             }
             (app_error.code(), app_error.field().map(str::to_owned))
         }

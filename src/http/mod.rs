@@ -56,6 +56,8 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
         .route("/actions/{id}", get(action_page))
         .route("/reports/{plan_id}/{file}", get(report_download))
         .route("/health", get(health))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
         .with_state(Http {
             subscriptions: graphql::subscription_schema(state.clone(), gate.clone()),
             state,
@@ -129,10 +131,11 @@ async fn graphql(
         Some(token) => match auth::authenticate(&http.state.db, token, http.state.now()).await {
             Ok(viewer) => Some(viewer),
             Err(err) => {
+                let status = status_of(&err);
                 let mut error = ServerError::new(err.to_string(), None);
                 error.source = Some(std::sync::Arc::new(err));
                 let response = errors::add_codes(Response::from_errors(vec![error]));
-                return (StatusCode::UNAUTHORIZED, GraphQLResponse::from(response)).into_response();
+                return with_retry_after(status, GraphQLResponse::from(response).into_response());
             }
         },
     };
@@ -167,9 +170,66 @@ async fn graphql(
             ),
         });
     }
+    // A database that went away while the request ran: 503, so clients retry, never re-authenticate.
+    let unavailable = |r: &Response| r.data == async_graphql::Value::Null && has_code(r, "UNAVAILABLE");
+    let status = match &response {
+        BatchResponse::Single(r) if unavailable(r) => StatusCode::SERVICE_UNAVAILABLE,
+        BatchResponse::Batch(rs) if !rs.is_empty() && rs.iter().all(unavailable) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
+    };
     let mut answer = ([(header::CONTENT_TYPE, "application/graphql-response+json")], body).into_response();
     answer.headers_mut().extend(response.http_headers());
-    answer
+    with_retry_after(status, answer)
+}
+
+fn has_code(response: &Response, code: &str) -> bool {
+    response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(code))
+    })
+}
+
+/// The HTTP status of an error outside GraphQL's own answers.
+fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Validation(_) => StatusCode::BAD_REQUEST,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Seconds a client should wait before retrying while the database is unreachable.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+fn with_retry_after(status: StatusCode, mut response: axum::response::Response) -> axum::response::Response {
+    *response.status_mut() = status;
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+    response
+}
+
+/// Errors of the plain (non-GraphQL) routes: a line of text with the status; faults are logged
+/// with their cause chain and shown only as "internal error".
+impl IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = status_of(&self);
+        match &self {
+            AppError::Internal(_) => tracing::error!(error = self.cause(), "request failed"),
+            AppError::Unavailable(_) => tracing::warn!(error = self.cause(), "database unavailable"),
+            _ => {}
+        }
+        with_retry_after(status, (status, format!("{self}\n")).into_response())
+    }
 }
 
 fn refused(refusal: Refusal) -> axum::response::Response {
@@ -229,10 +289,7 @@ async fn calendar_feed(State(http): State<Http>, Path(file): Path<String>) -> ax
         )
             .into_response(),
         Err(AppError::NotFound { .. }) => (StatusCode::NOT_FOUND, "unknown or revoked calendar feed\n").into_response(),
-        Err(error) => {
-            tracing::error!(error = %error, "calendar feed failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
-        }
+        Err(error) => error.into_response(),
     }
 }
 
@@ -273,7 +330,7 @@ async fn report_download(
     };
     let viewer = match auth::authenticate(&http.state.db, token, http.state.now()).await {
         Ok(viewer) => viewer,
-        Err(error) => return fail(StatusCode::UNAUTHORIZED, error.to_string()),
+        Err(error) => return error.into_response(),
     };
     let view = match (query.unit_id, query.team_id) {
         (Some(unit), None) => View::Unit(unit),
@@ -294,12 +351,7 @@ async fn report_download(
             format.render(&year_report.report),
         )
             .into_response(),
-        Err(error @ AppError::NotFound { .. }) => fail(StatusCode::NOT_FOUND, error.to_string()),
-        Err(error @ AppError::Validation(_)) => fail(StatusCode::BAD_REQUEST, error.to_string()),
-        Err(error) => {
-            tracing::error!(error = %error, "report download failed");
-            fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
-        }
+        Err(error) => error.into_response(),
     }
 }
 
@@ -337,4 +389,49 @@ async fn health(State(http): State<Http>) -> impl IntoResponse {
             )
         }
     }
+}
+
+/// The process is up and answering: 200, whatever the database does (for restarts).
+async fn live() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "live" }))
+}
+
+/// Ready for traffic: the database answers, its migrations are current, and the scheduler
+/// (where one runs in this process) went round recently. 503 with what is wrong otherwise.
+async fn ready(State(http): State<Http>) -> impl IntoResponse {
+    use migration::MigratorTrait;
+    let state = &http.state;
+    let database = match state.db.ping().await {
+        Ok(()) => "ok".to_owned(),
+        Err(error) => format!("unreachable: {error}"),
+    };
+    let migrations = if database == "ok" {
+        match migration::Migrator::get_pending_migrations(&state.db).await {
+            Ok(pending) if pending.is_empty() => "ok".to_owned(),
+            Ok(pending) => format!("{} pending: run `tiltak migrate`", pending.len()),
+            Err(error) => format!("unknown: {error}"),
+        }
+    } else {
+        "unknown".to_owned()
+    };
+    let beat = state.scheduler_heartbeat.load(std::sync::atomic::Ordering::Relaxed);
+    let stale_after = 3 * state.settings.scheduler.tick_seconds.max(1) as i64 + 5;
+    let scheduler = match beat {
+        0 => "not running in this process".to_owned(),
+        beat if chrono::Utc::now().timestamp() - beat <= stale_after => "ok".to_owned(),
+        beat => format!("no heartbeat for {} s", chrono::Utc::now().timestamp() - beat),
+    };
+    let ok = database == "ok" && migrations == "ok" && (beat == 0 || scheduler == "ok");
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if ok { "ready" } else { "not ready" },
+        "database": database,
+        "migrations": migrations,
+        "scheduler": scheduler,
+    });
+    with_retry_after(status, (status, Json(body)).into_response())
 }

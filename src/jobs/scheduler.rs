@@ -105,6 +105,10 @@ pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
             let mut interval = tokio::time::interval(tick);
             loop {
                 interval.tick().await;
+                scheduler
+                    .state
+                    .scheduler_heartbeat
+                    .store(Utc::now().timestamp(), std::sync::atomic::Ordering::Relaxed);
                 if let Err(error) = scheduler.tick(scheduler.state.now()).await {
                     tracing::error!(error = format!("{error:#}"), "scheduler tick failed");
                 }
@@ -119,7 +123,7 @@ pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
             match outbox::dispatch(&state.db, &mailer, &state.settings.mail, state.now()).await {
                 Ok(done) if done != outbox::Dispatched::default() => tracing::info!(?done, "outbox dispatched"),
                 Ok(_) => {}
-                Err(error) => tracing::error!(%error, "outbox dispatch failed"),
+                Err(error) => tracing::error!(error = error.cause(), "outbox dispatch failed"),
             }
         }
     });

@@ -435,6 +435,11 @@ fn stale(expected: i32, actual: i32) -> AppError {
     ))
 }
 
+/// The update lost a race it did not ask to guard against (no `expectedVersion`).
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict("someone else changed the action at the same moment; reload it and try again".into())
+}
+
 /// Writes a comment to an action's history without changing it: by admins and coordinators,
 /// the leaders of its responsible or contributing units, and members of the leader teams
 /// that follow its responsible unit.
@@ -531,7 +536,7 @@ async fn save(
         .exec(txn)
         .await?;
     if result.rows_affected != 1 {
-        return Err(stale(current.version, current.version + 1));
+        return Err(changed_meanwhile());
     }
     action::Entity::find_by_id(current.id)
         .one(txn)

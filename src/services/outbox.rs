@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
@@ -157,18 +157,16 @@ pub struct Dispatched {
     pub failed: usize,
 }
 
-/// How long a dispatcher holds a row it is sending before another may take it.
-const SEND_LEASE: Duration = Duration::minutes(5);
-
 /// Sends every row that is due at `now`.
 ///
-/// A row is claimed with one conditional update that also counts the attempt: it must still be
-/// PENDING, due, unleased, and at the attempt count that was read, so of two dispatchers only
-/// one gets it, and the count is the fencing token for the final update. The lease runs from
-/// `now` plus the time this pass has taken, so a slow pass never holds expired leases. If the
-/// process dies between sending and recording, the row is sent again after its lease (the same
-/// Message-ID lets a mail server or client drop the copy): delivery is at least once, and that
-/// retry counts towards `max_attempts`.
+/// A row is claimed with one conditional update that sets its lease: it must still be PENDING,
+/// due and unleased, so of two dispatchers only one gets it, and the lease's end (unique to
+/// this claim) is the fencing token for the final update. The lease runs from `now` plus the
+/// time this pass has taken, for `mail.send_lease_seconds`. An attempt is counted when the
+/// send was tried and the server answered (accepted or refused), in the final update. If the
+/// process dies between sending and recording, the row is sent again once its lease is over
+/// (the same Message-ID lets a mail server or client drop the copy): delivery is at least
+/// once, and a crash never uses up one of the `max_attempts`.
 pub async fn dispatch(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -188,12 +186,16 @@ pub async fn dispatch(
         .limit(200)
         .all(db)
         .await?;
+    let lease = Duration::seconds(settings.send_lease_seconds.max(1));
     for row in due {
         let attempts = row.attempts + 1;
         let now = elapsed_now();
+        // Stored to the microsecond, so the fencing comparison reads back exactly.
+        let lease_until = (now + lease)
+            .duration_trunc(Duration::microseconds(1))
+            .unwrap_or(now + lease);
         let claimed = notification::Entity::update_many()
-            .col_expr(notification::Column::LeaseUntil, Expr::value(now + SEND_LEASE))
-            .col_expr(notification::Column::Attempts, Expr::value(attempts))
+            .col_expr(notification::Column::LeaseUntil, Expr::value(lease_until))
             .filter(notification::Column::Id.eq(row.id))
             .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
             .filter(notification::Column::Attempts.eq(row.attempts))
@@ -210,9 +212,10 @@ pub async fn dispatch(
                 notification::Column::LeaseUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
+            .col_expr(notification::Column::Attempts, Expr::value(attempts))
             .filter(notification::Column::Id.eq(row.id))
             .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
-            .filter(notification::Column::Attempts.eq(attempts));
+            .filter(notification::Column::LeaseUntil.eq(lease_until));
         match outcome {
             Ok(()) => {
                 update = update
@@ -245,8 +248,9 @@ pub async fn dispatch(
     Ok(done)
 }
 
-/// A row whose last allowed attempt never reported back (the dispatcher died while sending)
-/// is marked FAILED once its lease has run out, so it is neither lost silently nor sent forever.
+/// A row left PENDING at its last allowed attempt (by earlier versions, which counted an
+/// attempt when claiming) is marked FAILED once its lease has run out, so it is neither lost
+/// silently nor left waiting forever.
 async fn give_up_on_abandoned(db: &DatabaseConnection, settings: &MailSettings, now: DateTime<Utc>) -> AppResult<()> {
     notification::Entity::update_many()
         .col_expr(

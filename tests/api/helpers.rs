@@ -171,7 +171,7 @@ impl Drop for TestApp {
 }
 
 /// A new empty database on the configured PostgreSQL server, named tiltak_test_*.
-async fn fresh_postgres_database() -> Option<String> {
+pub async fn fresh_postgres_database() -> Option<String> {
     let base = std::env::var("TILTAK_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty())?;

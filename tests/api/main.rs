@@ -12,6 +12,7 @@ mod cli;
 mod hostile;
 mod imports;
 mod limits;
+mod outages;
 mod persistence;
 mod reports;
 mod roles;

@@ -3,6 +3,7 @@
 //! Every format becomes one [`PlanDocument`]; `services::imports` applies a document to the
 //! database. Nothing here touches the database.
 
+pub mod limits;
 pub mod table;
 pub mod text;
 pub mod units;
@@ -89,9 +90,37 @@ impl Format {
 #[error("{0}")]
 pub struct ReadError(pub String);
 
-/// Reads a plan from bytes in the given format. `section` chooses the heading of the list to
-/// read in a text document.
+/// Reads a plan from bytes in the given format, within [`limits::LIMITS`]. `section` chooses
+/// the heading of the list to read in a text document.
+///
+/// CPU-bound: an async caller runs it on the blocking pool (see `services::imports::read`).
 pub fn read(format: Format, bytes: &[u8], section: Option<&str>) -> Result<PlanDocument, ReadError> {
+    read_within(format, bytes, section, &limits::LIMITS)
+}
+
+fn read_within(
+    format: Format,
+    bytes: &[u8],
+    section: Option<&str>,
+    limits: &limits::Limits,
+) -> Result<PlanDocument, ReadError> {
+    let document = read_any(format, bytes, section, limits)?;
+    let actions: usize = document.chapters.iter().map(|c| c.actions.len()).sum();
+    if actions > limits.max_actions {
+        return Err(ReadError(format!(
+            "the file holds {actions} actions; at most {} are allowed in one import",
+            limits.max_actions
+        )));
+    }
+    Ok(document)
+}
+
+fn read_any(
+    format: Format,
+    bytes: &[u8],
+    section: Option<&str>,
+    limits: &limits::Limits,
+) -> Result<PlanDocument, ReadError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ReadError("the file is empty".into()));
     }
@@ -105,7 +134,7 @@ pub fn read(format: Format, bytes: &[u8], section: Option<&str>) -> Result<PlanD
             Ok(from_text(parsed))
         }
         Format::Csv => table::read_csv(bytes).map(check_numbering),
-        Format::Xlsx => table::read_xlsx(bytes).map(check_numbering),
+        Format::Xlsx => table::read_xlsx(bytes, limits).map(check_numbering),
         Format::Json => {
             let document: PlanDocument =
                 serde_json::from_str(as_text()?).map_err(|e| ReadError(format!("not a tiltak JSON export: {e}")))?;
@@ -221,5 +250,58 @@ mod tests {
                 "13.5 is missing (4 is followed by 6)"
             ]
         );
+    }
+
+    const SMALL: limits::Limits = limits::Limits {
+        max_cells: 20,
+        max_actions: 2,
+        ..limits::LIMITS
+    };
+
+    #[test]
+    fn a_document_with_too_many_actions_is_refused() {
+        let csv = b"tiltak,tittel\n1,A\n2,B\n3,C\n";
+        let err = read_within(Format::Csv, csv, None, &SMALL).unwrap_err();
+        assert_eq!(err.0, "the file holds 3 actions; at most 2 are allowed in one import");
+        assert!(read_within(Format::Csv, b"tiltak,tittel\n1,A\n2,B\n", None, &SMALL).is_ok());
+    }
+
+    #[test]
+    fn a_sheet_with_too_many_cells_is_refused_while_it_is_read() {
+        let sheet = |rows: u32| {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.write_string(0, 0, "tiltak").unwrap();
+            sheet.write_string(0, 1, "tittel").unwrap();
+            for row in 1..rows {
+                sheet.write_string(row, 0, row.to_string()).unwrap();
+                sheet.write_string(row, 1, "Tittel").unwrap();
+            }
+            workbook.save_to_buffer().unwrap()
+        };
+        let read = |bytes: &[u8]| {
+            read_within(
+                Format::Xlsx,
+                bytes,
+                None,
+                &limits::Limits {
+                    max_actions: 100,
+                    ..SMALL
+                },
+            )
+        };
+        assert_eq!(read(&sheet(10)).unwrap().chapters[0].actions.len(), 9);
+        let err = read(&sheet(11)).unwrap_err();
+        assert!(err.0.contains("more than 20 cells"), "{err}");
+    }
+
+    #[test]
+    fn two_cells_far_apart_are_refused_not_allocated() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "tiltak").unwrap();
+        sheet.write_string(1_048_575, 16_383, "far away").unwrap();
+        let err = read(Format::Xlsx, &workbook.save_to_buffer().unwrap(), None).unwrap_err();
+        assert!(err.0.contains("more than 200000 cells (rows 1 to 1048576)"), "{err}");
     }
 }

@@ -164,11 +164,17 @@ fn check_numbering(mut document: PlanDocument) -> PlanDocument {
             first
         });
         let numbers: Vec<u32> = seen.into_iter().collect();
-        for pair in numbers.windows(2) {
-            for missing in pair[0] + 1..pair[1] {
-                let number = crate::domain::ActionNumber::new(chapter.number, missing);
-                warnings.push(format!("{number} is missing ({} is followed by {})", pair[0], pair[1]));
-            }
+        // One warning per gap, however wide: a file numbering 1 and 4000000000 must not
+        // become four billion warnings.
+        for pair in numbers.windows(2).filter(|pair| pair[1] - pair[0] > 1) {
+            let first = crate::domain::ActionNumber::new(chapter.number, pair[0] + 1);
+            let last = crate::domain::ActionNumber::new(chapter.number, pair[1] - 1);
+            let missing = if first == last {
+                format!("{first} is missing")
+            } else {
+                format!("{first} to {last} are missing")
+            };
+            warnings.push(format!("{missing} ({} is followed by {})", pair[0], pair[1]));
         }
     }
     document
@@ -257,6 +263,19 @@ mod tests {
         max_actions: 2,
         ..limits::LIMITS
     };
+
+    #[test]
+    fn a_wide_gap_is_one_warning() {
+        let csv = "tiltak,tittel\n2.1,A\n2.4,B\n2.4000000000,C\n";
+        let document = read(Format::Csv, csv.as_bytes(), None).unwrap();
+        assert_eq!(
+            document.warnings,
+            [
+                "2.2 to 2.3 are missing (1 is followed by 4)",
+                "2.5 to 2.3999999999 are missing (4 is followed by 4000000000)"
+            ]
+        );
+    }
 
     #[test]
     fn a_document_with_too_many_actions_is_refused() {

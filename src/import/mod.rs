@@ -104,7 +104,26 @@ fn read_within(
     section: Option<&str>,
     limits: &limits::Limits,
 ) -> Result<PlanDocument, ReadError> {
-    let document = read_any(format, bytes, section, limits)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ReadError("the file is empty".into()));
+    }
+    let as_text = || {
+        std::str::from_utf8(bytes)
+            .map_err(|_| ReadError("the file is not UTF-8 text (convert PDF or Word documents to text first)".into()))
+    };
+    let document = match format {
+        Format::Text => from_text(text::parse_plan_text(as_text()?, section).map_err(|e| ReadError(e.to_string()))?),
+        Format::Csv => check_numbering(table::read_csv(bytes)?),
+        Format::Xlsx => check_numbering(table::read_xlsx(bytes, limits)?),
+        Format::Json => {
+            let document: PlanDocument =
+                serde_json::from_str(as_text()?).map_err(|e| ReadError(format!("not a tiltak JSON export: {e}")))?;
+            if document.chapters.iter().all(|c| c.actions.is_empty()) {
+                return Err(ReadError("the file holds no actions".into()));
+            }
+            check_numbering(document)
+        }
+    };
     let actions: usize = document.chapters.iter().map(|c| c.actions.len()).sum();
     if actions > limits.max_actions {
         return Err(ReadError(format!(
@@ -113,37 +132,6 @@ fn read_within(
         )));
     }
     Ok(document)
-}
-
-fn read_any(
-    format: Format,
-    bytes: &[u8],
-    section: Option<&str>,
-    limits: &limits::Limits,
-) -> Result<PlanDocument, ReadError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ReadError("the file is empty".into()));
-    }
-    let as_text = || {
-        std::str::from_utf8(bytes)
-            .map_err(|_| ReadError("the file is not UTF-8 text (convert PDF or Word documents to text first)".into()))
-    };
-    match format {
-        Format::Text => {
-            let parsed = text::parse_plan_text(as_text()?, section).map_err(|e| ReadError(e.to_string()))?;
-            Ok(from_text(parsed))
-        }
-        Format::Csv => table::read_csv(bytes).map(check_numbering),
-        Format::Xlsx => table::read_xlsx(bytes, limits).map(check_numbering),
-        Format::Json => {
-            let document: PlanDocument =
-                serde_json::from_str(as_text()?).map_err(|e| ReadError(format!("not a tiltak JSON export: {e}")))?;
-            if document.chapters.iter().all(|c| c.actions.is_empty()) {
-                return Err(ReadError("the file holds no actions".into()));
-            }
-            Ok(check_numbering(document))
-        }
-    }
 }
 
 /// Warns about gaps in each chapter's numbering (13.4 followed by 13.6) and drops repeated

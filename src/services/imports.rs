@@ -432,23 +432,15 @@ mod tests {
         assert!(ticked > 0, "the other task never ran while the file was read");
     }
 
+    async fn read_as(role: Role, content: &str) -> AppResult<PlanDocument> {
+        read(&viewer(role), Format::Xlsx, Content::Base64(content.into()), None).await
+    }
+
     #[tokio::test]
     async fn a_viewer_is_refused_before_the_content_is_decoded() {
-        let refused = read(
-            &viewer(Role::Viewer),
-            Format::Xlsx,
-            Content::Base64("ikke base64!".into()),
-            None,
-        )
-        .await;
+        let refused = read_as(Role::Viewer, "ikke base64!").await;
         assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
-        let decoded = read(
-            &viewer(Role::Admin),
-            Format::Xlsx,
-            Content::Base64("ikke base64!".into()),
-            None,
-        )
-        .await;
+        let decoded = read_as(Role::Admin, "ikke base64!").await;
         assert_eq!(decoded.unwrap_err().field(), Some("content"));
     }
 }

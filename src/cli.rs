@@ -446,9 +446,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let format = format.unwrap_or_else(|| Format::from_path(&file));
-            let document = import::read(format, &bytes, section.as_deref())
-                .with_context(|| format!("{} cannot be read as a plan", file.display()))?;
             let (db, viewer) = command_line_viewer(&settings).await?;
+            let document = imports::read(&viewer, format, imports::Content::Bytes(bytes), section)
+                .await
+                .with_context(|| format!("{} cannot be read as a plan", file.display()))?;
             let target = match plan {
                 Some(id) => imports::Target::Plan(id),
                 None => imports::Target::NewPlan(title),

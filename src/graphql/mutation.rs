@@ -1,5 +1,4 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use base64::Engine;
 use chrono::NaiveDate;
 
 use super::{
@@ -7,9 +6,13 @@ use super::{
     types::{Action, ActionEvent, Chapter, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
 };
 use crate::{
-    error::{AppError, AppResult},
-    import::{self, Format},
-    services::{actions, imports, org, plans},
+    error::AppResult,
+    import::Format,
+    services::{
+        actions,
+        imports::{self, Content},
+        org, plans,
+    },
 };
 
 #[derive(Default)]
@@ -296,19 +299,13 @@ impl BaseMutation {
     async fn import_plan(&self, ctx: &Context<'_>, input: ImportPlanInput) -> async_graphql::Result<ImportResult> {
         let state = ctx.state();
         let viewer = ctx.viewer()?;
-        let (format, bytes) = match input.format {
-            ImportFormat::Text => (Format::Text, input.content.into_bytes()),
-            ImportFormat::Csv => (Format::Csv, input.content.into_bytes()),
-            ImportFormat::Json => (Format::Json, input.content.into_bytes()),
-            ImportFormat::Xlsx => {
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(input.content.trim())
-                    .map_err(|e| AppError::validation("content", format!("XLSX content must be base64: {e}")))?;
-                (Format::Xlsx, bytes)
-            }
+        let (format, content) = match input.format {
+            ImportFormat::Text => (Format::Text, Content::Bytes(input.content.into_bytes())),
+            ImportFormat::Csv => (Format::Csv, Content::Bytes(input.content.into_bytes())),
+            ImportFormat::Json => (Format::Json, Content::Bytes(input.content.into_bytes())),
+            ImportFormat::Xlsx => (Format::Xlsx, Content::Base64(input.content)),
         };
-        let document =
-            import::read(format, &bytes, input.section.as_deref()).map_err(|e| AppError::validation("content", e.0))?;
+        let document = imports::read(viewer, format, content, input.section).await?;
         let target = match input.plan_id {
             Some(id) => imports::Target::Plan(parse_id("planId", &id)?),
             None => imports::Target::NewPlan(input.title),

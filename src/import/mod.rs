@@ -3,6 +3,7 @@
 //! Every format becomes one [`PlanDocument`]; `services::imports` applies a document to the
 //! database. Nothing here touches the database.
 
+pub mod limits;
 pub mod table;
 pub mod text;
 pub mod units;
@@ -89,9 +90,20 @@ impl Format {
 #[error("{0}")]
 pub struct ReadError(pub String);
 
-/// Reads a plan from bytes in the given format. `section` chooses the heading of the list to
-/// read in a text document.
+/// Reads a plan from bytes in the given format, within [`limits::LIMITS`]. `section` chooses
+/// the heading of the list to read in a text document.
+///
+/// CPU-bound: an async caller runs it on the blocking pool (see `services::imports::read`).
 pub fn read(format: Format, bytes: &[u8], section: Option<&str>) -> Result<PlanDocument, ReadError> {
+    read_within(format, bytes, section, &limits::LIMITS)
+}
+
+fn read_within(
+    format: Format,
+    bytes: &[u8],
+    section: Option<&str>,
+    limits: &limits::Limits,
+) -> Result<PlanDocument, ReadError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ReadError("the file is empty".into()));
     }
@@ -99,22 +111,27 @@ pub fn read(format: Format, bytes: &[u8], section: Option<&str>) -> Result<PlanD
         std::str::from_utf8(bytes)
             .map_err(|_| ReadError("the file is not UTF-8 text (convert PDF or Word documents to text first)".into()))
     };
-    match format {
-        Format::Text => {
-            let parsed = text::parse_plan_text(as_text()?, section).map_err(|e| ReadError(e.to_string()))?;
-            Ok(from_text(parsed))
-        }
-        Format::Csv => table::read_csv(bytes).map(check_numbering),
-        Format::Xlsx => table::read_xlsx(bytes).map(check_numbering),
+    let document = match format {
+        Format::Text => from_text(text::parse_plan_text(as_text()?, section).map_err(|e| ReadError(e.to_string()))?),
+        Format::Csv => check_numbering(table::read_csv(bytes)?),
+        Format::Xlsx => check_numbering(table::read_xlsx(bytes, limits)?),
         Format::Json => {
             let document: PlanDocument =
                 serde_json::from_str(as_text()?).map_err(|e| ReadError(format!("not a tiltak JSON export: {e}")))?;
             if document.chapters.iter().all(|c| c.actions.is_empty()) {
                 return Err(ReadError("the file holds no actions".into()));
             }
-            Ok(check_numbering(document))
+            check_numbering(document)
         }
+    };
+    let actions: usize = document.chapters.iter().map(|c| c.actions.len()).sum();
+    if actions > limits.max_actions {
+        return Err(ReadError(format!(
+            "the file holds {actions} actions; at most {} are allowed in one import",
+            limits.max_actions
+        )));
     }
+    Ok(document)
 }
 
 /// Warns about gaps in each chapter's numbering (13.4 followed by 13.6) and drops repeated
@@ -135,11 +152,17 @@ fn check_numbering(mut document: PlanDocument) -> PlanDocument {
             first
         });
         let numbers: Vec<u32> = seen.into_iter().collect();
-        for pair in numbers.windows(2) {
-            for missing in pair[0] + 1..pair[1] {
-                let number = crate::domain::ActionNumber::new(chapter.number, missing);
-                warnings.push(format!("{number} is missing ({} is followed by {})", pair[0], pair[1]));
-            }
+        // One warning per gap, however wide: a file numbering 1 and 4000000000 must not
+        // become four billion warnings.
+        for pair in numbers.windows(2).filter(|pair| pair[1] - pair[0] > 1) {
+            let first = crate::domain::ActionNumber::new(chapter.number, pair[0] + 1);
+            let last = crate::domain::ActionNumber::new(chapter.number, pair[1] - 1);
+            let missing = if first == last {
+                format!("{first} is missing")
+            } else {
+                format!("{first} to {last} are missing")
+            };
+            warnings.push(format!("{missing} ({} is followed by {})", pair[0], pair[1]));
         }
     }
     document
@@ -221,5 +244,71 @@ mod tests {
                 "13.5 is missing (4 is followed by 6)"
             ]
         );
+    }
+
+    const SMALL: limits::Limits = limits::Limits {
+        max_cells: 20,
+        max_actions: 2,
+        ..limits::LIMITS
+    };
+
+    #[test]
+    fn a_wide_gap_is_one_warning() {
+        let csv = "tiltak,tittel\n2.1,A\n2.4,B\n2.4000000000,C\n";
+        let document = read(Format::Csv, csv.as_bytes(), None).unwrap();
+        assert_eq!(
+            document.warnings,
+            [
+                "2.2 to 2.3 are missing (1 is followed by 4)",
+                "2.5 to 2.3999999999 are missing (4 is followed by 4000000000)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_document_with_too_many_actions_is_refused() {
+        let csv = b"tiltak,tittel\n1,A\n2,B\n3,C\n";
+        let err = read_within(Format::Csv, csv, None, &SMALL).unwrap_err();
+        assert_eq!(err.0, "the file holds 3 actions; at most 2 are allowed in one import");
+        assert!(read_within(Format::Csv, b"tiltak,tittel\n1,A\n2,B\n", None, &SMALL).is_ok());
+    }
+
+    #[test]
+    fn a_sheet_with_too_many_cells_is_refused_while_it_is_read() {
+        let sheet = |rows: u32| {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.write_string(0, 0, "tiltak").unwrap();
+            sheet.write_string(0, 1, "tittel").unwrap();
+            for row in 1..rows {
+                sheet.write_string(row, 0, row.to_string()).unwrap();
+                sheet.write_string(row, 1, "Tittel").unwrap();
+            }
+            workbook.save_to_buffer().unwrap()
+        };
+        let read = |bytes: &[u8]| {
+            read_within(
+                Format::Xlsx,
+                bytes,
+                None,
+                &limits::Limits {
+                    max_actions: 100,
+                    ..SMALL
+                },
+            )
+        };
+        assert_eq!(read(&sheet(10)).unwrap().chapters[0].actions.len(), 9);
+        let err = read(&sheet(11)).unwrap_err();
+        assert!(err.0.contains("more than 20 cells"), "{err}");
+    }
+
+    #[test]
+    fn two_cells_far_apart_are_refused_not_allocated() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "tiltak").unwrap();
+        sheet.write_string(1_048_575, 16_383, "far away").unwrap();
+        let err = read(Format::Xlsx, &workbook.save_to_buffer().unwrap(), None).unwrap_err();
+        assert!(err.0.contains("more than 200000 cells (rows 1 to 1048576)"), "{err}");
     }
 }

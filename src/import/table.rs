@@ -21,7 +21,10 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
 
-use super::{ActionDocument, ChapterDocument, PlanDocument, ReadError};
+use super::{
+    ActionDocument, ChapterDocument, PlanDocument, ReadError,
+    limits::{self, CellBudget, Limits},
+};
 use crate::domain::{ActionNumber, Status};
 
 /// Column headers as written on export: (Norwegian, English).
@@ -57,19 +60,44 @@ pub fn read_csv(bytes: &[u8]) -> Result<PlanDocument, ReadError> {
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| ReadError(format!("row {}: not valid CSV: {e}", index + 1)))?;
-        rows.push(record.iter().map(str::to_owned).collect());
+        rows.push((index + 1, record.iter().map(str::to_owned).collect()));
     }
     from_rows(rows)
 }
 
-pub fn read_xlsx(bytes: &[u8]) -> Result<PlanDocument, ReadError> {
-    let mut workbook =
-        Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| ReadError(format!("not an XLSX workbook: {e}")))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| ReadError("the workbook has no sheets".into()))?
-        .map_err(|e| ReadError(format!("cannot read the first sheet: {e}")))?;
-    let rows = range.rows().map(|row| row.iter().map(cell_text).collect()).collect();
+/// Reads the first sheet, after [`limits::check_zip`] has looked inside the zip. Cells are
+/// read one by one and counted, so a sheet past the cell limit is refused before it is built.
+pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<PlanDocument, ReadError> {
+    limits::check_zip(bytes, limits)?;
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError(format!("not an XLSX workbook: {e}")))?;
+    let first = workbook
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| ReadError("the workbook has no sheets".into()))?;
+    let cannot_read = |e: calamine::XlsxError| ReadError(format!("cannot read the first sheet: {e}"));
+    let mut reader = workbook.worksheet_cells_reader(&first).map_err(cannot_read)?;
+    let mut budget = CellBudget::new(limits);
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(cannot_read)? {
+        let (row, column) = cell.get_position();
+        budget.take(row, column)?;
+        let text = cell_text(&cell.get_value().clone().into());
+        if !text.is_empty() {
+            cells.push((row, column, text));
+        }
+    }
+    let Some((first_row, last_row, first_column, last_column)) = budget.span() else {
+        return Err(ReadError("the file is empty".into()));
+    };
+    // The budget keeps this rectangle within the cell limit.
+    let width = (last_column - first_column) as usize + 1;
+    let mut rows: Vec<(usize, Vec<String>)> = (first_row..=last_row)
+        .map(|row| (row as usize + 1, vec![String::new(); width]))
+        .collect();
+    for (row, column, text) in cells {
+        rows[(row - first_row) as usize].1[(column - first_column) as usize] = text;
+    }
     from_rows(rows)
 }
 
@@ -90,11 +118,9 @@ fn header_key(header: &str) -> String {
     header.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
-fn from_rows(rows: Vec<Vec<String>>) -> Result<PlanDocument, ReadError> {
-    let mut rows = rows
-        .into_iter()
-        .enumerate()
-        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
+/// Reads rows given with their 1-based row numbers (for messages).
+fn from_rows(rows: Vec<(usize, Vec<String>)>) -> Result<PlanDocument, ReadError> {
+    let mut rows = rows.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
     let (_, header) = rows.next().ok_or_else(|| ReadError("the file is empty".into()))?;
     let columns: Vec<Option<usize>> = header
         .iter()
@@ -111,8 +137,7 @@ fn from_rows(rows: Vec<Vec<String>>) -> Result<PlanDocument, ReadError> {
     }
 
     let mut document = PlanDocument::default();
-    for (index, row) in rows {
-        let line = index + 1;
+    for (line, row) in rows {
         let mut cells: [&str; 11] = [""; 11];
         for (position, value) in row.iter().enumerate() {
             if let Some(Some(column)) = columns.get(position) {

@@ -18,7 +18,7 @@ use crate::{
     domain::{ActionNumber, Recurrence, Status},
     entities::{action, chapter, plan},
     error::{AppError, AppResult},
-    import::{ActionDocument, PlanDocument, units::suggest_unit},
+    import::{self, ActionDocument, Format, PlanDocument, limits::MAX_PARALLEL_READS, units::suggest_unit},
 };
 
 /// Where the document goes.
@@ -41,6 +41,50 @@ pub struct ImportReport {
     /// Hints read from the text, per action number: decision references, recurrence and
     /// suggested units.
     pub hints: Vec<String>,
+}
+
+/// A file's content as it arrives.
+pub enum Content {
+    Bytes(Vec<u8>),
+    /// Binary formats (XLSX) sent as text, over GraphQL.
+    Base64(String),
+}
+
+/// Reads a file as a plan, for [`import`].
+///
+/// The viewer's right to import is checked first, so a refused upload is never decoded or
+/// parsed. Decoding and parsing are CPU work (an XLSX is unzipped and its XML read) and run
+/// on the blocking pool, at most [`MAX_PARALLEL_READS`] at a time: the async runtime keeps
+/// serving other requests, and the request timeout can answer the client. A file that cannot
+/// be read is a validation error on `content`.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, ?format))]
+pub async fn read(
+    viewer: &Viewer,
+    format: Format,
+    content: Content,
+    section: Option<String>,
+) -> AppResult<PlanDocument> {
+    static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_PARALLEL_READS);
+    viewer.require_plan_manager()?;
+    let permit = READS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the import semaphore is closed: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let bytes = match content {
+            Content::Bytes(bytes) => bytes,
+            Content::Base64(text) => {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD
+                    .decode(text.trim())
+                    .map_err(|e| AppError::validation("content", format!("XLSX content must be base64: {e}")))?
+            }
+        };
+        import::read(format, &bytes, section.as_deref()).map_err(|e| AppError::validation("content", e.0))
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("reading an imported file")))?
 }
 
 /// Comment on the status changes an import makes, so the history says where they came from.
@@ -341,4 +385,62 @@ pub async fn export(db: &DatabaseConnection, viewer: &Viewer, plan_id: Uuid) -> 
         chapters,
         warnings: vec![],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    };
+
+    use super::*;
+    use crate::domain::Role;
+
+    fn viewer(role: Role) -> Viewer {
+        Viewer {
+            person_id: Uuid::new_v4(),
+            organization_id: Uuid::new_v4(),
+            role,
+            unit_id: None,
+            name: "Test".into(),
+            email: "test@kommune.no".into(),
+        }
+    }
+
+    const REAL_PLAN: &str = include_str!("../../tests/data/forebyggende-plan.txt");
+
+    /// On a single-threaded runtime, another task runs while a file is parsed: the parsing is
+    /// not on the runtime's thread.
+    #[tokio::test(flavor = "current_thread")]
+    async fn reading_leaves_the_runtime_to_other_tasks() {
+        let ticks = Arc::new(AtomicU64::new(0));
+        let ticker = tokio::spawn({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        let content = Content::Bytes(REAL_PLAN.repeat(3).into_bytes());
+        let document = read(&viewer(Role::Admin), Format::Text, content, None).await;
+        let ticked = ticks.load(Ordering::Relaxed);
+        ticker.abort();
+        assert!(document.is_ok(), "{document:?}");
+        assert!(ticked > 0, "the other task never ran while the file was read");
+    }
+
+    async fn read_as(role: Role, content: &str) -> AppResult<PlanDocument> {
+        read(&viewer(role), Format::Xlsx, Content::Base64(content.into()), None).await
+    }
+
+    #[tokio::test]
+    async fn a_viewer_is_refused_before_the_content_is_decoded() {
+        let refused = read_as(Role::Viewer, "ikke base64!").await;
+        assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+        let decoded = read_as(Role::Admin, "ikke base64!").await;
+        assert_eq!(decoded.unwrap_err().field(), Some("content"));
+    }
 }

@@ -256,4 +256,23 @@ on_both_databases! {
         assert_eq!(chapter["counts"]["byStatus"].as_array().unwrap().len(), 6);
         assert_eq!(chapter["counts"]["byStatus"][3], json!({ "status": "COMPLETED", "count": 1, "label": "Gjennomført" }));
     }
+
+    async fn identity_numbers_written_with_separators_are_refused_and_nothing_is_written(app: TestApp) {
+        let f = app.fixture().await;
+        let before = app.action(&f.action_id).await;
+        let comment = "mutation($a: ID!, $c: String!) { commentAction(actionId: $a, comment: $c) { kind } }";
+        // One synthetic number (valid check digits) written the ways that slipped past before.
+        for number in ["010101-12377", "01.01.01 12377", "010 101 123 77", "010101\u{200B}12377", "０１０１０１\u{A0}１２３７７", "010101\n12377"] {
+            let text = format!("Oppfølging av barnet {number} er avtalt");
+            let response = app.gql(SET_STATUS, status(&f.action_id, "IN_PROGRESS", Some(&text))).await;
+            assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("comment")), "{number:?}: {response}");
+            assert!(response["errors"][0]["message"].as_str().unwrap().contains("national identity number"));
+            let response = app.gql(comment, json!({ "a": f.action_id, "c": text })).await;
+            assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("comment")), "{number:?}: {response}");
+        }
+        assert_eq!(app.action(&f.action_id).await, before, "no status, version or history entry was written");
+        // The same digits with a wrong check digit are an ordinary reference.
+        app.ok(comment, json!({ "a": f.action_id, "c": "Saksnummer 010101-12378" })).await;
+        assert_eq!(app.action(&f.action_id).await["history"].as_array().unwrap().len(), 2);
+    }
 }

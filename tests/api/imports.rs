@@ -1,5 +1,8 @@
+use std::io::{Cursor, Write};
+
 use base64::Engine;
 use serde_json::{Value, json};
+use zip::write::SimpleFileOptions;
 
 use crate::helpers::{TestApp, error_code, error_field};
 use crate::on_both_databases;
@@ -36,7 +39,118 @@ fn strings(value: &Value) -> Vec<String> {
         .collect()
 }
 
+fn base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A workbook of one sheet with a header row and two actions, as a spreadsheet program writes it.
+fn small_workbook() -> rust_xlsxwriter::Workbook {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (r, row) in [
+        ["Tiltak", "Tittel"],
+        ["7.1", "Felles kompetanseplan"],
+        ["7.2", "Taushetsplikt"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, value) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *value).unwrap();
+        }
+    }
+    workbook
+}
+
+/// The small workbook with its files changed: `replace` gives new content for a file by name,
+/// `extra` adds files (packed with deflate).
+fn forged_workbook(replace: &dyn Fn(&str) -> Option<Vec<u8>>, extra: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let original = small_workbook().save_to_buffer().unwrap();
+    let mut archive = zip::ZipArchive::new(Cursor::new(original)).unwrap();
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let file = archive.by_index(index).unwrap();
+        let name = String::from_utf8(file.name_raw().to_vec()).unwrap();
+        match replace(&name) {
+            Some(content) => {
+                drop(file);
+                writer.start_file(name, SimpleFileOptions::default()).unwrap();
+                writer.write_all(&content).unwrap();
+            }
+            None => writer.raw_copy_file(file).unwrap(),
+        }
+    }
+    for (name, content) in extra {
+        writer.start_file(name, SimpleFileOptions::default()).unwrap();
+        writer.write_all(content).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+const SHEET: &str = "xl/worksheets/sheet1.xml";
+
+/// 2 MB of sheet XML that packs to a few kilobytes: 100,000 copies of one cell.
+fn bomb_sheet() -> Vec<u8> {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\">",
+    );
+    xml.push_str(&"<c r=\"A1\"><v>0</v></c>".repeat(100_000));
+    xml.push_str("</row></sheetData></worksheet>");
+    xml.into_bytes()
+}
+
 on_both_databases! {
+    async fn roles_that_may_not_import_are_refused_before_the_upload_is_read(app: TestApp) {
+        let f = app.fixture().await;
+        let bomb = base64(&forged_workbook(&|name| (name == SHEET).then(bomb_sheet), &[]));
+        let uploads = [
+            // Not base64 at all: decoding it first would answer VALIDATION.
+            json!({ "title": "P", "format": "XLSX", "content": "ikke base64!" }),
+            // A zip bomb: unpacking it first would answer VALIDATION naming the limit.
+            json!({ "title": "P", "format": "XLSX", "content": bomb }),
+            json!({ "planId": f.plan_id, "format": "TEXT", "content": REAL_PLAN }),
+            json!({ "title": "P", "format": "CSV", "content": "ikke,en,plan" }),
+        ];
+        for role in ["VIEWER", "TEAM_MEMBER", "UNIT_LEADER"] {
+            let unit = (role == "UNIT_LEADER").then_some(f.unit_id.as_str());
+            let token = app.token_for(&format!("{}@kommune.no", role.to_lowercase()), role, unit).await;
+            for input in &uploads {
+                let response = app.gql_as(Some(&token), IMPORT, json!({ "input": input })).await;
+                assert_eq!(error_code(&response), Some("FORBIDDEN"), "{role}: {response}");
+            }
+        }
+        let plans = app.ok("{ plans { id chapters { actions { id } } } }", json!({})).await;
+        assert_eq!(plans["plans"].as_array().unwrap().len(), 1, "no plan was created");
+        assert_eq!(plans["plans"][0]["chapters"][0]["actions"].as_array().unwrap().len(), 1, "no action was created");
+    }
+
+    async fn zip_bombs_are_refused_naming_the_limit_and_a_normal_workbook_still_imports(app: TestApp) {
+        let packed_hard = forged_workbook(&|name| (name == SHEET).then(bomb_sheet), &[]);
+        // Each file is 1 MB of zeros (small enough to escape the ratio check), 60 of them.
+        let zeros = vec![b'0'; 1024 * 1024];
+        let many: Vec<(String, Vec<u8>)> = (0..60).map(|i| (format!("xl/media/fill{i}.bin"), zeros.clone())).collect();
+        let unpacks_large = forged_workbook(&|_| None, &many);
+        let mut far_apart = small_workbook();
+        far_apart.worksheet_from_index(0).unwrap().write_string(1_048_575, 16_383, "langt unna").unwrap();
+        let far_apart = far_apart.save_to_buffer().unwrap();
+        let cases = [
+            (packed_hard, "packed more than 100:1"),
+            (unpacks_large, "unpacks to more than 50 MB"),
+            (far_apart, "more than 200000 cells"),
+        ];
+        for (bytes, message) in cases {
+            let response = app.gql(IMPORT, json!({ "input": { "title": "P", "format": "XLSX", "content": base64(&bytes) } })).await;
+            assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("content")), "{message}: {response}");
+            let text = response["errors"][0]["message"].as_str().unwrap();
+            assert!(text.contains(message), "{text} should say {message:?}");
+        }
+        assert_eq!(app.ok("{ plans { id } }", json!({})).await["plans"], json!([]), "nothing was written");
+
+        let normal = small_workbook().save_to_buffer().unwrap();
+        let result = import(&app, json!({ "title": "Fra regneark", "format": "XLSX", "content": base64(&normal) })).await;
+        assert_eq!(strings(&result["created"]), ["7.1", "7.2"]);
+    }
+
     async fn the_real_plan_imports_exactly_and_again_changes_nothing(app: TestApp) {
         for (name, leader) in [("NAV", "nav@k.no"), ("Kultur", "kultur@k.no")] {
             app.ok(

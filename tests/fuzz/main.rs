@@ -4,6 +4,7 @@
 //!
 //! `TILTAK_FUZZ_SECONDS=30 cargo test --test fuzz` runs longer.
 
+mod gate;
 mod importers;
 
 /// How long each fuzz target runs: `TILTAK_FUZZ_SECONDS`, 3 by default.

@@ -133,6 +133,7 @@ impl Application {
         let mut state = AppState::new(db, settings, clock);
         state.sql_statements = statements;
         let router = http::router(state.clone(), graphql::schema(state.clone()));
+        http::install_metrics();
         Ok(Self {
             listener,
             router,

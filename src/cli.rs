@@ -210,7 +210,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = Settings::load(cli.config.as_deref())?;
-    crate::telemetry::init(&settings.log.filter);
+    crate::telemetry::init(&settings.log);
     match command {
         Command::Serve => serve(settings).await,
         Command::Migrate { down } => {

@@ -11,6 +11,8 @@ use axum::{
     routing::get,
 };
 
+mod metrics;
+
 use crate::{
     error::AppError,
     graphql::{
@@ -46,6 +48,12 @@ const HEADERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Installs the Prometheus recorder (once per process) so counters recorded anywhere appear on
+/// `/metrics`.
+pub fn install_metrics() {
+    metrics::handle();
+}
+
 pub fn router(state: AppState, schema: TiltakSchema) -> Router {
     let settings = state.settings.clone();
     let gate = Gate::new(&settings.graphql);
@@ -58,6 +66,7 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
         .route("/health", get(health))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
+        .route("/metrics", get(prometheus))
         .with_state(Http {
             subscriptions: graphql::subscription_schema(state.clone(), gate.clone()),
             state,
@@ -120,17 +129,20 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> axum::response::Response {
+    let started = std::time::Instant::now();
     let mut batch = request.into_inner();
     let token = bearer_token(&headers);
     let admitted = match http.gate.check_batch(&mut batch, token) {
         Ok(admitted) => admitted,
         Err(refusal) => return refused(refusal),
     };
+    let operation = if admitted.mutations > 0 { "mutation" } else { "query" };
     let viewer = match token {
         None => None,
         Some(token) => match auth::authenticate(&http.state.db, token, http.state.now()).await {
             Ok(viewer) => Some(viewer),
             Err(err) => {
+                ::metrics::counter!("tiltak_requests_refused_total", "code" => err.code()).increment(1);
                 let status = status_of(&err);
                 let mut error = ServerError::new(err.to_string(), None);
                 error.source = Some(std::sync::Arc::new(err));
@@ -172,6 +184,14 @@ async fn graphql(
     }
     // A database that went away while the request ran: 503, so clients retry, never re-authenticate.
     let unavailable = |r: &Response| r.data == async_graphql::Value::Null && has_code(r, "UNAVAILABLE");
+    let outcome = match &response {
+        BatchResponse::Single(r) => first_code(r),
+        BatchResponse::Batch(rs) => rs.iter().find_map(first_code),
+    }
+    .unwrap_or_else(|| "ok".to_owned());
+    ::metrics::counter!("tiltak_graphql_requests_total", "operation" => operation, "outcome" => outcome).increment(1);
+    ::metrics::histogram!("tiltak_graphql_request_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
     let status = match &response {
         BatchResponse::Single(r) if unavailable(r) => StatusCode::SERVICE_UNAVAILABLE,
         BatchResponse::Batch(rs) if !rs.is_empty() && rs.iter().all(unavailable) => StatusCode::SERVICE_UNAVAILABLE,
@@ -180,6 +200,15 @@ async fn graphql(
     let mut answer = ([(header::CONTENT_TYPE, "application/graphql-response+json")], body).into_response();
     answer.headers_mut().extend(response.http_headers());
     with_retry_after(status, answer)
+}
+
+/// The code of a response's first error, if any.
+fn first_code(response: &Response) -> Option<String> {
+    let code = response.errors.first()?.extensions.as_ref()?.get("code")?;
+    match code {
+        async_graphql::Value::String(code) => Some(code.clone()),
+        _ => None,
+    }
 }
 
 fn has_code(response: &Response, code: &str) -> bool {
@@ -233,6 +262,7 @@ impl IntoResponse for AppError {
 }
 
 fn refused(refusal: Refusal) -> axum::response::Response {
+    ::metrics::counter!("tiltak_requests_refused_total", "code" => refusal.code).increment(1);
     let status = refusal.status;
     (
         status,
@@ -389,6 +419,14 @@ async fn health(State(http): State<Http>) -> impl IntoResponse {
             )
         }
     }
+}
+
+/// Prometheus metrics (text format 0.0.4).
+async fn prometheus(State(http): State<Http>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        metrics::render(&http.state).await,
+    )
 }
 
 /// The process is up and answering: 200, whatever the database does (for restarts).

@@ -226,9 +226,11 @@ pub async fn dispatch(
                     .col_expr(notification::Column::SentAt, Expr::value(now))
                     .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None));
                 done.sent += 1;
+                metrics::counter!("tiltak_mail_sent_total").increment(1);
             }
             Err(error) => {
                 tracing::warn!(notification = %row.id, attempts, %error, "sending failed");
+                metrics::counter!("tiltak_mail_send_failures_total").increment(1);
                 update = update.col_expr(notification::Column::LastError, Expr::value(error));
                 if attempts >= settings.max_attempts {
                     update = update.col_expr(

@@ -545,3 +545,23 @@ async fn audit_verify_from_the_command_line() {
         "{stderr}"
     );
 }
+
+/// With `log.format = "json"` every log line is one JSON object, for log collectors.
+#[test]
+fn logs_are_json_lines_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tiltak(dir.path())
+        .args(["migrate"])
+        .env("TILTAK_LOG__FORMAT", "json")
+        .env("TILTAK_LOG__FILTER", "info")
+        .output_within()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "the migration logs what it applies");
+    for line in lines {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(event["level"].is_string() && event["timestamp"].is_string(), "{event}");
+    }
+}

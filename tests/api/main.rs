@@ -12,6 +12,7 @@ mod cli;
 mod hostile;
 mod imports;
 mod limits;
+mod operators;
 mod outages;
 mod persistence;
 mod reports;

@@ -1,0 +1,81 @@
+//! `/metrics` in Prometheus text format. Counters and histograms are recorded where things
+//! happen (requests, refusals, sends, history events); the outbox and job gauges are read from
+//! the database at scrape time, so every instance reports the same shared truth.
+
+use std::sync::OnceLock;
+
+use chrono::Utc;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::{
+    domain::{JobOutcome, NotificationStatus},
+    entities::{job_run, notification},
+    jobs::Job,
+    state::AppState,
+};
+
+/// Seconds, for request latency.
+const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+/// The process's recorder, installed on first use.
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(BUCKETS)
+            .expect("the buckets are not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        // Another recorder already installed (a test harness, say) keeps its place.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Reads the gauges that live in the database, then renders everything.
+pub async fn render(state: &AppState) -> String {
+    if let Err(error) = refresh(state).await {
+        tracing::warn!(%error, "metrics: reading the outbox and job runs failed");
+    }
+    handle().render()
+}
+
+async fn refresh(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    let db = &state.db;
+    let now = Utc::now();
+    for status in [NotificationStatus::Pending, NotificationStatus::Failed] {
+        let count = notification::Entity::find()
+            .filter(notification::Column::Status.eq(status.code()))
+            .count(db)
+            .await?;
+        metrics::gauge!("tiltak_outbox_messages", "status" => status.code().to_lowercase()).set(count as f64);
+    }
+    let oldest_due = notification::Entity::find()
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::NextAttemptAt.lte(now))
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .one(db)
+        .await?;
+    let age = oldest_due.map_or(0.0, |row| {
+        (now - row.next_attempt_at).num_milliseconds() as f64 / 1000.0
+    });
+    metrics::gauge!("tiltak_outbox_oldest_due_age_seconds").set(age.max(0.0));
+    for job in Job::ALL {
+        let last = job_run::Entity::find()
+            .filter(job_run::Column::Job.eq(job.name()))
+            .filter(job_run::Column::Outcome.eq(JobOutcome::Succeeded.code()))
+            .order_by_desc(job_run::Column::FinishedAt)
+            .one(db)
+            .await?;
+        if let Some(run) = last {
+            if let Some(finished) = run.finished_at {
+                metrics::gauge!("tiltak_job_last_success_timestamp_seconds", "job" => job.name())
+                    .set(finished.timestamp() as f64);
+                let took = (finished - run.started_at).num_milliseconds() as f64 / 1000.0;
+                metrics::gauge!("tiltak_job_last_duration_seconds", "job" => job.name()).set(took);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! A real SMTP server on loopback for the tests: it speaks enough SMTP for lettre (EHLO,
 //! MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeps every message it accepted, and can be told to
-//! refuse mail for a while, as a server in trouble does (451 to MAIL FROM).
+//! refuse mail for a while, as a server in trouble does (451 to MAIL FROM), or be down
+//! (connections closed at once).
 
 use std::sync::{
     Arc, Mutex,
@@ -17,6 +18,7 @@ pub struct SmtpSink {
     pub port: u16,
     received: Arc<Mutex<Vec<String>>>,
     refusing: Arc<AtomicBool>,
+    down: Arc<AtomicBool>,
 }
 
 impl SmtpSink {
@@ -29,6 +31,10 @@ impl SmtpSink {
         let server = sink.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
+                if server.down.load(Ordering::SeqCst) {
+                    drop(socket);
+                    continue;
+                }
                 let server = server.clone();
                 tokio::spawn(async move { server.session(socket).await });
             }
@@ -39,6 +45,12 @@ impl SmtpSink {
     /// While refusing, every MAIL FROM gets "451 try again later".
     pub fn refuse(&self, refusing: bool) {
         self.refusing.store(refusing, Ordering::SeqCst);
+    }
+
+    /// While down, every connection is closed before the greeting.
+    #[allow(dead_code)]
+    pub fn down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 
     /// The raw messages accepted so far.

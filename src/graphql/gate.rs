@@ -713,6 +713,25 @@ mod tests {
     }
 
     #[test]
+    fn graphiqls_introspection_query_passes() {
+        let type_ref = (0..7).fold("kind name".to_owned(), |inner, _| {
+            format!("kind name ofType {{ {inner} }}")
+        });
+        let query = format!(
+            "query IntrospectionQuery {{ __schema {{ queryType {{ name }} mutationType {{ name }} subscriptionType {{ name }}
+               types {{ ...FullType }} directives {{ name description locations args(includeDeprecated: true) {{ ...InputValue }} }} }} }}
+             fragment FullType on __Type {{ kind name description specifiedByURL
+               fields(includeDeprecated: true) {{ name description args(includeDeprecated: true) {{ ...InputValue }} type {{ ...TypeRef }} isDeprecated deprecationReason }}
+               inputFields(includeDeprecated: true) {{ ...InputValue }} interfaces {{ ...TypeRef }}
+               enumValues(includeDeprecated: true) {{ name description isDeprecated deprecationReason }} possibleTypes {{ ...TypeRef }} }}
+             fragment InputValue on __InputValue {{ name description type {{ ...TypeRef }} defaultValue isDeprecated deprecationReason }}
+             fragment TypeRef on __Type {{ {type_ref} }}"
+        );
+        let admitted = check(&query).unwrap();
+        assert!(admitted.introspects);
+    }
+
+    #[test]
     fn quotes_are_short() {
         assert_eq!(quote("abc"), "\"abc\"");
         let long = "x".repeat(1_000_000);

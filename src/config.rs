@@ -103,6 +103,7 @@ pub struct MailSettings {
     pub retry_base_seconds: i64,
     pub retry_max_seconds: i64,
     pub send_lease_seconds: i64,
+    pub parallel_sends: usize,
     pub smtp: SmtpSettings,
 }
 

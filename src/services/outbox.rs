@@ -173,81 +173,126 @@ pub async fn dispatch(
     settings: &MailSettings,
     now: DateTime<Utc>,
 ) -> AppResult<Dispatched> {
+    use futures_util::StreamExt;
     let started = std::time::Instant::now();
-    let elapsed_now = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
     let mut done = Dispatched::default();
     give_up_on_abandoned(db, settings, now).await?;
-    let due = notification::Entity::find()
-        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
-        .filter(notification::Column::NextAttemptAt.lte(now))
-        .filter(notification::Column::Attempts.lt(settings.max_attempts))
-        .filter(free_lease(now))
-        .order_by_asc(notification::Column::CreatedAt)
-        .limit(200)
-        .all(db)
-        .await?;
-    let lease = Duration::seconds(settings.send_lease_seconds.max(1));
-    for row in due {
-        let attempts = row.attempts + 1;
-        let now = elapsed_now();
-        // Stored to the microsecond, so the fencing comparison reads back exactly.
-        let lease_until = (now + lease)
-            .duration_trunc(Duration::microseconds(1))
-            .unwrap_or(now + lease);
-        let claimed = notification::Entity::update_many()
-            .col_expr(notification::Column::LeaseUntil, Expr::value(lease_until))
-            .filter(notification::Column::Id.eq(row.id))
+    // Everything due is drained, a page at a time; every row a page holds is claimed, sent or
+    // left to another dispatcher, so the next page never repeats one (and a bound stops a
+    // pass that somehow would).
+    for _ in 0..MAX_PAGES {
+        let due = notification::Entity::find()
             .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
-            .filter(notification::Column::Attempts.eq(row.attempts))
             .filter(notification::Column::NextAttemptAt.lte(now))
+            .filter(notification::Column::Attempts.lt(settings.max_attempts))
             .filter(free_lease(now))
-            .exec(db)
+            .order_by_asc(notification::Column::CreatedAt)
+            .limit(PAGE)
+            .all(db)
             .await?;
-        if claimed.rows_affected != 1 {
-            continue;
-        }
-        let outcome = mailer.send(&settings.from, &row).await;
-        let mut update = notification::Entity::update_many()
-            .col_expr(
-                notification::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(notification::Column::Attempts, Expr::value(attempts))
-            .filter(notification::Column::Id.eq(row.id))
-            .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
-            .filter(notification::Column::LeaseUntil.eq(lease_until));
-        match outcome {
-            Ok(()) => {
-                update = update
-                    .col_expr(
-                        notification::Column::Status,
-                        Expr::value(NotificationStatus::Sent.code()),
-                    )
-                    .col_expr(notification::Column::SentAt, Expr::value(now))
-                    .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None));
-                done.sent += 1;
-                metrics::counter!("tiltak_mail_sent_total").increment(1);
-            }
-            Err(error) => {
-                tracing::warn!(notification = %row.id, attempts, %error, "sending failed");
-                metrics::counter!("tiltak_mail_send_failures_total").increment(1);
-                update = update.col_expr(notification::Column::LastError, Expr::value(error));
-                if attempts >= settings.max_attempts {
-                    update = update.col_expr(
-                        notification::Column::Status,
-                        Expr::value(NotificationStatus::Failed.code()),
-                    );
-                    done.failed += 1;
-                } else {
-                    let next = now + backoff(settings, attempts);
-                    update = update.col_expr(notification::Column::NextAttemptAt, Expr::value(next));
-                    done.retrying += 1;
-                }
+        let full = due.len() as u64 == PAGE;
+        let outcomes: Vec<AppResult<Sent>> = futures_util::stream::iter(due)
+            .map(|row| send_one(db, mailer, settings, now, started, row))
+            .buffer_unordered(settings.parallel_sends.max(1))
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome? {
+                Sent::Sent => done.sent += 1,
+                Sent::Retrying => done.retrying += 1,
+                Sent::Failed => done.failed += 1,
+                Sent::NotClaimed => {}
             }
         }
-        update.exec(db).await?;
+        if !full {
+            break;
+        }
     }
     Ok(done)
+}
+
+/// Rows read at a time, and pages in one pass at most.
+const PAGE: u64 = 200;
+const MAX_PAGES: usize = 50;
+
+enum Sent {
+    Sent,
+    Retrying,
+    Failed,
+    /// Another dispatcher had it first.
+    NotClaimed,
+}
+
+/// Claims one row, sends it, and records the outcome under the claim.
+async fn send_one(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    settings: &MailSettings,
+    now: DateTime<Utc>,
+    started: std::time::Instant,
+    row: notification::Model,
+) -> AppResult<Sent> {
+    let lease = Duration::seconds(settings.send_lease_seconds.max(1));
+    let attempts = row.attempts + 1;
+    // The lease runs from the time this pass has taken, so a slow pass never holds expired leases.
+    let now = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+    // Stored to the microsecond, so the fencing comparison reads back exactly.
+    let lease_until = (now + lease)
+        .duration_trunc(Duration::microseconds(1))
+        .unwrap_or(now + lease);
+    let claimed = notification::Entity::update_many()
+        .col_expr(notification::Column::LeaseUntil, Expr::value(lease_until))
+        .filter(notification::Column::Id.eq(row.id))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::Attempts.eq(row.attempts))
+        .filter(notification::Column::NextAttemptAt.lte(now))
+        .filter(free_lease(now))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(Sent::NotClaimed);
+    }
+    let outcome = mailer.send(&settings.from, &row).await;
+    let mut update = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(notification::Column::Attempts, Expr::value(attempts))
+        .filter(notification::Column::Id.eq(row.id))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::LeaseUntil.eq(lease_until));
+    let sent = match outcome {
+        Ok(()) => {
+            update = update
+                .col_expr(
+                    notification::Column::Status,
+                    Expr::value(NotificationStatus::Sent.code()),
+                )
+                .col_expr(notification::Column::SentAt, Expr::value(now))
+                .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None));
+            metrics::counter!("tiltak_mail_sent_total").increment(1);
+            Sent::Sent
+        }
+        Err(error) => {
+            tracing::warn!(notification = %row.id, attempts, %error, "sending failed");
+            metrics::counter!("tiltak_mail_send_failures_total").increment(1);
+            update = update.col_expr(notification::Column::LastError, Expr::value(error));
+            if attempts >= settings.max_attempts {
+                update = update.col_expr(
+                    notification::Column::Status,
+                    Expr::value(NotificationStatus::Failed.code()),
+                );
+                Sent::Failed
+            } else {
+                let next = now + backoff(settings, attempts);
+                update = update.col_expr(notification::Column::NextAttemptAt, Expr::value(next));
+                Sent::Retrying
+            }
+        }
+    };
+    update.exec(db).await?;
+    Ok(sent)
 }
 
 /// A row left PENDING at its last allowed attempt (by earlier versions, which counted an

@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -54,7 +54,7 @@ pub struct Loaders {
     pub unit: L<unit::Entity>,
     pub person: L<person::Entity>,
     pub plan: L<plan::Entity>,
-    pub chapter: L<chapter::Entity>,
+    pub chapter: DataLoader<ByKey<chapter::Entity>, HashMapCache>,
     pub action: L<action::Entity>,
     pub chapters_by_plan: L<chapter::Entity>,
     pub actions_by_chapter: L<action::Entity>,
@@ -111,12 +111,18 @@ impl Loaders {
                 Some((plan::Column::OrganizationId, org)),
                 None,
             ),
-            chapter: loader::<chapter::Entity>(
-                db,
-                chapter::Column::Id,
-                |r| r.id,
-                Some((chapter::Column::OrganizationId, org)),
-                None,
+            // Cached for the request, and fed by `Plan.chapters`, so each action's `number`
+            // does not read again the chapters the request already has.
+            chapter: DataLoader::with_cache(
+                ByKey::<chapter::Entity> {
+                    db: db.clone(),
+                    column: chapter::Column::Id,
+                    key: |r| r.id,
+                    organization: Some((chapter::Column::OrganizationId, org)),
+                    order: None,
+                },
+                tokio::spawn,
+                HashMapCache::default(),
             ),
             action: loader::<action::Entity>(
                 db,
@@ -167,28 +173,34 @@ impl Loaders {
 }
 
 /// The one row with this id, if it exists in the viewer's organization.
-pub async fn one<E>(loader: &L<E>, id: Uuid) -> async_graphql::Result<Option<E::Model>>
+pub async fn one<E, C>(loader: &DataLoader<ByKey<E>, C>, id: Uuid) -> async_graphql::Result<Option<E::Model>>
 where
     E: EntityTrait,
     E::Model: Send + Sync + Clone,
+    C: CacheFactory,
 {
     Ok(loader.load_one(id).await?.and_then(|rows| rows.into_iter().next()))
 }
 
 /// All rows for this key (empty when there are none).
-pub async fn many<E>(loader: &L<E>, key: Uuid) -> async_graphql::Result<Vec<E::Model>>
+pub async fn many<E, C>(loader: &DataLoader<ByKey<E>, C>, key: Uuid) -> async_graphql::Result<Vec<E::Model>>
 where
     E: EntityTrait,
     E::Model: Send + Sync + Clone,
+    C: CacheFactory,
 {
     Ok(loader.load_one(key).await?.unwrap_or_default())
 }
 
 /// The rows with these ids, in the order given.
-pub async fn each<E>(loader: &L<E>, ids: impl IntoIterator<Item = Uuid>) -> async_graphql::Result<Vec<E::Model>>
+pub async fn each<E, C>(
+    loader: &DataLoader<ByKey<E>, C>,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> async_graphql::Result<Vec<E::Model>>
 where
     E: EntityTrait,
     E::Model: Send + Sync + Clone,
+    C: CacheFactory,
 {
     let ids: Vec<Uuid> = ids.into_iter().collect();
     let mut found = loader.load_many(ids.iter().copied()).await?;

@@ -97,11 +97,14 @@ impl Plan {
     }
     /// Chapters in numeric order.
     async fn chapters(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Chapter>> {
-        Ok(many(&ctx.loaders()?.chapters_by_plan, self.0.id)
-            .await?
-            .into_iter()
-            .map(Chapter)
-            .collect())
+        let loaders = ctx.loaders()?;
+        let chapters = many(&loaders.chapters_by_plan, self.0.id).await?;
+        // Each action's `number` asks for its chapter: these are the ones it will ask for.
+        loaders
+            .chapter
+            .feed_many(chapters.iter().map(|c| (c.id, vec![c.clone()])))
+            .await;
+        Ok(chapters.into_iter().map(Chapter).collect())
     }
     /// Counts of actions per status, overall and per chapter.
     async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<PlanProgress> {

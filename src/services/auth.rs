@@ -82,11 +82,14 @@ pub async fn issue_token(
 /// The viewer behind a bearer token, or `Unauthenticated` for an unknown, expired or revoked one.
 pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> AppResult<Viewer> {
     let refused = || AppError::Unauthenticated("the bearer token is not valid".into());
-    let token = api_token::Entity::find()
+    // The token and its person in one statement.
+    let (token, person) = api_token::Entity::find()
+        .find_also_related(person::Entity)
         .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
         .one(db)
         .await?
         .ok_or_else(refused)?;
+    let person = person.ok_or_else(refused)?;
     if token.revoked_at.is_some() || token.expires_at.is_some_and(|at| at <= now) {
         return Err(refused());
     }
@@ -101,10 +104,6 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Ut
             .exec(db)
             .await?;
     }
-    let person = person::Entity::find_by_id(token.person_id)
-        .one(db)
-        .await?
-        .ok_or_else(refused)?;
     let role = person
         .role
         .parse()

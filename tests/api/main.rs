@@ -3,6 +3,7 @@
 
 mod helpers;
 mod smtp_sink;
+mod statements;
 
 mod access;
 mod actions;

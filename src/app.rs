@@ -8,7 +8,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::net::TcpListener;
 
-use crate::{clock::Clock, config::Settings, graphql, http, jobs, state::AppState};
+use crate::{audit_key::AuditKey, clock::Clock, config::Settings, graphql, http, jobs, state::AppState};
 
 /// Connects to the configured database. For SQLite the file's folder is created, and the pool
 /// holds one connection: SQLite has one writer, and one connection never hits "database is locked".
@@ -70,9 +70,10 @@ impl Application {
         if settings.http.public_url.trim().is_empty() {
             settings.http.public_url = format!("http://{}", listener.local_addr()?);
         }
+        let audit_key = AuditKey::load(&settings.audit)?;
         let db = connect(&settings).await?;
         migrate(&db).await?;
-        let state = AppState::new(db, settings, clock);
+        let state = AppState::new(db, settings, audit_key, clock);
         let router = http::router(state.clone(), graphql::schema(state.clone()));
         Ok(Self {
             listener,

@@ -39,27 +39,22 @@ async fn set_status(app: &TestApp, moment: &str, action: &str, status: &str, com
     .await;
 }
 
-/// A plan with a 2025 history of four events (created and three status changes).
+/// A plan with a 2025 history of four events (created and three status changes), with times
+/// to the microsecond and text that JSON must escape.
 async fn history_of_2025(app: &TestApp) -> Fixture {
     app.clock.set("2025-02-01T09:00:00Z".parse().unwrap());
     let f = app.fixture().await;
-    set_status(app, "2025-03-01T10:00:00+01:00", &f.action_id, "IN_PROGRESS", None).await;
+    let (action, solved) = (&f.action_id, "Løst: \"sitat\"\nny linje \\ tab\t 😀");
+    set_status(app, "2025-03-01T10:00:00.123456+01:00", action, "IN_PROGRESS", None).await;
     set_status(
         app,
-        "2025-06-01T10:00:00+02:00",
-        &f.action_id,
+        "2025-06-01T10:00:00.1+02:00",
+        action,
         "DELAYED",
         Some("Mangler ressurser"),
     )
     .await;
-    set_status(
-        app,
-        "2025-09-01T10:00:00+02:00",
-        &f.action_id,
-        "IN_PROGRESS",
-        Some("Løst"),
-    )
-    .await;
+    set_status(app, "2025-09-01T10:00:00+02:00", action, "IN_PROGRESS", Some(solved)).await;
     f
 }
 

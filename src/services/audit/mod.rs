@@ -11,21 +11,24 @@
 //! too: those recorded (and sealed) with frozen reports, and any kept outside the database
 //! and given on the command line. A head is the event count and the hash of the last event.
 
+mod pages;
+
 use std::{
     collections::{BTreeSet, HashMap},
     fmt,
     str::FromStr,
+    sync::Arc,
 };
 
-use chrono::{DateTime, Utc};
+use pages::Event;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::history::{self, Content, GENESIS, HexHash};
+use super::history::{self, GENESIS, HexHash};
 use crate::{
     audit_key::AuditKey,
     entities::{action_event, frozen_report, organization, plan},
@@ -233,61 +236,6 @@ pub fn report_seal(key: &AuditKey, report: &frozen_report::Model) -> String {
     history::as_str(&history::keyed(key, canonical.as_bytes())).to_owned()
 }
 
-/// The columns a check reads (the organization is known).
-#[derive(Debug, FromQueryResult)]
-struct Stored {
-    id: i64,
-    action_id: Uuid,
-    at: DateTime<Utc>,
-    actor_id: Option<Uuid>,
-    kind: String,
-    from_value: Option<String>,
-    to_value: Option<String>,
-    comment: Option<String>,
-    prev_hash: Option<String>,
-    hash: Option<String>,
-}
-
-impl Stored {
-    fn content(&self, organization_id: Uuid) -> Content<'_> {
-        Content {
-            organization_id,
-            action_id: self.action_id,
-            at: self.at,
-            actor_id: self.actor_id,
-            kind: &self.kind,
-            from: self.from_value.as_deref(),
-            to: self.to_value.as_deref(),
-            comment: self.comment.as_deref(),
-        }
-    }
-}
-
-async fn page(db: &impl ConnectionTrait, organization_id: Uuid, after: i64, limit: u64) -> AppResult<Vec<Stored>> {
-    use action_event::Column as C;
-    Ok(action_event::Entity::find()
-        .select_only()
-        .columns([
-            C::Id,
-            C::ActionId,
-            C::At,
-            C::ActorId,
-            C::Kind,
-            C::FromValue,
-            C::ToValue,
-            C::Comment,
-            C::PrevHash,
-            C::Hash,
-        ])
-        .filter(C::OrganizationId.eq(organization_id))
-        .filter(C::Id.gt(after))
-        .order_by_asc(C::Id)
-        .limit(limit)
-        .into_model::<Stored>()
-        .all(db)
-        .await?)
-}
-
 /// How an event's stored hash was made, judged from its stored `prev_hash` and content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seal {
@@ -296,7 +244,7 @@ enum Seal {
     Wrong,
 }
 
-fn seal_of(key: &AuditKey, organization_id: Uuid, event: &Stored, buf: &mut Vec<u8>) -> Seal {
+fn seal_of(key: &AuditKey, organization_id: Uuid, event: &Event, buf: &mut Vec<u8>) -> Seal {
     let (Some(prev), Some(hash)) = (&event.prev_hash, &event.hash) else {
         return Seal::Wrong;
     };
@@ -314,8 +262,8 @@ fn seal_of(key: &AuditKey, organization_id: Uuid, event: &Stored, buf: &mut Vec<
 /// The seals of a page. Each event is hashed from its own stored `prev_hash`, so the events
 /// are independent and the page is split across the cores; the walk then checks that each
 /// `prev_hash` is the hash before it.
-fn seals(key: &AuditKey, organization_id: Uuid, events: &[Stored]) -> Vec<Seal> {
-    let run = |events: &[Stored]| {
+fn seals(key: &AuditKey, organization_id: Uuid, events: &[Event]) -> Vec<Seal> {
+    let run = |events: &[Event]| {
         let mut buf = Vec::with_capacity(512);
         events
             .iter()
@@ -339,44 +287,31 @@ fn seals(key: &AuditKey, organization_id: Uuid, events: &[Stored]) -> Vec<Seal> 
     })
 }
 
-/// One organization's chain, walked.
+/// One organization's chain, as far as it has been walked.
 #[derive(Debug, Default)]
 struct Walk {
     events: u64,
     legacy: u64,
+    keyed_seen: bool,
     head: String,
     broken: Option<(i64, Uuid, &'static str)>,
     /// The stored hash at each position asked for (1 = the first event; 0 = before any).
     at: HashMap<u64, String>,
 }
 
-/// Walks a chain in pages, reading the next page while the current one is hashed.
-async fn walk(
-    db: &impl ConnectionTrait,
-    key: &AuditKey,
-    organization_id: Uuid,
-    positions: &BTreeSet<u64>,
-) -> AppResult<Walk> {
-    let mut walk = Walk {
-        head: GENESIS.to_owned(),
-        at: HashMap::from([(0, GENESIS.to_owned())]),
-        ..Walk::default()
-    };
-    let mut keyed_seen = false;
-    let mut events = page(db, organization_id, 0, PAGE).await?;
-    while let Some(last) = events.last() {
-        let after = last.id;
-        let hashing = tokio::task::spawn_blocking({
-            let key = key.clone();
-            move || {
-                let seals = seals(&key, organization_id, &events);
-                (events, seals)
-            }
-        });
-        let (next, hashed) = tokio::join!(page(db, organization_id, after, PAGE), hashing);
-        let (checked, seals) = hashed.map_err(|e| AppError::Internal(e.into()))?;
-        for (event, seal) in checked.iter().zip(seals) {
-            let broken = if event.prev_hash.as_deref() != Some(walk.head.as_str()) {
+impl Walk {
+    fn new() -> Self {
+        Self {
+            head: GENESIS.to_owned(),
+            at: HashMap::from([(0, GENESIS.to_owned())]),
+            ..Self::default()
+        }
+    }
+
+    /// Checks the next events of the chain, in order; stops at the first broken one.
+    fn check(&mut self, key: &AuditKey, organization_id: Uuid, events: &[Event], positions: &BTreeSet<u64>) {
+        for (event, seal) in events.iter().zip(seals(key, organization_id, events)) {
+            let broken = if event.prev_hash.as_deref() != Some(self.head.as_str()) {
                 Some("it does not link to the event before it (an event was removed, added or reordered)")
             } else {
                 match seal {
@@ -384,32 +319,60 @@ async fn walk(
                         "its content does not match its hash (it was changed after it was written, or the audit \
                          key is not the one the history was written with)",
                     ),
-                    Seal::Legacy if keyed_seen => Some(
+                    Seal::Legacy if self.keyed_seen => Some(
                         "its hash is a plain SHA-256 after keyed events: it was written or rewritten by someone \
                          without the audit key",
                     ),
                     Seal::Legacy => {
-                        walk.legacy += 1;
+                        self.legacy += 1;
                         None
                     }
                     Seal::Keyed => {
-                        keyed_seen = true;
+                        self.keyed_seen = true;
                         None
                     }
                 }
             };
             if let Some(reason) = broken {
-                walk.broken = Some((event.id, event.action_id, reason));
-                return Ok(walk);
+                self.broken = Some((event.id, event.action_id, reason));
+                return;
             }
-            walk.events += 1;
-            walk.head
-                .clone_from(event.hash.as_ref().expect("a sealed event has a hash"));
-            if positions.contains(&walk.events) {
-                walk.at.insert(walk.events, walk.head.clone());
+            self.events += 1;
+            self.head.clear();
+            self.head.push_str(event.hash.as_deref().unwrap_or_default());
+            if positions.contains(&self.events) {
+                self.at.insert(self.events, self.head.clone());
             }
         }
-        events = next?;
+    }
+}
+
+/// Walks a chain page by page: while one page is parsed and checked on blocking threads,
+/// the database builds the next.
+async fn walk(
+    db: &impl ConnectionTrait,
+    key: &AuditKey,
+    organization_id: Uuid,
+    positions: &BTreeSet<u64>,
+) -> AppResult<Walk> {
+    let positions = Arc::new(positions.clone());
+    let mut walk = Walk::new();
+    let mut next = pages::page(db, organization_id, 0, PAGE).await?;
+    while let Some(page) = next.take() {
+        let after = page.last_id;
+        let checking = tokio::task::spawn_blocking({
+            let (key, positions, mut walk) = (key.clone(), positions.clone(), std::mem::take(&mut walk));
+            move || -> AppResult<Walk> {
+                walk.check(&key, organization_id, &pages::events(&page)?, &positions);
+                Ok(walk)
+            }
+        });
+        let (fetched, checked) = tokio::join!(pages::page(db, organization_id, after, PAGE), checking);
+        walk = checked.map_err(|e| AppError::Internal(e.into()))??;
+        if walk.broken.is_some() {
+            break;
+        }
+        next = fetched?;
     }
     Ok(walk)
 }
@@ -641,12 +604,10 @@ async fn rewrite_chain(
     let mut events = 0_u64;
     let mut after = 0;
     let mut buf = Vec::with_capacity(512);
-    loop {
-        let batch = page(txn, organization_id, after, BATCH).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        let mut values = Vec::with_capacity(batch.len());
-        for event in &batch {
+    while let Some(page) = pages::page(txn, organization_id, after, BATCH).await? {
+        after = page.last_id;
+        let mut values = Vec::new();
+        for event in pages::events(&page)? {
             buf.clear();
             event.content(organization_id).write_canonical(&prev, &mut buf);
             let hash: HexHash = history::keyed(key, &buf);

@@ -189,20 +189,31 @@ async fn organizations(db: &impl ConnectionTrait, only: Option<Uuid>) -> AppResu
     Ok(query.all(db).await?)
 }
 
-/// The head of an organization's chain as it stands (nothing is checked).
+/// The head of an organization's chain as it stands (nothing is checked). The count is of
+/// the events up to the last one read, so an event appended meanwhile cannot pair the count
+/// of one head with the hash of another.
 pub async fn current_head(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<Head> {
-    let events = action_event::Entity::find()
-        .filter(action_event::Column::OrganizationId.eq(organization_id))
-        .count(db)
-        .await?;
-    let hash = action_event::Entity::find()
-        .filter(action_event::Column::OrganizationId.eq(organization_id))
+    let in_org = action_event::Column::OrganizationId.eq(organization_id);
+    let Some(last) = action_event::Entity::find()
+        .filter(in_org.clone())
         .order_by_desc(action_event::Column::Id)
         .one(db)
         .await?
-        .map_or_else(|| Some(GENESIS.to_owned()), |last| last.hash)
-        .unwrap_or_default();
-    Ok(Head { events, hash })
+    else {
+        return Ok(Head {
+            events: 0,
+            hash: GENESIS.to_owned(),
+        });
+    };
+    let events = action_event::Entity::find()
+        .filter(in_org)
+        .filter(action_event::Column::Id.lte(last.id))
+        .count(db)
+        .await?;
+    Ok(Head {
+        events,
+        hash: last.hash.unwrap_or_default(),
+    })
 }
 
 /// Each organization's head as it stands, for keeping outside the database.

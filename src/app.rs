@@ -15,7 +15,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use tokio::net::TcpListener;
 
-use crate::{clock::Clock, config::Settings, graphql, http, jobs, state::AppState};
+use crate::{audit_key::AuditKey, clock::Clock, config::Settings, graphql, http, jobs, state::AppState};
 
 /// Connects to the configured database. For SQLite the file's folder is created, and the pool
 /// holds one connection: SQLite has one writer, and one connection never hits "database is locked".
@@ -125,12 +125,13 @@ impl Application {
         if settings.http.public_url.trim().is_empty() {
             settings.http.public_url = format!("http://{}", listener.local_addr()?);
         }
+        let audit_key = AuditKey::load(&settings.audit)?;
         let (db, statements) = connect_counting(&settings).await?;
         let lock = StartupLock::acquire(&settings).await?;
         let migrated = migrate(&db).await;
         lock.release().await?;
         migrated?;
-        let mut state = AppState::new(db, settings, clock);
+        let mut state = AppState::new(db, settings, audit_key, clock);
         state.sql_statements = statements;
         let router = http::router(state.clone(), graphql::schema(state.clone()));
         http::install_metrics();

@@ -1,4 +1,4 @@
-//! The command line: `tiltak serve | migrate | schema | import | export | jobs | outbox | token`.
+//! The command line: `tiltak serve | migrate | schema | import | export | report | jobs | outbox | audit | org | token`.
 
 use std::path::PathBuf;
 
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     app::{self, Application},
+    audit_key::AuditKey,
     clock::Clock,
     config::Settings,
     domain::OSLO,
@@ -19,7 +20,7 @@ use crate::{
     jobs,
     mail::Mailer,
     report,
-    services::{auth, bootstrap, history, imports, org, outbox, reports},
+    services::{audit, auth, bootstrap, imports, org, outbox, reports},
     state::AppState,
 };
 use chrono::{DateTime, Utc};
@@ -109,7 +110,7 @@ pub enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
-    /// Check the tamper-evident history.
+    /// The tamper-evident history: verify it, print its heads, re-seal it with the key.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -153,8 +154,28 @@ pub enum OutboxCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Walk every organization's history chain; exit non-zero naming the first broken event.
-    Verify,
+    /// Walk every organization's history chain with the audit key and check the chain heads
+    /// recorded with frozen reports and any given with --head; exit non-zero naming each
+    /// problem (a broken event, a missing head, a chain not keyed yet).
+    Verify {
+        /// Only this organization (id or name).
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        /// A head kept outside the database, as `tiltak audit head` printed it; it must still
+        /// be on the chain. Repeatable.
+        #[arg(long = "head", value_name = "COUNT:HASH")]
+        heads: Vec<audit::Head>,
+    },
+    /// Print each organization's chain head (event count and hash of the last event) as it
+    /// stands, to keep outside the database and check later with `verify --head`.
+    Head {
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+    },
+    /// Re-seal with the audit key every chain still sealed with plain SHA-256 (a database
+    /// from before the key), after checking it is otherwise intact; prints the new heads.
+    /// Once, right after upgrading: never on a database that was keyed before.
+    Reseal,
 }
 
 #[derive(Subcommand)]
@@ -295,30 +316,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command } => {
+            let key = AuditKey::load(&settings.audit)?;
             let db = app::connect(&settings).await?;
             app::migrate(&db).await?;
-            match history::verify(&db).await? {
-                Ok(done) => {
-                    println!(
-                        "audit: {} events in {} organizations, every chain intact",
-                        done.events, done.organizations
-                    );
-                    for (organization, head) in &done.heads {
-                        println!("  {organization}: latest hash {head}");
-                    }
-                    Ok(())
-                }
-                Err(broken) => anyhow::bail!(
-                    "the history is broken at event {} (action {}, organization {}): {}",
-                    broken.event_id,
-                    broken.action_id,
-                    broken.organization_id,
-                    broken.reason
-                ),
-            }
+            run_audit(&db, &key, command).await
         }
         Command::Org {
             command: OrgCommand::Create { name },
@@ -446,6 +448,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let format = format.unwrap_or_else(|| Format::from_path(&file));
+            let key = AuditKey::load(&settings.audit)?;
             let (db, viewer) = command_line_viewer(&settings).await?;
             let document = imports::read(&viewer, format, imports::Content::Bytes(bytes), section)
                 .await
@@ -456,6 +459,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let report = imports::import(
                 &db,
+                &key,
                 &viewer,
                 chrono::Utc::now(),
                 &settings.public_url(),
@@ -515,6 +519,76 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+async fn run_audit(db: &sea_orm::DatabaseConnection, key: &AuditKey, command: AuditCommand) -> anyhow::Result<()> {
+    let organization = |org: Option<String>| async move {
+        anyhow::Ok(match org {
+            Some(org) => Some(bootstrap::organization_by_id_or_name(db, &org).await?.id),
+            None => None,
+        })
+    };
+    match command {
+        AuditCommand::Verify { org, heads } => {
+            let only = organization(org).await?;
+            let verification = audit::verify(db, key, only, &heads).await?;
+            if !verification.intact() {
+                for problem in &verification.problems {
+                    eprintln!("{problem}");
+                }
+                anyhow::bail!(
+                    "the history did not verify: {} problem(s) in {} events of {} organization(s)",
+                    verification.problems.len(),
+                    verification.events,
+                    verification.organizations
+                );
+            }
+            println!(
+                "audit: {} events in {} organizations, every chain intact and keyed; {} frozen report heads and {} \
+                 given heads on their chains",
+                verification.events,
+                verification.organizations,
+                verification.report_heads,
+                heads.len()
+            );
+            for org in &verification.heads {
+                println!("  {}: head {}", org.organization, org.head);
+            }
+            Ok(())
+        }
+        AuditCommand::Head { org } => {
+            for org in audit::heads(db, organization(org).await?).await? {
+                println!("{}  {}", org.head, org.organization);
+            }
+            Ok(())
+        }
+        AuditCommand::Reseal => match audit::reseal(db, key).await? {
+            Ok(resealed) if resealed.is_empty() => {
+                println!("audit: every chain is keyed already; nothing to re-seal");
+                Ok(())
+            }
+            Ok(resealed) => {
+                for chain in &resealed {
+                    println!(
+                        "audit: re-sealed {} with the key: {} events ({} of them legacy, accepted as they stood), \
+                         {} frozen reports; new head {}",
+                        chain.organization, chain.head.events, chain.legacy_events, chain.reports, chain.head
+                    );
+                }
+                println!("heads taken before the re-seal no longer match: keep these new ones");
+                Ok(())
+            }
+            Err(problems) => {
+                for problem in &problems {
+                    eprintln!("{problem}");
+                }
+                anyhow::bail!(
+                    "nothing was re-sealed: the history must be intact apart from its plain SHA-256 hashes, or \
+                     re-sealing would make a tampered history look intact"
+                )
+            }
+        },
+    }
+}
+
 /// The database and the organization's first admin, who acts for command-line work.
 async fn command_line_viewer(
     settings: &Settings,
@@ -558,9 +632,10 @@ fn print_report(report: &imports::ImportReport) {
 /// The database and settings without the HTTP server, for one-off commands.
 async fn offline_state(settings: Settings) -> anyhow::Result<AppState> {
     jobs::Jobs::from_settings(&settings)?;
+    let audit_key = AuditKey::load(&settings.audit)?;
     let db = app::connect(&settings).await?;
     app::migrate(&db).await?;
-    Ok(AppState::new(db, settings, Clock::System))
+    Ok(AppState::new(db, settings, audit_key, Clock::System))
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -572,7 +647,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     })?;
     let application = Application::build(settings, listener).await?;
     let lock = app::StartupLock::acquire(&application.state.settings).await?;
-    let first = bootstrap::first_start(&application.state.db, &application.state.settings, chrono::Utc::now()).await;
+    let first = bootstrap::first_start(
+        &application.state.db,
+        &application.state.audit_key,
+        &application.state.settings,
+        chrono::Utc::now(),
+    )
+    .await;
     lock.release().await?;
     let first = first?;
     let url = application.public_url();

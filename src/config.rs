@@ -23,7 +23,38 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     pub evaluation: EvaluationSettings,
     pub organization: OrganizationSettings,
+    pub audit: AuditSettings,
     pub log: LogSettings,
+}
+
+/// A configured secret: read like any other string, never printed.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The key of the tamper-evident history (see `audit_key`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditSettings {
+    /// The key itself (`TILTAK_AUDIT__KEY`); empty: read `key_file`.
+    pub key: Secret,
+    pub key_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -206,6 +237,19 @@ mod tests {
             assert_eq!(settings.mail.transport, MailTransport::Smtp);
             assert_eq!(settings.mail.smtp.port, 2525);
             assert_eq!(settings.http.addr.to_string(), "0.0.0.0:9000");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_audit_key_comes_from_the_environment_and_is_never_printed() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TILTAK_AUDIT__KEY", "a-secret-that-must-not-appear-in-logs");
+            let settings = Settings::load(None).expect("loads");
+            assert_eq!(settings.audit.key.expose(), "a-secret-that-must-not-appear-in-logs");
+            let printed = format!("{settings:?}");
+            assert!(!printed.contains("a-secret"), "{printed}");
+            assert!(printed.contains("key: ***"), "{printed}");
             Ok(())
         });
     }

@@ -1,6 +1,7 @@
 //! tiltak: follow-up of the numbered actions of council-adopted municipal plans.
 
 pub mod app;
+pub mod audit_key;
 pub mod cli;
 pub mod clock;
 pub mod config;

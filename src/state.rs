@@ -6,12 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
-use crate::{clock::Clock, config::Settings, domain::today_in_oslo};
+use crate::{audit_key::AuditKey, clock::Clock, config::Settings, domain::today_in_oslo};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
+    /// The key of the history chain, loaded once from `settings.audit`.
+    pub audit_key: AuditKey,
     pub clock: Clock,
     /// Bumped after requests that may have written history, so `actionEvents` subscriptions
     /// look at once instead of at their next poll.
@@ -25,10 +27,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, settings: Settings, clock: Clock) -> Self {
+    pub fn new(db: DatabaseConnection, settings: Settings, audit_key: AuditKey, clock: Clock) -> Self {
         Self {
             db,
             settings: Arc::new(settings),
+            audit_key,
             clock,
             history: Arc::new(watch::Sender::new(0)),
             live: Arc::default(),

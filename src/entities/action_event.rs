@@ -21,7 +21,8 @@ pub struct Model {
     pub comment: Option<String>,
     /// The hash of the organization's previous event (see `services::history`).
     pub prev_hash: Option<String>,
-    /// SHA-256 over `prev_hash` and this event's content.
+    /// HMAC-SHA256 with the audit key over `prev_hash` and this event's content (plain
+    /// SHA-256 for events sealed before the key, until `tiltak audit reseal`).
     pub hash: Option<String>,
 }
 

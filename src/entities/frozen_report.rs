@@ -1,4 +1,5 @@
-//! A yearly report as presented to the council: its data (JSON) and SHA-256 hash, never changed.
+//! A yearly report as presented to the council: its data (JSON) and SHA-256 hash, never
+//! changed, and the head of the history chain it was built on.
 
 use sea_orm::entity::prelude::*;
 
@@ -17,6 +18,14 @@ pub struct Model {
     pub hash: String,
     pub frozen_by: Option<Uuid>,
     pub frozen_at: DateTimeUtc,
+    /// How many events the organization's history chain had when the report was frozen
+    /// (none for reports frozen before heads were recorded).
+    pub chain_events: Option<i64>,
+    /// The hash of the last of those events: `tiltak audit verify` checks it is still there.
+    pub chain_head: Option<String>,
+    /// HMAC with the audit key over the report's hash and the head above, so neither can be
+    /// changed in the database unnoticed (see `services::audit::report_seal`).
+    pub chain_seal: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -428,7 +428,8 @@ impl ArshjulMutation {
             decision: input.decision.into(),
             comment: input.comment,
         };
-        let saved = evaluations::submit(&state.db, ctx.viewer()?, state.now(), id, assessment).await?;
+        let saved =
+            evaluations::submit(&state.db, &state.audit_key, ctx.viewer()?, state.now(), id, assessment).await?;
         Ok(Evaluation(saved))
     }
 

@@ -258,7 +258,7 @@ impl BaseMutation {
             recurrence: input.recurrence.map(Into::into),
         };
         Ok(Action(
-            actions::add_action(&state.db, ctx.viewer()?, state.now(), input).await?,
+            actions::add_action(&state.db, &state.audit_key, ctx.viewer()?, state.now(), input).await?,
         ))
     }
 
@@ -285,6 +285,7 @@ impl BaseMutation {
         let viewer = ctx.viewer()?;
         let action = actions::update_action(
             &state.db,
+            &state.audit_key,
             viewer,
             state.now(),
             action_id,
@@ -312,6 +313,7 @@ impl BaseMutation {
         };
         let report = imports::import(
             &state.db,
+            &state.audit_key,
             viewer,
             state.now(),
             &state.settings.public_url(),
@@ -347,7 +349,15 @@ impl BaseMutation {
         let state = ctx.state();
         let action_id = parse_id("actionId", &action_id)?;
         Ok(ActionEvent(
-            actions::comment(&state.db, ctx.viewer()?, state.now(), action_id, comment).await?,
+            actions::comment(
+                &state.db,
+                &state.audit_key,
+                ctx.viewer()?,
+                state.now(),
+                action_id,
+                comment,
+            )
+            .await?,
         ))
     }
 
@@ -362,6 +372,7 @@ impl BaseMutation {
         let viewer = ctx.viewer()?;
         let action = actions::update_status(
             &state.db,
+            &state.audit_key,
             viewer,
             state.now(),
             &state.settings.public_url(),

@@ -106,7 +106,7 @@ impl ReportMutation {
     async fn freeze_report(&self, ctx: &Context<'_>, plan_id: ID, year: i32) -> async_graphql::Result<YearReport> {
         let state = ctx.state();
         let plan_id = parse_id("planId", &plan_id)?;
-        let report = reports::freeze(&state.db, ctx.viewer()?, state.now(), plan_id, year).await?;
+        let report = reports::freeze(&state.db, &state.audit_key, ctx.viewer()?, state.now(), plan_id, year).await?;
         Ok(YearReport::new(report, ""))
     }
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, org::dedup, outbox, reminders};
 use crate::{
+    audit_key::AuditKey,
     domain::{
         self, EventKind, PreventionLevel, Recurrence, Role, Status, check_transition, optional_text, required_text,
         validate_progress,
@@ -75,6 +76,7 @@ const MAX_TAG: usize = 50;
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, chapter = %input.chapter_id))]
 pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     input: NewAction,
@@ -141,7 +143,7 @@ pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
         from: None,
         to: Some(title),
     };
-    write_events(&txn, &action, viewer, now, vec![event], None).await?;
+    write_events(&txn, key, &action, viewer, now, vec![event], None).await?;
     txn.commit().await?;
     Ok(action)
 }
@@ -150,6 +152,7 @@ pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action_id, to = %status))]
 pub async fn update_status<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     base_url: &str,
@@ -172,7 +175,7 @@ pub async fn update_status<C: ConnectionTrait + TransactionTrait>(
         to: Some(status.code().into()),
     };
     let action = save(&txn, &current, changed, now).await?;
-    let written = write_events(&txn, &action, viewer, now, vec![event], comment.clone()).await?;
+    let written = write_events(&txn, key, &action, viewer, now, vec![event], comment.clone()).await?;
     notify_teams(&txn, &action, status, comment.as_deref(), written[0].id, now, base_url).await?;
     txn.commit().await?;
     Ok(action)
@@ -208,6 +211,7 @@ async fn notify_teams(
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action_id))]
 pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     action_id: Uuid,
@@ -345,7 +349,7 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
     if let Some(unit_ids) = new_contributors {
         set_contributors(&txn, action.id, &unit_ids).await?;
     }
-    write_events(&txn, &action, viewer, now, events, comment).await?;
+    write_events(&txn, key, &action, viewer, now, events, comment).await?;
     txn.commit().await?;
     Ok(action)
 }
@@ -446,6 +450,7 @@ fn changed_meanwhile() -> AppError {
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action_id))]
 pub async fn comment<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     action_id: Uuid,
@@ -488,7 +493,7 @@ pub async fn comment<C: ConnectionTrait + TransactionTrait>(
         from: None,
         to: None,
     };
-    let mut written = write_events(&txn, &action, viewer, now, vec![event], Some(comment)).await?;
+    let mut written = write_events(&txn, key, &action, viewer, now, vec![event], Some(comment)).await?;
     txn.commit().await?;
     Ok(written.remove(0))
 }
@@ -546,6 +551,7 @@ async fn save(
 
 async fn write_events(
     txn: &impl ConnectionTrait,
+    key: &AuditKey,
     action: &action::Model,
     viewer: &Viewer,
     now: DateTime<Utc>,
@@ -565,7 +571,7 @@ async fn write_events(
             comment: comment.clone(),
         })
         .collect();
-    history::append(txn, events).await
+    history::append(txn, key, events).await
 }
 
 async fn set_contributors(txn: &impl ConnectionTrait, action_id: Uuid, unit_ids: &[Uuid]) -> AppResult<()> {

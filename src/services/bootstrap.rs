@@ -14,6 +14,7 @@ use super::{
     plans::{self, NewChapter, NewPlan},
 };
 use crate::{
+    audit_key::AuditKey,
     config::Settings,
     domain::{PreventionLevel, Recurrence, Role, Status},
     entities::{organization, person},
@@ -99,6 +100,7 @@ pub async fn organization_by_id_or_name(db: &DatabaseConnection, key: &str) -> A
 /// the example plan. Returns `None` when the database already had an organization.
 pub async fn first_start(
     db: &DatabaseConnection,
+    key: &AuditKey,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> AppResult<Option<FirstStart>> {
@@ -120,7 +122,7 @@ pub async fn first_start(
     .await?;
     let admin_token = auth::issue_token(db, &admin, now, None).await?;
     if settings.organization.example_plan {
-        load_example_plan(db, &viewer_of(&admin), now, &settings.public_url()).await?;
+        load_example_plan(db, key, &viewer_of(&admin), now, &settings.public_url()).await?;
     }
     Ok(Some(FirstStart {
         organization,
@@ -218,6 +220,7 @@ struct ExampleAction {
 /// every rule and has a real history.
 pub async fn load_example_plan(
     db: &DatabaseConnection,
+    key: &AuditKey,
     admin: &Viewer,
     now: DateTime<Utc>,
     base_url: &str,
@@ -290,6 +293,7 @@ pub async fn load_example_plan(
         for a in chapter.actions {
             let action = actions::add_action(
                 db,
+                key,
                 admin,
                 now,
                 actions::NewAction {
@@ -324,7 +328,7 @@ pub async fn load_example_plan(
             for status in a.status {
                 let status: Status = status.parse().map_err(anyhow::Error::msg)?;
                 let comment = status.needs_comment().then(|| a.comment.clone()).flatten();
-                actions::update_status(db, admin, now, base_url, action.id, status, comment, None).await?;
+                actions::update_status(db, key, admin, now, base_url, action.id, status, comment, None).await?;
             }
         }
     }

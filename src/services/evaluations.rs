@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{MAX_TEXT, Viewer, find_in_org};
 use crate::{
+    audit_key::AuditKey,
     domain::{
         CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, Recurrence, Role, Status, optional_text,
         required_text, today_in_oslo,
@@ -125,6 +126,7 @@ pub struct Assessment {
 /// was opened for (the action's responsible unit then), coordinators and admins.
 pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     id: Uuid,
@@ -156,6 +158,7 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     let saved = row.update(&txn).await?;
     super::history::append(
         &txn,
+        key,
         vec![super::history::NewEvent {
             organization_id: action.organization_id,
             action_id: action.id,

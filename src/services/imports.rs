@@ -15,6 +15,7 @@ use super::{
     plans::{self, NewChapter, NewPlan},
 };
 use crate::{
+    audit_key::AuditKey,
     domain::{ActionNumber, Recurrence, Status},
     entities::{action, chapter, plan},
     error::{AppError, AppResult},
@@ -93,6 +94,7 @@ const IMPORT_COMMENT: &str = "Endret ved import";
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, dry_run))]
 pub async fn import(
     db: &DatabaseConnection,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     base_url: &str,
@@ -191,10 +193,10 @@ pub async fn import(
                 suggested.and_then(|id| unit_name.get(&id).copied()),
             );
             let result = match existing.remove(&number) {
-                None => create(&txn, viewer, now, base_url, &chapter, doc, responsible, suggested)
+                None => create(&txn, key, viewer, now, base_url, &chapter, doc, responsible, suggested)
                     .await
                     .map(|()| &mut report.created),
-                Some(current) => update(&txn, viewer, now, base_url, current, doc, responsible)
+                Some(current) => update(&txn, key, viewer, now, base_url, current, doc, responsible)
                     .await
                     .map(|changed| {
                         if changed {
@@ -245,6 +247,7 @@ fn collect_hints(report: &mut ImportReport, number: ActionNumber, doc: &ActionDo
 
 async fn create(
     txn: &sea_orm::DatabaseTransaction,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     base_url: &str,
@@ -269,10 +272,11 @@ async fn create(
         decision_ref: doc.decision_ref,
         recurrence: doc.recurrence,
     };
-    let action = actions::add_action(txn, viewer, now, input).await?;
+    let action = actions::add_action(txn, key, viewer, now, input).await?;
     if let Some(status) = status.filter(|s| *s != Status::NotStarted) {
         actions::update_status(
             txn,
+            key,
             viewer,
             now,
             base_url,
@@ -289,6 +293,7 @@ async fn create(
 /// Changes only what the document carries; `true` when anything changed.
 async fn update(
     txn: &sea_orm::DatabaseTransaction,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     base_url: &str,
@@ -309,11 +314,12 @@ async fn update(
         comment: Some(IMPORT_COMMENT.into()),
         ..Default::default()
     };
-    let updated = actions::update_action(txn, viewer, now, current.id, None, changes).await?;
+    let updated = actions::update_action(txn, key, viewer, now, current.id, None, changes).await?;
     let mut changed = updated.version != current.version;
     if let Some(status) = doc.status.filter(|s| s.code() != updated.status) {
         actions::update_status(
             txn,
+            key,
             viewer,
             now,
             base_url,

@@ -2,6 +2,7 @@
 //! its transaction, and writes history rows together with the change.
 
 pub mod actions;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod calendar;

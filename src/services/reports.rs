@@ -1,14 +1,15 @@
 //! The yearly council report: loading a plan's history, building the report, views for one
 //! unit or one leader team, and freezing the version presented to the council.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
-use super::{Viewer, find_in_org, plans};
+use super::{Viewer, audit, find_in_org, history, plans};
 use crate::{
+    audit_key::AuditKey,
     entities::{action, action_event, chapter, evaluation, frozen_report, organization, team, team_unit, unit},
     error::{AppError, AppResult},
     report::{self, History, Report},
@@ -78,7 +79,7 @@ pub async fn history(db: &impl ConnectionTrait, plan: crate::entities::plan::Mod
 }
 
 async fn frozen(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     plan_id: Uuid,
     year: i32,
 ) -> AppResult<Option<(frozen_report::Model, Report)>> {
@@ -103,7 +104,7 @@ async fn frozen(
 }
 
 /// The whole plan's report built from the history now, compared with last year's frozen one.
-async fn live(db: &DatabaseConnection, plan: crate::entities::plan::Model, year: i32) -> AppResult<Report> {
+async fn live(db: &impl ConnectionTrait, plan: crate::entities::plan::Model, year: i32) -> AppResult<Report> {
     let last_year = frozen(db, plan.id, year - 1).await?.map(|(_, report)| report);
     let history = history(db, plan).await?;
     Ok(report::build(&history, year, last_year.as_ref()))
@@ -152,9 +153,11 @@ pub async fn report(
 }
 
 /// Freezes the whole plan's report for a year as presented to the council: its data and
-/// hash are stored and never change. Coordinators and admins; once per plan and year.
+/// hash are stored and never change, with the head of the history chain it was built on,
+/// sealed with the audit key. Coordinators and admins; once per plan and year.
 pub async fn freeze(
     db: &DatabaseConnection,
+    key: &AuditKey,
     viewer: &Viewer,
     now: DateTime<Utc>,
     plan_id: Uuid,
@@ -174,26 +177,35 @@ pub async fn freeze(
             viewer.role
         )));
     }
-    let plan = plans::plan(db, viewer, plan_id).await?;
-    if frozen(db, plan_id, year).await?.is_some() {
+    let txn = db.begin().await?;
+    // No event is added while the report is built, so the head recorded is the one it saw.
+    history::lock_chain(&txn, viewer.organization_id).await?;
+    let plan = plans::plan(&txn, viewer, plan_id).await?;
+    if frozen(&txn, plan_id, year).await?.is_some() {
         return Err(AppError::Conflict(format!(
             "the report for {year} is already frozen; a frozen report never changes"
         )));
     }
-    let report = live(db, plan, year).await?;
+    let report = live(&txn, plan, year).await?;
+    let head = audit::current_head(&txn, viewer.organization_id).await?;
     let hash = report.hash();
-    let row = frozen_report::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        organization_id: Set(viewer.organization_id),
-        plan_id: Set(plan_id),
-        year: Set(year),
-        data: Set(report.to_json()),
-        hash: Set(hash.clone()),
-        frozen_by: Set(Some(viewer.person_id)),
-        frozen_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    let mut row = frozen_report::Model {
+        id: Uuid::new_v4(),
+        organization_id: viewer.organization_id,
+        plan_id,
+        year,
+        data: report.to_json(),
+        hash: hash.clone(),
+        frozen_by: Some(viewer.person_id),
+        // Stored to the microsecond, as PostgreSQL keeps it, so the seal reads back the same.
+        frozen_at: now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now),
+        chain_events: Some(i64::try_from(head.events).map_err(|e| AppError::Internal(e.into()))?),
+        chain_head: Some(head.hash),
+        chain_seal: None,
+    };
+    row.chain_seal = Some(audit::report_seal(key, &row));
+    let row = frozen_report::ActiveModel::from(row).insert(&txn).await?;
+    txn.commit().await?;
     Ok(YearReport {
         report,
         hash,

@@ -523,7 +523,12 @@ async fn two_schedulers_on_one_postgres_run_each_job_once() {
         .await;
     let instances: Vec<Scheduler> = futures_util::future::join_all((0..2).map(|_| async {
         let db = tiltak::app::connect(&app.state.settings).await.unwrap();
-        let state = tiltak::state::AppState::new(db, (*app.state.settings).clone(), app.clock.clone());
+        let state = tiltak::state::AppState::new(
+            db,
+            (*app.state.settings).clone(),
+            app.state.audit_key.clone(),
+            app.clock.clone(),
+        );
         Scheduler::new(state, tiltak::jobs::Jobs::from_settings(&app.state.settings).unwrap())
     }))
     .await;

@@ -8,48 +8,7 @@ use std::{
 
 use serde_json::json;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tiltak");
-
-/// `Command::output` with a deadline: a command that hangs fails its test after a minute
-/// instead of holding up the whole run.
-trait OutputWithin {
-    fn output_within(&mut self) -> std::io::Result<std::process::Output>;
-}
-
-impl OutputWithin for Command {
-    fn output_within(&mut self) -> std::io::Result<std::process::Output> {
-        use std::io::Read;
-        let mut child = self.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
-        let mut out = child.stdout.take().unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let out = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = out.read_to_end(&mut buf);
-            buf
-        });
-        let err = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = err.read_to_end(&mut buf);
-            buf
-        });
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = child.try_wait()? {
-                break status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("{self:?} did not finish within a minute");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        Ok(std::process::Output {
-            status,
-            stdout: out.join().unwrap(),
-            stderr: err.join().unwrap(),
-        })
-    }
-}
+use crate::helpers::{BIN, OutputWithin};
 
 fn tiltak(dir: &std::path::Path) -> Command {
     let mut command = Command::new(BIN);
@@ -189,6 +148,25 @@ async fn serve_starts_with_the_example_plan_and_prints_where_to_open_it() {
         .to_owned();
     assert_eq!(plans(viewer_token).await["data"]["plans"].as_array().unwrap().len(), 1);
 
+    // With no configuration the first start made its own audit key, readable only by its
+    // owner, and the example plan's history verifies with it.
+    let key_file = dir.path().join("data/audit.key");
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap().trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let verified = tiltak(dir.path()).args(["audit", "verify"]).output_within().unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -215,9 +193,9 @@ fn migrate_applies_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let up = tiltak(dir.path()).arg("migrate").output_within().unwrap();
     assert!(up.status.success());
-    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 5 applied");
+    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 6 applied");
     let down = tiltak(dir.path())
-        .args(["migrate", "--down", "4"])
+        .args(["migrate", "--down", "5"])
         .output_within()
         .unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
@@ -498,13 +476,21 @@ fn organizations_and_tokens_from_the_command_line() {
     assert!(String::from_utf8_lossy(&other.stderr).contains("not found"));
 }
 
-/// `tiltak audit verify` on the imported real plan: intact, still intact after the events are
-/// sealed again by the migration, and broken (naming the event) after an edit in the database.
+/// The audit commands on the imported real plan: `verify` intact; a database sealed before
+/// the key (migration 5 again) is "not keyed" until `reseal`; `head` and `verify --head`;
+/// an edit in the database found and named.
 #[tokio::test]
-async fn audit_verify_from_the_command_line() {
+async fn audit_verify_head_and_reseal_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.txt");
     let run = |args: &[&str]| tiltak(dir.path()).args(args).output_within().unwrap();
+    let stdout = |output: &std::process::Output| String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = |output: &std::process::Output| String::from_utf8_lossy(&output.stderr).into_owned();
+    let fails_with = |args: &[&str], text: &str| {
+        let output = run(args);
+        let said = stderr(&output);
+        assert!(!output.status.success() && said.contains(text), "{args:?}: {said}");
+    };
     assert!(
         run(&["token", "create", "--email", "admin@kommune.no", "--role", "admin"])
             .status
@@ -516,17 +502,40 @@ async fn audit_verify_from_the_command_line() {
             .success()
     );
     let ok = run(&["audit", "verify"]);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let stdout = String::from_utf8(ok.stdout).unwrap();
-    assert_eq!(
-        stdout.lines().next(),
-        Some("audit: 56 events in 1 organizations, every chain intact")
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let printed = stdout(&ok);
+    assert!(
+        printed.starts_with("audit: 56 events in 1 organizations, every chain intact and keyed"),
+        "{printed}"
     );
-    assert!(stdout.lines().nth(1).unwrap().contains(": latest hash "), "{stdout}");
-    // Events written before the chain existed are sealed by its migration the same way.
-    assert!(run(&["migrate", "--down", "1"]).status.success());
+    assert!(printed.lines().nth(1).unwrap().contains(": head 56:"), "{printed}");
+
+    // As if upgraded from before the key: migration 5 seals the events with plain SHA-256.
+    assert!(run(&["migrate", "--down", "2"]).status.success());
     assert!(run(&["migrate"]).status.success());
+    fails_with(
+        &["audit", "verify"],
+        "is not keyed: 56 events and 0 frozen reports carry plain SHA-256 hashes",
+    );
+    fails_with(&["audit", "verify"], "run `tiltak audit reseal` once");
+    let resealed = run(&["audit", "reseal"]);
+    assert!(resealed.status.success(), "{}", stderr(&resealed));
+    assert!(
+        stdout(&resealed).contains("re-sealed Eksempel kommune with the key: 56 events (56 of them legacy"),
+        "{}",
+        stdout(&resealed)
+    );
     assert!(run(&["audit", "verify"]).status.success());
+    assert!(stdout(&run(&["audit", "reseal"])).contains("nothing to re-seal"));
+
+    let head = stdout(&run(&["audit", "head"]));
+    let (head, organization) = head.trim().split_once("  ").unwrap();
+    assert_eq!(organization, "Eksempel kommune");
+    assert!(head.starts_with("56:") && head.len() == 3 + 64, "{head}");
+    let checked = run(&["audit", "verify", "--org", "Eksempel kommune", "--head", head]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    assert!(stdout(&checked).contains("and 1 given heads on their chains"));
+    fails_with(&["audit", "verify", "--head", "56"], "give COUNT:HASH");
 
     let url = format!("sqlite://{}/tiltak.db?mode=rwc", dir.path().display());
     let db = sea_orm::Database::connect(&url).await.unwrap();
@@ -537,13 +546,9 @@ async fn audit_verify_from_the_command_line() {
     .await
     .unwrap();
     db.close().await.unwrap();
-    let broken = run(&["audit", "verify"]);
-    assert!(!broken.status.success());
-    let stderr = String::from_utf8_lossy(&broken.stderr);
-    assert!(
-        stderr.contains("the history is broken at event 7 ") && stderr.contains("does not match its hash"),
-        "{stderr}"
-    );
+    fails_with(&["audit", "verify"], "the history is broken at event 7 ");
+    fails_with(&["audit", "verify"], "does not match its hash");
+    fails_with(&["audit", "reseal"], "nothing was re-sealed");
 }
 
 /// With `log.format = "json"` every log line is one JSON object, for log collectors.

@@ -1,10 +1,70 @@
 //! The test harness: the real application on 127.0.0.1:0 against a fresh database, talked
 //! to over HTTP.
 
+use std::{
+    process::{Command, Output, Stdio},
+    time::Duration,
+};
+
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use tiltak::{app::Application, clock::Clock, config::Settings, services::bootstrap, state::AppState};
+use tiltak::{
+    app::Application,
+    clock::Clock,
+    config::{Secret, Settings},
+    services::bootstrap,
+    state::AppState,
+};
 use tokio::{net::TcpListener, task::JoinHandle};
+
+/// The `tiltak` binary cargo built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_tiltak");
+
+/// `Command::output` with a deadline: a command that hangs fails its test after a minute
+/// instead of holding up the whole run.
+pub trait OutputWithin {
+    fn output_within(&mut self) -> std::io::Result<Output>;
+}
+
+impl OutputWithin for Command {
+    fn output_within(&mut self) -> std::io::Result<Output> {
+        use std::io::Read;
+        let mut child = self.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let out = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out.read_to_end(&mut buf);
+            buf
+        });
+        let err = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err.read_to_end(&mut buf);
+            buf
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{self:?} did not finish within a minute");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Ok(Output {
+            status,
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        })
+    }
+}
+
+/// A random audit key of 64 hex characters, as `openssl rand -hex 32` makes one.
+pub fn random_audit_key() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
 
 #[derive(Clone, Copy, Debug)]
 pub enum Db {
@@ -69,15 +129,23 @@ impl TestApp {
         settings.http.addr = "127.0.0.1:0".parse().unwrap();
         settings.mail.outbox_dir = dir.path().join("outbox").display().to_string();
         settings.organization.example_plan = false;
+        // Never the repository's data/audit.key: each app has its own key.
+        settings.audit.key = Secret::new(random_audit_key());
+        settings.audit.key_file = dir.path().join("audit.key").display().to_string();
         adjust(&mut settings);
         let clock = Clock::manual(
             chrono::DurationRound::duration_trunc(chrono::Utc::now(), chrono::Duration::seconds(1)).unwrap(),
         );
         let mut app = Self::start(settings, std::sync::Arc::new(dir), clock).await;
-        let first = bootstrap::first_start(&app.db().await, &app.state.settings, app.clock.now())
-            .await
-            .expect("first start")
-            .expect("an empty database");
+        let first = bootstrap::first_start(
+            &app.db().await,
+            &app.state.audit_key,
+            &app.state.settings,
+            app.clock.now(),
+        )
+        .await
+        .expect("first start")
+        .expect("an empty database");
         app.admin_token = first.admin_token;
         Some(app)
     }
@@ -111,6 +179,24 @@ impl TestApp {
         let mut app = Self::start(self.settings.clone(), self._dir.clone(), self.clock.clone()).await;
         app.admin_token = self.admin_token.clone();
         app
+    }
+
+    /// Runs the `tiltak` binary on the app's database with the app's audit key, as an
+    /// operator would on the server.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.cli_with_key(self.settings.audit.key.expose(), args)
+    }
+
+    /// As [`TestApp::cli`], with another audit key.
+    pub fn cli_with_key(&self, key: &str, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .current_dir(self._dir.path())
+            .env("TILTAK_DATABASE__URL", &self.settings.database.url)
+            .env("TILTAK_AUDIT__KEY", key)
+            .env_remove("RUST_LOG")
+            .args(args)
+            .output_within()
+            .expect("tiltak runs")
     }
 
     /// A separate connection to the app's database, for looking at rows directly.

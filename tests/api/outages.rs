@@ -113,15 +113,22 @@ async fn three_instances_starting_together_on_an_empty_database_all_come_up() {
     settings.database.url = url;
     settings.http.addr = "127.0.0.1:0".parse().unwrap();
     settings.mail.outbox_dir = dir.path().join("outbox").display().to_string();
+    settings.audit.key = tiltak::config::Secret::new(crate::helpers::random_audit_key());
+    settings.audit.key_file = dir.path().join("audit.key").display().to_string();
     let starts = (0..3).map(|_| {
         let settings = settings.clone();
         tokio::spawn(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let application = tiltak::app::Application::build(settings.clone(), listener).await?;
             let lock = tiltak::app::StartupLock::acquire(&settings).await?;
-            let first = tiltak::services::bootstrap::first_start(&application.state.db, &settings, chrono::Utc::now())
-                .await
-                .map_err(anyhow::Error::from);
+            let first = tiltak::services::bootstrap::first_start(
+                &application.state.db,
+                &application.state.audit_key,
+                &settings,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(anyhow::Error::from);
             lock.release().await?;
             anyhow::Ok(first?.is_some())
         })

@@ -341,6 +341,12 @@ on_both_databases! {
             events[0].get_start(),
             Some(icalendar::DatePerhapsTime::Date(chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap()))
         );
+        assert_eq!(
+            events[0].get_end(),
+            Some(icalendar::DatePerhapsTime::Date(chrono::NaiveDate::from_ymd_opt(2026, 12, 9).unwrap())),
+            "a one-day event ends (exclusively) the next day"
+        );
+        every_event_ends_after_it_starts(&calendar);
 
         // A unit's feed, an unknown secret, a revoked feed.
         let unit_feed = app
@@ -650,4 +656,21 @@ async fn action_events_stream_history_as_it_happens() {
         reply.as_ref().is_none_or(|r| r["type"] != "connection_ack"),
         "{reply:?}"
     );
+}
+
+/// RFC 5545 §3.6.1: DTEND, when present, is after DTSTART (for DATE values at least a day).
+fn every_event_ends_after_it_starts(calendar: &icalendar::Calendar) {
+    use icalendar::{Component, DatePerhapsTime};
+    let naive = |at: DatePerhapsTime| match at {
+        DatePerhapsTime::Date(day) => day.and_hms_opt(0, 0, 0).unwrap(),
+        DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(at)) => at.naive_utc(),
+        DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Floating(at)) => at,
+        DatePerhapsTime::DateTime(other) => panic!("the feed writes dates and UTC times only: {other:?}"),
+    };
+    for event in calendar.components.iter().filter_map(|c| c.as_event()) {
+        let start = event.get_start().expect("DTSTART");
+        if let Some(end) = event.get_end() {
+            assert!(naive(end) > naive(start), "DTEND is not after DTSTART in {event:?}");
+        }
+    }
 }

@@ -171,6 +171,17 @@ on_both_databases! {
         assert_eq!(list[1]["flags"]["noUpdate"], true);
     }
 
+    async fn creating_importing_or_editing_an_action_is_not_a_follow_up(app: TestApp) {
+        // 13.3 was created in 2025 and its decision reference set, but nobody reported on it.
+        let s = story(&app).await;
+        let report = app.report(&s.plan, 2025, None, None).await;
+        assert_eq!(report["data"]["summary"]["withoutUpdate"], json!(["13.3"]));
+        assert_eq!(actions(&report)[2]["flags"]["noUpdate"], true);
+        let markdown = app.download(&s.plan, "2025.md", "").await.1;
+        assert!(markdown.contains("Uten oppdatering i 2025: 13.3"), "{markdown}");
+        assert!(!markdown.contains("Alle tiltak er oppdatert"), "{markdown}");
+    }
+
     async fn the_years_evaluation_is_in_the_report(app: TestApp) {
         let s = story(&app).await;
         app.clock.set(at("2026-01-15T08:00:00+01:00"));

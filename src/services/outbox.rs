@@ -248,6 +248,17 @@ pub async fn dispatch(
     Ok(done)
 }
 
+/// Messages that wait for a later moment than `now`: how many, and when the first is due.
+pub async fn waiting(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Option<(u64, DateTime<Utc>)>> {
+    let rows = notification::Entity::find()
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::NextAttemptAt.gt(now))
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .all(db)
+        .await?;
+    Ok(rows.first().map(|first| (rows.len() as u64, first.next_attempt_at)))
+}
+
 /// A row left PENDING at its last allowed attempt (by earlier versions, which counted an
 /// attempt when claiming) is marked FAILED once its lease has run out, so it is neither lost
 /// silently nor left waiting forever.

@@ -59,7 +59,7 @@ pub async fn create_organization(
     name: &str,
     now: DateTime<Utc>,
 ) -> AppResult<organization::Model> {
-    let name = crate::domain::required_text("name", name, super::MAX_NAME)?;
+    let name = crate::domain::required_line("name", name, super::MAX_NAME)?;
     if organization::Entity::find()
         .filter(organization::Column::Name.eq(name.clone()))
         .one(db)

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{MAX_NAME, Viewer, find_in_org};
 use crate::{
-    domain::{Role, required_text, validate_email},
+    domain::{Role, required_line, validate_email},
     entities::{person, team, team_member, team_unit, unit},
     error::{AppError, AppResult},
 };
@@ -41,8 +41,8 @@ pub async fn create_unit(
     input: NewUnit,
 ) -> AppResult<unit::Model> {
     viewer.require_plan_manager()?;
-    let name = required_text("name", &input.name, MAX_NAME)?;
-    let leader_name = required_text("leaderName", &input.leader_name, MAX_NAME)?;
+    let name = required_line("name", &input.name, MAX_NAME)?;
+    let leader_name = required_line("leaderName", &input.leader_name, MAX_NAME)?;
     let leader_email = validate_email("leaderEmail", &input.leader_email)?;
     if unit_by_name(db, viewer.organization_id, &name).await?.is_some() {
         return Err(AppError::validation(
@@ -107,7 +107,7 @@ pub async fn insert_person(
     now: DateTime<Utc>,
     input: NewPerson,
 ) -> AppResult<person::Model> {
-    let name = required_text("name", &input.name, MAX_NAME)?;
+    let name = required_line("name", &input.name, MAX_NAME)?;
     let email = validate_email("email", &input.email)?;
     if let Some(unit_id) = input.unit_id {
         find_in_org::<unit::Entity, _>(db, |u| u.organization_id, organization_id, "unit", unit_id).await?;
@@ -152,7 +152,7 @@ pub async fn create_team(
 ) -> AppResult<team::Model> {
     viewer.require_plan_manager()?;
     let org = viewer.organization_id;
-    let name = required_text("name", &input.name, MAX_NAME)?;
+    let name = required_line("name", &input.name, MAX_NAME)?;
     let txn = db.begin().await?;
     let existing = team::Entity::find()
         .filter(team::Column::OrganizationId.eq(org))

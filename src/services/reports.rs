@@ -159,6 +159,7 @@ pub async fn freeze(
     now: DateTime<Utc>,
     plan_id: Uuid,
     year: i32,
+    confirm_empty: bool,
 ) -> AppResult<YearReport> {
     check_year(year)?;
     let this_year = chrono::Datelike::year(&crate::domain::today_in_oslo(now));
@@ -181,6 +182,21 @@ pub async fn freeze(
         )));
     }
     let report = live(db, plan, year).await?;
+    // Freezing is for good: a year with nothing to report is frozen only on purpose.
+    let summary = &report.summary;
+    if !confirm_empty && summary.without_update.len() == summary.total {
+        return Err(AppError::validation(
+            "confirmEmpty",
+            format!(
+                "the {year} report has {}: freezing it is permanent, so confirm with confirmEmpty: true",
+                if summary.total == 0 {
+                    "no actions"
+                } else {
+                    "no updates to any action"
+                }
+            ),
+        ));
+    }
     let hash = report.hash();
     let row = frozen_report::ActiveModel {
         id: Set(Uuid::new_v4()),

@@ -102,6 +102,59 @@ fn for_recipient<'a>(notifications: &'a [Value], email: &str) -> Vec<&'a Value> 
 }
 
 on_both_databases! {
+    async fn what_reaches_no_one_goes_once_to_the_coordinators_or_else_the_admins(app: TestApp) {
+        let f = app.fixture().await;
+        let orphan = app
+            .ok(
+                "mutation($input: AddActionInput!) { addAction(input: $input) { id } }",
+                json!({ "input": { "chapterId": f.chapter_id, "number": 5, "title": "Uten eier", "deadline": "2026-12-08" } }),
+            )
+            .await["addAction"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let late = app.add_action(&f.chapter_id, 2, &f.unit_id).await;
+        app.set_deadline(&late, "2026-11-28").await;
+        app.ok(
+            "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }",
+            json!({ "input": { "name": "Tomt lederteam", "memberIds": [], "unitIds": [f.unit_id] } }),
+        )
+        .await;
+        let no_owner = |sent: &[Value], email: &str| -> Vec<String> {
+            for_recipient(sent, email)
+                .into_iter()
+                .filter(|n| n["reason"] == "NO_OWNER")
+                .map(|n| n["bodyText"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let admin = "admin@eksempel.kommune.no";
+
+        // No coordinator yet: the admin hears that 13.5's reminder reached no one, once.
+        app.run_job(Job::DeadlineReminders, "2026-12-01T07:00:00+01:00").await.unwrap();
+        let told = no_owner(&app.notifications().await, admin);
+        assert_eq!(told.len(), 1, "{told:#?}");
+        assert!(told[0].contains("13.5") && told[0].contains("Ingen ansvarlig enhet"), "{}", told[0]);
+        assert!(told[0].contains(&format!("/actions/{orphan}")), "links to the action: {}", told[0]);
+        assert!(!told[0].contains("13.2"), "13.2 has a leader: {}", told[0]);
+        app.run_job(Job::DeadlineReminders, "2026-12-02T07:00:00+01:00").await.unwrap();
+        assert_eq!(no_owner(&app.notifications().await, admin).len(), 1, "told once");
+
+        // A leader team without members: its weekly digest reaches no one either.
+        app.run_job(Job::WeeklyDigest, "2026-12-07T08:00:00+01:00").await.unwrap();
+        let told = no_owner(&app.notifications().await, admin);
+        assert_eq!(told.len(), 2, "{told:#?}");
+        assert!(told.iter().any(|b| b.contains("Lederteamet Tomt lederteam har ingen medlemmer") && b.contains("13.2")), "{told:#?}");
+
+        // With a coordinator, the evaluation opened for the unowned action goes there.
+        app.token_for("koordinator@kommune.no", "COORDINATOR", None).await;
+        app.run_job(Job::AnnualEvaluation, "2027-01-15T08:00:00+01:00").await.unwrap();
+        let sent = app.notifications().await;
+        let coordinator = no_owner(&sent, "koordinator@kommune.no");
+        assert_eq!(coordinator.len(), 1, "{sent:#?}");
+        assert!(coordinator[0].contains("13.5") && coordinator[0].contains("Evaluering for 2026"), "{}", coordinator[0]);
+        assert_eq!(no_owner(&sent, admin).len(), 2, "the admin is not told again");
+    }
+
     async fn deadline_reminders_send_one_digest_per_leader_once(app: TestApp) {
         let f = app.fixture().await;
         let a2 = app.add_action(&f.chapter_id, 2, &f.unit_id).await;

@@ -41,7 +41,7 @@ pub struct Section {
 }
 
 /// One line of a digest: an action, and what is due about it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Item {
     pub number: String,
     pub title: String,

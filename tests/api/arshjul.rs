@@ -155,6 +155,42 @@ on_both_databases! {
         assert_eq!(no_owner(&sent, admin).len(), 2, "the admin is not told again");
     }
 
+    async fn one_email_per_person_per_day_whichever_job_found_the_items(app: TestApp) {
+        let f = app.fixture().await;
+        app.ok(
+            "mutation($input: UpdateActionInput!) { updateAction(input: $input) { id } }",
+            json!({ "input": { "actionId": f.action_id, "recurrence": "ANNUAL", "deadline": "2027-01-22" } }),
+        )
+        .await;
+        let buv = |sent: &[Value]| for_recipient(sent, "buv@kommune.no").into_iter().cloned().collect::<Vec<_>>();
+
+        // 15 January 2027: the evaluation round opens at 08:00, and the deadline reminders
+        // (13.1 is due in 7 days) come later the same day: one message holds both.
+        app.run_job(Job::AnnualEvaluation, "2027-01-15T08:00:00+01:00").await.unwrap();
+        let summary = app.run_job(Job::DeadlineReminders, "2027-01-15T09:00:00+01:00").await.unwrap();
+        assert!(summary.starts_with("0 messages enqueued"), "joined the morning's digest: {summary}");
+        let sent = buv(&app.notifications().await);
+        assert_eq!(sent.len(), 1, "{sent:#?}");
+        let body = sent[0]["bodyText"].as_str().unwrap();
+        assert!(body.contains("Evaluering for 2026") && body.contains("Fristen er om 7 dager"), "{body}");
+        let subject = sent[0]["subject"].as_str().unwrap();
+        assert!(subject.contains("evaluering") && subject.contains("Frist 22.01.2027"), "{subject}");
+        assert_eq!(app.dispatch("2027-01-15T09:01:00+01:00").await.sent, 1);
+        assert_eq!(app.outbox_files().len(), 1);
+
+        // Once sent, a message never changes: something new that day is a message of its own.
+        let a2 = app.add_action(&f.chapter_id, 2, &f.unit_id).await;
+        app.set_deadline(&a2, "2027-01-16").await;
+        app.run_job(Job::DeadlineReminders, "2027-01-15T15:00:00+01:00").await.unwrap();
+        let sent = buv(&app.notifications().await);
+        assert_eq!(sent.len(), 2, "{sent:#?}");
+        let first = sent.iter().find(|n| n["status"] == "SENT").unwrap();
+        assert_eq!(first["bodyText"].as_str().unwrap(), body, "the sent message is as it was sent");
+        let second = sent.iter().find(|n| n["status"] == "PENDING").unwrap();
+        let second = second["bodyText"].as_str().unwrap();
+        assert!(second.contains("13.2") && !second.contains("Evaluering for 2026"), "{second}");
+    }
+
     async fn deadline_reminders_send_one_digest_per_leader_once(app: TestApp) {
         let f = app.fixture().await;
         let a2 = app.add_action(&f.chapter_id, 2, &f.unit_id).await;

@@ -215,9 +215,9 @@ fn migrate_applies_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let up = tiltak(dir.path()).arg("migrate").output_within().unwrap();
     assert!(up.status.success());
-    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 5 applied");
+    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 6 applied");
     let down = tiltak(dir.path())
-        .args(["migrate", "--down", "4"])
+        .args(["migrate", "--down", "5"])
         .output_within()
         .unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));

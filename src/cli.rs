@@ -1,4 +1,4 @@
-//! The command line: `tiltak serve | migrate | schema | import | export | report | jobs | outbox | audit | org | token`.
+//! The command line: `tiltak serve | migrate | schema | plans | import | export | report | jobs | outbox | audit | org | token`.
 
 use std::path::PathBuf;
 
@@ -20,7 +20,7 @@ use crate::{
     jobs,
     mail::Mailer,
     report,
-    services::{audit, auth, bootstrap, imports, org, outbox, reports},
+    services::{audit, auth, bootstrap, imports, org, outbox, plans, reports},
     state::AppState,
 };
 use chrono::{DateTime, Utc};
@@ -51,12 +51,14 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// List the plans with their ids (for --plan), titles and action counts.
+    Plans,
     /// Import a plan from a text document (PDF or Word converted to text), CSV, XLSX or a JSON
     /// export. Re-importing into a plan updates changed actions and never deletes.
     Import {
         file: PathBuf,
         /// The plan to import into; without it a new plan is created.
-        #[arg(long, value_name = "ID", conflicts_with = "title")]
+        #[arg(long, value_name = "ID", conflicts_with = "title", value_parser = parse_plan_id)]
         plan: Option<Uuid>,
         /// Title of the new plan (CSV and text files carry none).
         #[arg(long)]
@@ -73,7 +75,7 @@ pub enum Command {
     },
     /// Export a plan as CSV (one row per action) or JSON.
     Export {
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", value_parser = parse_plan_id)]
         plan: Uuid,
         #[arg(long, value_parser = ["csv", "json"])]
         format: String,
@@ -83,7 +85,7 @@ pub enum Command {
     },
     /// Write the yearly follow-up report of a plan (the frozen version when there is one).
     Report {
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", value_parser = parse_plan_id)]
         plan: Uuid,
         #[arg(long, value_name = "YYYY")]
         year: i32,
@@ -204,6 +206,10 @@ pub enum TokenCommand {
         /// The token stops working after this many days.
         #[arg(long, value_name = "DAYS")]
         expires_in_days: Option<u32>,
+        /// Change an existing person's role (and unit) to --role (and --unit); without it a
+        /// token is only made for the role the person already has.
+        #[arg(long)]
+        change_role: bool,
     },
     /// List the organization's tokens (never their secrets): person, role, created, last used, state.
     List {
@@ -314,6 +320,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "outbox: {} sent, {} to retry, {} failed",
                 done.sent, done.retrying, done.failed
             );
+            if let Some((count, first)) = outbox::waiting(&state.db, at).await? {
+                let first = first.with_timezone(&OSLO);
+                println!(
+                    "{count} {} waiting, the first until {} (Oslo); run with --at {} to send them now",
+                    if count == 1 { "message" } else { "messages" },
+                    first.format("%Y-%m-%d %H:%M"),
+                    first.to_rfc3339()
+                );
+            }
             Ok(())
         }
         Command::Audit { command } => {
@@ -357,41 +372,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     unit,
                     org,
                     expires_in_days,
+                    change_role,
                 } => {
                     let organization = organization_of(org).await?;
-                    let person = match org::person_by_email(&db, organization.id, &email).await? {
-                        Some(person) => {
-                            if person.role != role.code() {
-                                eprintln!(
-                                    "note: {} already exists with role {}; the role is unchanged",
-                                    person.email, person.role
-                                );
-                            }
-                            person
-                        }
-                        None => {
-                            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
-                            org::insert_person(
-                                &db,
-                                organization.id,
-                                now,
-                                org::NewPerson {
-                                    name,
-                                    email,
-                                    role,
-                                    unit_id: unit,
-                                },
-                            )
-                            .await?
-                        }
-                    };
+                    let person = org::token_holder(
+                        &db,
+                        organization.id,
+                        now,
+                        org::TokenHolder {
+                            email,
+                            role,
+                            name,
+                            unit_id: unit,
+                            change_role,
+                        },
+                    )
+                    .await?;
                     let expires_at = expires_in_days.map(|days| now + chrono::Duration::days(i64::from(days)));
                     let token = auth::issue_token(&db, &person, now, expires_at).await?;
                     let until =
                         expires_at.map_or_else(|| "no expiry".to_owned(), |at| format!("expires {}", at.to_rfc3339()));
                     println!(
-                        "token for {} ({}) in {}, {until}:",
-                        person.email, person.role, organization.name
+                        "token for {} <{}> ({}) in {}, {until}:",
+                        person.name, person.email, person.role, organization.name
                     );
                     println!("{token}");
                     Ok(())
@@ -469,6 +472,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             print_report(&report);
+            Ok(())
+        }
+        Command::Plans => {
+            let (db, viewer) = command_line_viewer(&settings).await?;
+            let plans = plans::plans(&db, &viewer).await?;
+            if plans.is_empty() {
+                println!("no plans yet: import one with `tiltak import FILE --title TITLE`");
+            } else {
+                println!("{:<36}  {:>7}  TITLE", "ID", "ACTIONS");
+            }
+            for plan in plans {
+                let actions = plans::progress(&db, &plan).await?.overall.total;
+                println!("{:<36}  {actions:>7}  {}", plan.id, plan.title);
+            }
             Ok(())
         }
         Command::Export { plan, format, out } => {
@@ -675,6 +692,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let mailer = Mailer::from_settings(&state.settings.mail)?;
     jobs::spawn_background(state, jobs, mailer);
     application.run_until_stopped().await
+}
+
+/// Parses `--plan`: a plan's id, which `tiltak plans` lists.
+fn parse_plan_id(value: &str) -> Result<Uuid, String> {
+    Uuid::parse_str(value.trim()).map_err(|_| {
+        format!("{value:?} is not a plan id: --plan takes the id (a UUID) that `tiltak plans` lists next to each title")
+    })
 }
 
 /// Parses `--at`: an RFC 3339 moment such as 2026-01-15T08:00:00+01:00.

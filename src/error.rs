@@ -7,8 +7,9 @@ use crate::domain::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// Bad input: names the field and the problem. Nothing was written.
-    #[error("{0}")]
+    /// Bad input: names the field and the problem. Nothing was written. Transparent, so a
+    /// printed cause chain (`{:#}`) says it once rather than once more as its own source.
+    #[error(transparent)]
     Validation(#[from] FieldError),
     #[error("{entity} {id} not found")]
     NotFound { entity: &'static str, id: String },

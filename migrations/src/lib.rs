@@ -10,6 +10,7 @@ mod m20261123_000003_arshjul;
 mod m20261123_000004_frozen_report;
 mod m20261123_000005_history_chain;
 mod m20261123_000006_report_chain_head;
+mod m20261124_000001_notification_digest;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_frozen_report::Migration),
             Box::new(m20261123_000005_history_chain::Migration),
             Box::new(m20261123_000006_report_chain_head::Migration),
+            Box::new(m20261124_000001_notification_digest::Migration),
         ]
     }
 }

@@ -105,6 +105,9 @@ code_enum! {
         TeamDigest = "TEAM_DIGEST",
         /// An action of a followed unit became DELAYED or CANCELLED.
         StatusChange = "STATUS_CHANGE",
+        /// A reminder that would reach no one (no responsible unit, no leader email, a team
+        /// without members, a plan without an owner unit), told once to coordinators or admins.
+        NoOwner = "NO_OWNER",
     }
 }
 
@@ -148,6 +151,7 @@ impl Reason {
             Reason::RevisionDue => "Planen skal rulleres",
             Reason::TeamDigest => "Forsinket eller på overtid i enhetene dere følger",
             Reason::StatusChange => "Endret status",
+            Reason::NoOwner => "Nådde ingen: trenger en ansvarlig",
         }
     }
 }

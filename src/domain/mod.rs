@@ -46,7 +46,7 @@ mod status;
 mod text;
 
 pub use action_number::ActionNumber;
-pub use calendar::{OSLO, is_overdue, today_in_oslo};
+pub use calendar::{DATE_YEARS, OSLO, check_date, is_overdue, parse_date, today_in_oslo};
 pub use kinds::{
     CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, JobOutcome, NotificationStatus, PreventionLevel,
     Reason, Recurrence, RevisionStatus,
@@ -54,4 +54,4 @@ pub use kinds::{
 pub use role::Role;
 pub use schedule::CronSchedule;
 pub use status::{Status, TransitionError, check_transition};
-pub use text::{FieldError, optional_text, required_text, validate_email, validate_progress};
+pub use text::{FieldError, optional_text, required_line, required_text, validate_email, validate_progress};

@@ -22,6 +22,16 @@ pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<Strin
     optional_text(field, Some(value), max_chars)?.ok_or_else(|| FieldError::new(field, "must not be empty"))
 }
 
+/// A title or a name: [`required_text`] on one line, since it heads lists, subjects and
+/// table cells where a line break would tear it apart.
+pub fn required_line(field: &str, value: &str, max_chars: usize) -> Result<String, FieldError> {
+    let text = required_text(field, value, max_chars)?;
+    if text.contains(['\n', '\r']) {
+        return Err(FieldError::new(field, "must be one line, without line breaks"));
+    }
+    Ok(text)
+}
+
 /// Trims and checks an optional text; blank becomes `None`.
 ///
 /// Refuses control characters other than line breaks and tabs, texts over `max_chars`

@@ -28,6 +28,10 @@ pub struct Model {
     pub job_run_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The digest's items as JSON (`[{"reason", "item"}]`) while it may still grow: items
+    /// found later the same Oslo day join this message before it is sent.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub digest_items: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

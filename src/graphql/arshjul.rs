@@ -43,7 +43,8 @@ remote_enum!(
 remote_enum!(
     /// Why a message was sent (its first section when it holds several).
     NotificationReason = "crate::domain::Reason" {
-        DeadlineApproaching, Overdue, EvaluationOpen, EvaluationOverdue, RevisionDue, TeamDigest, StatusChange
+        DeadlineApproaching, Overdue, EvaluationOpen, EvaluationOverdue, RevisionDue, TeamDigest, StatusChange,
+        NoOwner
     }
 );
 remote_enum!(

@@ -1,9 +1,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use chrono::NaiveDate;
 
 use super::{
     context::{ContextExt, parse_id, parse_ids},
-    types::{Action, ActionEvent, Chapter, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
+    types::{Action, ActionEvent, Chapter, Date, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
 };
 use crate::{
     error::AppResult,
@@ -48,7 +47,7 @@ pub struct CreatePlanInput {
     title: String,
     /// The council decision, e.g. "KST 032/24".
     decision_ref: Option<String>,
-    adopted_on: Option<NaiveDate>,
+    adopted_on: Option<Date>,
     period_start: Option<i32>,
     period_end: Option<i32>,
     owner_unit_id: Option<ID>,
@@ -75,7 +74,7 @@ pub struct AddActionInput {
     responsible_unit_id: Option<ID>,
     #[graphql(default)]
     contributing_unit_ids: Vec<ID>,
-    deadline: Option<NaiveDate>,
+    deadline: Option<Date>,
     progress: Option<i32>,
     prevention_level: Option<PreventionLevel>,
     #[graphql(default)]
@@ -94,7 +93,7 @@ pub struct UpdateActionInput {
     description: Option<String>,
     responsible_unit_id: MaybeUndefined<ID>,
     contributing_unit_ids: Option<Vec<ID>>,
-    deadline: MaybeUndefined<NaiveDate>,
+    deadline: MaybeUndefined<Date>,
     progress: Option<i32>,
     prevention_level: MaybeUndefined<PreventionLevel>,
     tags: Option<Vec<String>>,
@@ -209,7 +208,7 @@ impl BaseMutation {
         let input = plans::NewPlan {
             title: input.title,
             decision_ref: input.decision_ref,
-            adopted_on: input.adopted_on,
+            adopted_on: input.adopted_on.map(|d| d.parse("adoptedOn")).transpose()?,
             period_start: input.period_start,
             period_end: input.period_end,
             owner_unit_id: input
@@ -250,7 +249,7 @@ impl BaseMutation {
                 .transpose()?,
             suggested_unit_id: None,
             contributing_unit_ids: parse_ids("contributingUnitIds", &input.contributing_unit_ids)?,
-            deadline: input.deadline,
+            deadline: input.deadline.map(|d| d.parse("deadline")).transpose()?,
             progress: input.progress,
             prevention_level: input.prevention_level.map(Into::into),
             tags: input.tags,
@@ -274,7 +273,7 @@ impl BaseMutation {
                 .contributing_unit_ids
                 .map(|ids| parse_ids("contributingUnitIds", &ids))
                 .transpose()?,
-            deadline: change(input.deadline, Ok)?,
+            deadline: change(input.deadline, |d: Date| d.parse("deadline"))?,
             progress: input.progress,
             prevention_level: change(input.prevention_level, |l| Ok(l.into()))?,
             tags: input.tags,

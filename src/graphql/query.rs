@@ -1,9 +1,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::NaiveDate;
 
 use super::{
     context::{ContextExt, Page, parse_id},
-    types::{Action, Person, Plan, Status, Team, Unit},
+    types::{Action, Date, Person, Plan, Status, Team, Unit},
 };
 use crate::{
     entities::person,
@@ -29,7 +28,7 @@ pub struct ActionFilter {
     /// true: open actions past their deadline; false: all others.
     overdue: Option<bool>,
     /// Actions with a deadline before this date.
-    deadline_before: Option<NaiveDate>,
+    deadline_before: Option<Date>,
 }
 
 #[Object]
@@ -102,7 +101,7 @@ impl BaseQuery {
                 .transpose()?,
             status: filter.status.map(Into::into),
             overdue: filter.overdue,
-            deadline_before: filter.deadline_before,
+            deadline_before: filter.deadline_before.map(|d| d.parse("deadlineBefore")).transpose()?,
         };
         let state = ctx.state();
         let found = actions::list(&state.db, ctx.viewer()?, state.today(), filter).await?;

@@ -103,10 +103,26 @@ pub struct ReportMutation;
 impl ReportMutation {
     /// Stores the whole plan's report for the year as presented to the council, with its
     /// hash. Later changes never alter it (coordinators and admins, once per plan and year).
-    async fn freeze_report(&self, ctx: &Context<'_>, plan_id: ID, year: i32) -> async_graphql::Result<YearReport> {
+    async fn freeze_report(
+        &self,
+        ctx: &Context<'_>,
+        plan_id: ID,
+        year: i32,
+        #[graphql(desc = "Freeze even when the year has no actions or no updates (freezing is permanent).")]
+        confirm_empty: Option<bool>,
+    ) -> async_graphql::Result<YearReport> {
         let state = ctx.state();
         let plan_id = parse_id("planId", &plan_id)?;
-        let report = reports::freeze(&state.db, &state.audit_key, ctx.viewer()?, state.now(), plan_id, year).await?;
+        let report = reports::freeze(
+            &state.db,
+            &state.audit_key,
+            ctx.viewer()?,
+            state.now(),
+            plan_id,
+            year,
+            confirm_empty.unwrap_or(false),
+        )
+        .await?;
         Ok(YearReport::new(report, ""))
     }
 }

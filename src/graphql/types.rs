@@ -50,6 +50,33 @@ remote_enum!(
     }
 );
 
+/// A date given as input: 2026-12-31 or, as Norwegians write it, 31.12.2026, in the years 2000
+/// to 2100. The scalar keeps the text, and the resolver parses it with the field's name, so a
+/// bad date is a VALIDATION error naming the field (a scalar's own error cannot).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Date(String);
+
+impl Date {
+    pub fn parse(&self, field: &str) -> crate::error::AppResult<NaiveDate> {
+        Ok(domain::parse_date(field, &self.0)?)
+    }
+}
+
+/// A date: 2026-12-31 or 31.12.2026, in the years 2000 to 2100.
+#[async_graphql::Scalar(name = "Date")]
+impl async_graphql::ScalarType for Date {
+    fn parse(value: async_graphql::Value) -> async_graphql::InputValueResult<Self> {
+        match value {
+            async_graphql::Value::String(text) => Ok(Date(text)),
+            other => Err(async_graphql::InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> async_graphql::Value {
+        async_graphql::Value::String(self.0.clone())
+    }
+}
+
 /// Parses a code stored by this service; a stored value is always valid.
 pub(super) fn stored<T: std::str::FromStr<Err = String>>(code: &str) -> async_graphql::Result<T> {
     Ok(actions::parse_stored(code)?)

@@ -228,8 +228,11 @@ fn parse_date(value: &str) -> Option<NaiveDate> {
 }
 
 /// One exported row per action, with the Norwegian headers, in plan order.
+/// Writes the plan as Norwegian Excel opens it: semicolons and a byte-order mark (Excel in a
+/// Norwegian locale splits on ";" and reads the file as UTF-8 only with the mark), as the
+/// report CSV does. [`read_csv`] accepts this and comma-separated files alike.
 pub fn write_csv(document: &PlanDocument) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
     writer
         .write_record(COLUMNS.iter().map(|(no, _)| *no))
         .expect("writing to memory");
@@ -254,7 +257,8 @@ pub fn write_csv(document: &PlanDocument) -> String {
                 .expect("writing to memory");
         }
     }
-    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of strings is UTF-8")
+    let csv = String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of strings is UTF-8");
+    format!("\u{feff}{csv}")
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub struct Section {
 }
 
 /// One line of a digest: an action, and what is due about it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Item {
     pub number: String,
     pub title: String,
@@ -109,6 +109,7 @@ impl Digest {
                     Reason::RevisionDue => format!("{} skal rulleres", first.plan),
                     Reason::TeamDigest => format!("Ukeoversikt: {n} tiltak forsinket eller på overtid"),
                     Reason::StatusChange => format!("Tiltak {} er {}", first.number, first.status.to_lowercase()),
+                    Reason::NoOwner => format!("{n} {} mangler ansvarlig", plural(n, "påminnelse", "påminnelser")),
                 }
             })
             .collect();
@@ -121,6 +122,9 @@ impl Digest {
                 "Her er ukens oversikt over tiltak som er forsinket eller har passert fristen i enhetene dere følger."
             }
             Reason::StatusChange => "Et tiltak i en enhet dere følger har fått ny status.",
+            Reason::NoOwner => {
+                "Disse påminnelsene nådde ingen: tiltaket mangler ansvarlig enhet, enheten mangler leder-e-post, lederteamet mangler medlemmer eller planen mangler eierenhet. Rett det opp, så går påminnelsene dit de hører hjemme."
+            }
             _ => {
                 "Her er det som venter på deg i oppfølgingen av planene. Oppdater status eller send inn evaluering når du har gjort det."
             }

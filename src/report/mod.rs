@@ -104,6 +104,18 @@ pub struct EvaluationReport {
     pub comment: Option<String>,
 }
 
+/// An event that reports on the work itself, as the council's "updated during the year" means.
+fn is_follow_up(event: &action_event::Model) -> bool {
+    [
+        EventKind::Status,
+        EventKind::Progress,
+        EventKind::Comment,
+        EventKind::Evaluated,
+    ]
+    .iter()
+    .any(|kind| event.kind == kind.code())
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
 #[graphql(name = "ReportFlags")]
 pub struct Flags {
@@ -111,7 +123,8 @@ pub struct Flags {
     pub overdue: bool,
     /// DELAYED on 31 December, with the comment given for it.
     pub delayed_reason: Option<String>,
-    /// Nothing in its history during the year.
+    /// No follow-up during the year: no status, progress, comment or evaluation event. Creating
+    /// or importing an action, or editing its text, is not a follow-up.
     pub no_update: bool,
     /// Added or changed by a council decision (e.g. "KST 032/24").
     pub council_decision: Option<String>,
@@ -359,7 +372,7 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                                     NaiveDate::from_ymd_opt(year, 12, 31).expect("31 December exists"),
                                 ),
                                 delayed_reason,
-                                no_update: !history.iter().any(|e| in_year(e)),
+                                no_update: !history.iter().any(|e| in_year(e) && is_follow_up(e)),
                                 council_decision: decision_ref,
                             },
                             events: year_events,

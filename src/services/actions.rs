@@ -17,8 +17,8 @@ use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, org::dedup, outbox
 use crate::{
     audit_key::AuditKey,
     domain::{
-        self, EventKind, PreventionLevel, Recurrence, Role, Status, check_transition, optional_text, required_text,
-        validate_progress,
+        self, EventKind, PreventionLevel, Recurrence, Role, Status, check_transition, optional_text, required_line,
+        required_text, validate_progress,
     },
     entities::{action, action_contributor, action_event, chapter, organization, team_member, team_unit, unit},
     error::{AppError, AppResult},
@@ -83,7 +83,8 @@ pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
 ) -> AppResult<action::Model> {
     viewer.require_plan_manager()?;
     let org = viewer.organization_id;
-    let title = required_text("title", &input.title, MAX_NAME)?;
+    let title = required_line("title", &input.title, MAX_NAME)?;
+    let deadline = input.deadline.map(|d| domain::check_date("deadline", d)).transpose()?;
     let description = optional_text("description", input.description.as_deref(), MAX_TEXT)?.unwrap_or_default();
     let decision_ref = optional_text("decisionRef", input.decision_ref.as_deref(), MAX_NAME)?;
     let tags = tags(input.tags)?;
@@ -124,7 +125,7 @@ pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
         description: Set(description),
         responsible_unit_id: Set(input.responsible_unit_id),
         suggested_unit_id: Set(input.suggested_unit_id.filter(|_| input.responsible_unit_id.is_none())),
-        deadline: Set(input.deadline),
+        deadline: Set(deadline),
         status: Set(Status::NotStarted.code().to_owned()),
         progress: Set(progress),
         prevention_level: Set(input.prevention_level.map(|p| p.code().to_owned())),
@@ -248,7 +249,7 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
         }
     };
     if let Some(title) = changes.title {
-        let title = required_text("title", &title, MAX_NAME)?;
+        let title = required_line("title", &title, MAX_NAME)?;
         if record(EventKind::Title, Some(current.title.clone()), Some(title.clone())) {
             changed.title = Set(title);
         }
@@ -274,6 +275,7 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
         }
     }
     if let Some(deadline) = changes.deadline {
+        let deadline = deadline.map(|d| domain::check_date("deadline", d)).transpose()?;
         if record(
             EventKind::Deadline,
             current.deadline.map(|d| d.to_string()),

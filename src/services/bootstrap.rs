@@ -60,7 +60,7 @@ pub async fn create_organization(
     name: &str,
     now: DateTime<Utc>,
 ) -> AppResult<organization::Model> {
-    let name = crate::domain::required_text("name", name, super::MAX_NAME)?;
+    let name = crate::domain::required_line("name", name, super::MAX_NAME)?;
     if organization::Entity::find()
         .filter(organization::Column::Name.eq(name.clone()))
         .one(db)
@@ -213,6 +213,10 @@ struct ExampleAction {
     /// Status changes to replay, so the example has a history.
     #[serde(default)]
     status: Vec<String>,
+    /// The day of each status change (10:00 in Oslo), so the history spans the plan's first
+    /// year and last year's report has something to show.
+    #[serde(default)]
+    status_on: Vec<NaiveDate>,
     comment: Option<String>,
 }
 
@@ -227,6 +231,19 @@ pub async fn load_example_plan(
 ) -> AppResult<Uuid> {
     let example: ExamplePlan =
         toml::from_str(include_str!("example-plan.toml")).context("example-plan.toml is invalid")?;
+    // The plan's past is written through the services' own `now`, in time order, so every
+    // event is stamped when it happened and the history's hash chain stays valid. A day still
+    // in the future (a clock set early) happens now.
+    let at = |day: NaiveDate| {
+        let moment = day
+            .and_hms_opt(10, 0, 0)
+            .and_then(|t| t.and_local_timezone(crate::domain::OSLO).single())
+            .map_or(now, |t| t.with_timezone(&Utc));
+        moment.min(now)
+    };
+    let adopted = at(example.plan.adopted_on);
+    let mut changes = Vec::new();
+    let now = adopted;
     let mut units = std::collections::HashMap::new();
     for unit in example.units {
         let created = org::create_unit(
@@ -325,12 +342,19 @@ pub async fn load_example_plan(
                 },
             )
             .await?;
-            for status in a.status {
+            if a.status_on.len() != a.status.len() {
+                return Err(anyhow::anyhow!("example action {}: one status_on day per status", action.number).into());
+            }
+            for (status, day) in a.status.into_iter().zip(a.status_on) {
                 let status: Status = status.parse().map_err(anyhow::Error::msg)?;
                 let comment = status.needs_comment().then(|| a.comment.clone()).flatten();
-                actions::update_status(db, key, admin, now, base_url, action.id, status, comment, None).await?;
+                changes.push((at(day), action.id, status, comment));
             }
         }
+    }
+    changes.sort_by_key(|(moment, ..)| *moment);
+    for (moment, action_id, status, comment) in changes {
+        actions::update_status(db, key, admin, moment, base_url, action_id, status, comment, None).await?;
     }
     Ok(plan.id)
 }

@@ -154,7 +154,8 @@ pub async fn render(db: &DatabaseConnection, base_url: &str, secret: &str) -> Ap
                     item.plan, item.unit, item.status, item.link
                 ))
                 .url(&item.link)
-                .all_day(deadline)
+                .starts(deadline)
+                .ends(next_day(deadline))
                 .done(),
         );
     }
@@ -183,7 +184,7 @@ pub async fn render(db: &DatabaseConnection, base_url: &str, secret: &str) -> Ap
                 ))
                 .url(&item.link)
                 .starts(evaluation.opened_on)
-                .ends(evaluation.due_on + Duration::days(1))
+                .ends(next_day(evaluation.due_on))
                 .done(),
         );
     }
@@ -198,9 +199,16 @@ pub async fn render(db: &DatabaseConnection, base_url: &str, secret: &str) -> Ap
                 .uid(&format!("revision-{}@tiltak", revision.id))
                 .timestamp(revision.created_at)
                 .summary(&format!("Rullering: {title}"))
-                .all_day(revision.due_on)
+                .starts(revision.due_on)
+                .ends(next_day(revision.due_on))
                 .done(),
         );
     }
     Ok(calendar.done().to_string())
+}
+
+/// The exclusive end of an all-day event on `day`: RFC 5545 wants DTEND after DTSTART for DATE
+/// values (`icalendar`'s `all_day` writes the same day for both, which strict readers refuse).
+fn next_day(day: chrono::NaiveDate) -> chrono::NaiveDate {
+    day + Duration::days(1)
 }

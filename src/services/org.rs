@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{MAX_NAME, Viewer, find_in_org};
 use crate::{
-    domain::{Role, required_text, validate_email},
+    domain::{Role, required_line, validate_email},
     entities::{person, team, team_member, team_unit, unit},
     error::{AppError, AppResult},
 };
@@ -41,8 +41,8 @@ pub async fn create_unit(
     input: NewUnit,
 ) -> AppResult<unit::Model> {
     viewer.require_plan_manager()?;
-    let name = required_text("name", &input.name, MAX_NAME)?;
-    let leader_name = required_text("leaderName", &input.leader_name, MAX_NAME)?;
+    let name = required_line("name", &input.name, MAX_NAME)?;
+    let leader_name = required_line("leaderName", &input.leader_name, MAX_NAME)?;
     let leader_email = validate_email("leaderEmail", &input.leader_email)?;
     if unit_by_name(db, viewer.organization_id, &name).await?.is_some() {
         return Err(AppError::validation(
@@ -107,7 +107,7 @@ pub async fn insert_person(
     now: DateTime<Utc>,
     input: NewPerson,
 ) -> AppResult<person::Model> {
-    let name = required_text("name", &input.name, MAX_NAME)?;
+    let name = required_line("name", &input.name, MAX_NAME)?;
     let email = validate_email("email", &input.email)?;
     if let Some(unit_id) = input.unit_id {
         find_in_org::<unit::Entity, _>(db, |u| u.organization_id, organization_id, "unit", unit_id).await?;
@@ -152,7 +152,7 @@ pub async fn create_team(
 ) -> AppResult<team::Model> {
     viewer.require_plan_manager()?;
     let org = viewer.organization_id;
-    let name = required_text("name", &input.name, MAX_NAME)?;
+    let name = required_line("name", &input.name, MAX_NAME)?;
     let txn = db.begin().await?;
     let existing = team::Entity::find()
         .filter(team::Column::OrganizationId.eq(org))
@@ -207,4 +207,97 @@ pub async fn teams(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<
 pub(crate) fn dedup(ids: Vec<Uuid>) -> Vec<Uuid> {
     let mut seen = std::collections::HashSet::new();
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
+}
+
+/// What `tiltak token create` asks for: a token for the person with this email and role.
+pub struct TokenHolder {
+    pub email: String,
+    pub role: Role,
+    pub name: Option<String>,
+    pub unit_id: Option<Uuid>,
+    /// Change an existing person's role (and unit) to the one asked for.
+    pub change_role: bool,
+}
+
+/// The person a command-line token is issued to: never with more rights than asked for.
+///
+/// An existing person keeps their role unless `change_role` is set; a new person is named as
+/// the organization already knows them (the leader name of the unit they lead) before falling
+/// back to the email's local part. A unit leader needs a unit, or the token could change nothing.
+pub async fn token_holder(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    now: DateTime<Utc>,
+    input: TokenHolder,
+) -> AppResult<person::Model> {
+    let email = validate_email("email", &input.email)?;
+    let existing = person_by_email(db, organization_id, &email).await?;
+    let unit_id = input.unit_id.or_else(|| {
+        existing
+            .as_ref()
+            .filter(|p| p.role == input.role.code())
+            .and_then(|p| p.unit_id)
+    });
+    if input.role == Role::UnitLeader && unit_id.is_none() {
+        return Err(AppError::validation(
+            "--unit",
+            "a unit-leader token needs --unit UNIT_ID, the unit they lead; without it the token can change nothing",
+        ));
+    }
+    match existing {
+        Some(person) if person.role == input.role.code() && input.unit_id.is_none_or(|u| person.unit_id == Some(u)) => {
+            Ok(person)
+        }
+        Some(person) if !input.change_role => Err(AppError::validation(
+            "--role",
+            format!(
+                "{} already exists with role {}{}; a token carries the person's own role, so none was made. \
+                 To change their role to {}, run the same command with --change-role",
+                person.email,
+                person.role,
+                person.unit_id.map(|u| format!(" (unit {u})")).unwrap_or_default(),
+                input.role
+            ),
+        )),
+        Some(person) => {
+            if let Some(unit_id) = unit_id {
+                find_in_org::<unit::Entity, _>(db, |u| u.organization_id, organization_id, "unit", unit_id).await?;
+            }
+            let mut changed: person::ActiveModel = person.into();
+            changed.role = Set(input.role.code().to_owned());
+            changed.unit_id = Set(unit_id);
+            Ok(changed.update(db).await?)
+        }
+        None => {
+            let name = match input.name {
+                Some(name) => name,
+                None => match leader_of(db, organization_id, &email).await? {
+                    Some(unit) => unit.leader_name,
+                    None => email.split('@').next().unwrap_or(&email).to_owned(),
+                },
+            };
+            insert_person(
+                db,
+                organization_id,
+                now,
+                NewPerson {
+                    name,
+                    email,
+                    role: input.role,
+                    unit_id,
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// The first unit (by name) whose leader has this email.
+async fn leader_of(db: &DatabaseConnection, organization_id: Uuid, email: &str) -> AppResult<Option<unit::Model>> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::OrganizationId.eq(organization_id))
+        .filter(unit::Column::LeaderEmail.eq(email))
+        .order_by_asc(unit::Column::Name)
+        .one(db)
+        .await?)
 }

@@ -1,6 +1,7 @@
 //! The email outbox. Messages are rows written in the transaction of whatever caused them;
 //! a ledger of idempotency keys (recipient, reason, item, period) makes sure an item is
-//! never put in a second message. The dispatcher sends due rows and retries with backoff.
+//! never put in a second message, and a person's items of one Oslo day join one message while
+//! it is untried. The dispatcher sends due rows and retries with backoff.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use super::Viewer;
 use crate::{
     config::MailSettings,
-    domain::{NotificationStatus, Reason, Role},
+    domain::{NotificationStatus, OSLO, Reason, Role, today_in_oslo},
     entities::{notification, notification_item},
     error::{AppError, AppResult},
     mail::{self, Digest, Mailer, Section},
@@ -54,8 +55,9 @@ impl Pending {
     }
 }
 
-/// Puts one digest per recipient into the outbox, holding only the items not sent before.
-/// Returns the number of messages enqueued. Runs inside the caller's transaction.
+/// Puts one digest per recipient into the outbox, holding only the items not sent before; a
+/// recipient's untried digest from earlier the same Oslo day takes the new items instead.
+/// Returns the number of new messages. Runs inside the caller's transaction.
 pub async fn enqueue(
     txn: &impl ConnectionTrait,
     organization_id: Uuid,
@@ -90,61 +92,148 @@ pub async fn enqueue(
             continue;
         };
         let recipient = first.recipient.clone();
-        let mut sections: Vec<Section> = Vec::new();
-        for reason in Reason::ALL {
-            let items: Vec<mail::Item> = fresh
-                .iter()
-                .filter(|(_, p)| p.reason == *reason)
-                .map(|(_, p)| p.item.clone())
-                .collect();
-            if !items.is_empty() {
-                sections.push(Section {
-                    reason: *reason,
-                    heading: reason.heading(),
-                    items,
-                });
+        let address = format!("{} <{}>", recipient.name.replace(['<', '>', '"'], ""), recipient.email);
+        let mut entries: Vec<DigestEntry> = fresh
+            .iter()
+            .map(|(_, p)| DigestEntry {
+                reason: p.reason.code().to_owned(),
+                item: p.item.clone(),
+            })
+            .collect();
+        // One email per person per day: a digest for them from earlier today that has not
+        // been tried yet takes the new items instead of a second message being made.
+        let joined = match same_day_digest(txn, organization_id, &address, now).await? {
+            Some(earlier) => {
+                let mut all: Vec<DigestEntry> = serde_json::from_str(earlier.digest_items.as_deref().unwrap_or("[]"))
+                    .map_err(|e| {
+                    AppError::Internal(anyhow::Error::new(e).context("a stored digest is unreadable"))
+                })?;
+                all.append(&mut entries);
+                let rendered = render(organization_name, &recipient, &all);
+                let updated = notification::Entity::update_many()
+                    .col_expr(notification::Column::Reason, Expr::value(rendered.0.code()))
+                    .col_expr(notification::Column::Subject, Expr::value(rendered.1.subject))
+                    .col_expr(notification::Column::BodyText, Expr::value(rendered.1.text))
+                    .col_expr(notification::Column::BodyHtml, Expr::value(rendered.1.html))
+                    .col_expr(notification::Column::DigestItems, Expr::value(stored(&all)))
+                    .filter(untried())
+                    .filter(notification::Column::Id.eq(earlier.id))
+                    .exec(txn)
+                    .await?;
+                (updated.rows_affected == 1).then_some(earlier.id).ok_or(all)
             }
-        }
-        let digest = Digest {
-            organization: organization_name.to_owned(),
-            recipient_name: recipient.name.clone(),
-            recipient_email: recipient.email.clone(),
-            because: recipient.because.clone(),
-            sections,
+            None => Err(entries),
         };
-        let rendered = digest.render();
-        let id = Uuid::new_v4();
-        notification::ActiveModel {
-            id: Set(id),
-            organization_id: Set(organization_id),
-            recipient: Set(format!(
-                "{} <{}>",
-                recipient.name.replace(['<', '>', '"'], ""),
-                recipient.email
-            )),
-            reason: Set(digest.main_reason().code().to_owned()),
-            subject: Set(rendered.subject),
-            body_text: Set(rendered.text),
-            body_html: Set(rendered.html),
-            status: Set(NotificationStatus::Pending.code().to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            lease_until: Set(None),
-            last_error: Set(None),
-            job_run_id: Set(job_run_id),
-            created_at: Set(now),
-            sent_at: Set(None),
-        }
-        .insert(txn)
-        .await?;
+        let id = match joined {
+            Ok(id) => id,
+            Err(entries) => {
+                let (reason, rendered) = render(organization_name, &recipient, &entries);
+                let id = Uuid::new_v4();
+                notification::ActiveModel {
+                    id: Set(id),
+                    organization_id: Set(organization_id),
+                    recipient: Set(address),
+                    reason: Set(reason.code().to_owned()),
+                    subject: Set(rendered.subject),
+                    body_text: Set(rendered.text),
+                    body_html: Set(rendered.html),
+                    status: Set(NotificationStatus::Pending.code().to_owned()),
+                    attempts: Set(0),
+                    next_attempt_at: Set(now),
+                    lease_until: Set(None),
+                    last_error: Set(None),
+                    job_run_id: Set(job_run_id),
+                    created_at: Set(now),
+                    sent_at: Set(None),
+                    digest_items: Set(Some(stored(&entries))),
+                }
+                .insert(txn)
+                .await?;
+                enqueued += 1;
+                id
+            }
+        };
         let ledger = fresh.into_iter().map(|(key, _)| notification_item::ActiveModel {
             idempotency_key: Set(key),
             notification_id: Set(id),
         });
         notification_item::Entity::insert_many(ledger).exec(txn).await?;
-        enqueued += 1;
     }
     Ok(enqueued)
+}
+
+/// One item of a stored digest, kept so the digest can grow and be rendered again.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct DigestEntry {
+    reason: String,
+    item: mail::Item,
+}
+
+fn stored(entries: &[DigestEntry]) -> String {
+    serde_json::to_string(entries).expect("a digest of strings serializes")
+}
+
+/// The digest of these items, sections in the order of [`Reason::ALL`], and its main reason.
+fn render(organization_name: &str, recipient: &Recipient, entries: &[DigestEntry]) -> (Reason, mail::Rendered) {
+    let sections = Reason::ALL
+        .iter()
+        .filter_map(|reason| {
+            let items: Vec<mail::Item> = entries
+                .iter()
+                .filter(|e| e.reason == reason.code())
+                .map(|e| e.item.clone())
+                .collect();
+            (!items.is_empty()).then(|| Section {
+                reason: *reason,
+                heading: reason.heading(),
+                items,
+            })
+        })
+        .collect();
+    let digest = Digest {
+        organization: organization_name.to_owned(),
+        recipient_name: recipient.name.clone(),
+        recipient_email: recipient.email.clone(),
+        because: recipient.because.clone(),
+        sections,
+    };
+    (digest.main_reason(), digest.render())
+}
+
+/// A message that no dispatcher has claimed or tried: still free to change.
+fn untried() -> Condition {
+    Condition::all()
+        .add(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .add(notification::Column::Attempts.eq(0))
+        .add(notification::Column::LeaseUntil.is_null())
+}
+
+/// The recipient's untried digest made earlier on the same Oslo day as `now`, if any.
+async fn same_day_digest(
+    txn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    address: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<notification::Model>> {
+    let day = today_in_oslo(now);
+    let start_of = |day: chrono::NaiveDate| {
+        day.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(OSLO).earliest())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (Some(start), Some(end)) = (start_of(day), day.succ_opt().and_then(start_of)) else {
+        return Ok(None);
+    };
+    Ok(notification::Entity::find()
+        .filter(notification::Column::OrganizationId.eq(organization_id))
+        .filter(notification::Column::Recipient.eq(address))
+        .filter(notification::Column::DigestItems.is_not_null())
+        .filter(notification::Column::CreatedAt.gte(start))
+        .filter(notification::Column::CreatedAt.lt(end))
+        .filter(untried())
+        .order_by_asc(notification::Column::CreatedAt)
+        .one(txn)
+        .await?)
 }
 
 /// What one dispatcher pass did.
@@ -252,6 +341,10 @@ async fn send_one(
     if claimed.rows_affected != 1 {
         return Ok(Sent::NotClaimed);
     }
+    // Read again once claimed: until then the same day's later items could still join it.
+    let Some(row) = notification::Entity::find_by_id(row.id).one(db).await? else {
+        return Ok(Sent::NotClaimed);
+    };
     let outcome = mailer.send(&settings.from, &row).await;
     let mut update = notification::Entity::update_many()
         .col_expr(
@@ -293,6 +386,17 @@ async fn send_one(
     };
     update.exec(db).await?;
     Ok(sent)
+}
+
+/// Messages that wait for a later moment than `now`: how many, and when the first is due.
+pub async fn waiting(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Option<(u64, DateTime<Utc>)>> {
+    let rows = notification::Entity::find()
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::NextAttemptAt.gt(now))
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .all(db)
+        .await?;
+    Ok(rows.first().map(|first| (rows.len() as u64, first.next_attempt_at)))
 }
 
 /// A row left PENDING at its last allowed attempt (by earlier versions, which counted an

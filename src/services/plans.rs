@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{MAX_NAME, Viewer, find_in_org};
 use crate::{
-    domain::{CronSchedule, Status, optional_text, required_text},
+    domain::{CronSchedule, Status, check_date, optional_text, required_line},
     entities::{action, chapter, plan, unit},
     error::{AppError, AppResult},
 };
@@ -56,7 +56,8 @@ pub async fn create_plan<C: ConnectionTrait>(
     input: NewPlan,
 ) -> AppResult<plan::Model> {
     viewer.require_plan_manager()?;
-    let title = required_text("title", &input.title, MAX_NAME)?;
+    let title = required_line("title", &input.title, MAX_NAME)?;
+    let adopted_on = input.adopted_on.map(|d| check_date("adoptedOn", d)).transpose()?;
     let decision_ref = optional_text("decisionRef", input.decision_ref.as_deref(), MAX_NAME)?;
     for (field, year) in [("periodStart", input.period_start), ("periodEnd", input.period_end)] {
         if year.is_some_and(|y| !(1900..=2200).contains(&y)) {
@@ -81,7 +82,7 @@ pub async fn create_plan<C: ConnectionTrait>(
         organization_id: Set(viewer.organization_id),
         title: Set(title),
         decision_ref: Set(decision_ref),
-        adopted_on: Set(input.adopted_on),
+        adopted_on: Set(adopted_on),
         period_start: Set(input.period_start),
         period_end: Set(input.period_end),
         owner_unit_id: Set(input.owner_unit_id),
@@ -108,7 +109,7 @@ fn schedule(field: &str, value: Option<String>) -> AppResult<Option<String>> {
 pub async fn add_chapter<C: ConnectionTrait>(db: &C, viewer: &Viewer, input: NewChapter) -> AppResult<chapter::Model> {
     viewer.require_plan_manager()?;
     let plan = plan(db, viewer, input.plan_id).await?;
-    let title = required_text("title", &input.title, MAX_NAME)?;
+    let title = required_line("title", &input.title, MAX_NAME)?;
     if input.number < 0 {
         return Err(AppError::validation(
             "number",

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::outbox::{Pending, Recipient};
 use crate::{
-    domain::{ActionNumber, EvaluationStatus, Reason, RevisionStatus, Status},
+    domain::{ActionNumber, EvaluationStatus, Reason, RevisionStatus, Role, Status},
     entities::{action, chapter, evaluation, organization, person, plan, revision, team, team_member, team_unit, unit},
     error::AppResult,
     mail::Item,
@@ -22,6 +22,8 @@ pub struct Catalog {
     plans: HashMap<Uuid, plan::Model>,
     chapters: HashMap<Uuid, chapter::Model>,
     units: HashMap<Uuid, unit::Model>,
+    /// Who hears about what would reach no one: the coordinators, or else the admins.
+    stewards: Vec<Recipient>,
     base_url: String,
 }
 
@@ -50,6 +52,7 @@ impl Catalog {
                     .await?,
                 |u| u.id,
             ),
+            stewards: stewards(db, &organization).await?,
             organization,
             // Links are put into HTML unescaped, so the configured URL may not break out of them.
             base_url: base_url
@@ -105,6 +108,69 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Why a reminder for `unit_id` reaches no one, as (what the ledger keys it on, what the
+    /// stewards read).
+    fn gap(&self, unit_id: Option<Uuid>) -> (String, String) {
+        match unit_id.and_then(|id| self.units.get(&id)) {
+            Some(unit) => (
+                format!("no-leader-{}", unit.id),
+                format!("Enheten {} har ingen leder-e-post", unit.name),
+            ),
+            None => ("no-unit".into(), "Ingen ansvarlig enhet".into()),
+        }
+    }
+
+    /// An item that reaches no one, told once (the ledger keys it on the item and the gap)
+    /// to the stewards as something that needs an owner.
+    fn unowned(&self, item_id: Uuid, (gap, note): (String, String), item: Item) -> Vec<Pending> {
+        let note = match item.note {
+            Some(ref what) => format!("{note}. {what}"),
+            None => note,
+        };
+        self.stewards
+            .iter()
+            .map(|steward| Pending {
+                recipient: steward.clone(),
+                reason: Reason::NoOwner,
+                item_id,
+                period: gap.clone(),
+                item: Item {
+                    note: Some(note.clone()),
+                    ..item.clone()
+                },
+            })
+            .collect()
+    }
+}
+
+/// The organization's coordinators, or its admins when it has none.
+async fn stewards(db: &impl ConnectionTrait, organization: &organization::Model) -> AppResult<Vec<Recipient>> {
+    let people = person::Entity::find()
+        .filter(person::Column::OrganizationId.eq(organization.id))
+        .all(db)
+        .await?;
+    for (role, because) in [(Role::Coordinator, "koordinator"), (Role::Admin, "administrator")] {
+        let mut chosen: Vec<Recipient> = people
+            .iter()
+            .filter(|p| p.role == role.code())
+            .map(|p| Recipient {
+                email: p.email.clone(),
+                name: p.name.clone(),
+                because: format!(
+                    "er {because} i {}, og disse påminnelsene nådde ingen",
+                    organization.name
+                ),
+            })
+            .collect();
+        if !chosen.is_empty() {
+            chosen.sort_by(|a, b| a.email.cmp(&b.email));
+            return Ok(chosen);
+        }
+    }
+    Ok(Vec::new())
+}
+
 fn by_id<T>(rows: Vec<T>, id: fn(&T) -> Uuid) -> HashMap<Uuid, T> {
     rows.into_iter().map(|row| (id(&row), row)).collect()
 }
@@ -147,10 +213,11 @@ pub async fn unit_leader_items(
     offsets.sort_unstable();
 
     for action in &open {
-        let (Some(deadline), Some(leader)) = (action.deadline, catalog.leader(action.responsible_unit_id)) else {
+        let Some(deadline) = action.deadline else {
             continue;
         };
         let days_left = (deadline - today).num_days();
+        let mut due = Vec::new();
         if reasons.contains(&Reason::DeadlineApproaching) && days_left >= 0 {
             if let Some(offset) = offsets.iter().find(|o| i64::from(**o) >= days_left) {
                 let note = match days_left {
@@ -158,22 +225,27 @@ pub async fn unit_leader_items(
                     1 => "Fristen er i morgen".to_owned(),
                     n => format!("Fristen er om {n} dager"),
                 };
-                pending.push(Pending {
-                    recipient: leader.clone(),
-                    reason: Reason::DeadlineApproaching,
-                    item_id: action.id,
-                    period: format!("{deadline}/{offset}"),
-                    item: catalog.item(action, Some(note)),
-                });
+                due.push((Reason::DeadlineApproaching, format!("{deadline}/{offset}"), note));
             }
         }
         if reasons.contains(&Reason::Overdue) && days_left < 0 {
+            let note = format!("Fristen gikk ut for {} dager siden", -days_left);
+            due.push((Reason::Overdue, iso_week(today), note));
+        }
+        let Some(leader) = catalog.leader(action.responsible_unit_id) else {
+            if let Some((_, _, note)) = due.into_iter().next() {
+                let gap = catalog.gap(action.responsible_unit_id);
+                pending.extend(catalog.unowned(action.id, gap, catalog.item(action, Some(note))));
+            }
+            continue;
+        };
+        for (reason, period, note) in due {
             pending.push(Pending {
-                recipient: leader,
-                reason: Reason::Overdue,
+                recipient: leader.clone(),
+                reason,
                 item_id: action.id,
-                period: iso_week(today),
-                item: catalog.item(action, Some(format!("Fristen gikk ut for {} dager siden", -days_left))),
+                period,
+                item: catalog.item(action, Some(note)),
             });
         }
     }
@@ -188,9 +260,8 @@ pub async fn unit_leader_items(
             let Some(action) = actions.get(&evaluation.action_id) else {
                 continue;
             };
-            let Some(leader) = catalog.leader(evaluation.unit_id.or(action.responsible_unit_id)) else {
-                continue;
-            };
+            let unit_id = evaluation.unit_id.or(action.responsible_unit_id);
+            let leader = catalog.leader(unit_id);
             let (reason, period, note) = if evaluation.status == EvaluationStatus::Open.code() {
                 (
                     Reason::EvaluationOpen,
@@ -208,14 +279,22 @@ pub async fn unit_leader_items(
                     ),
                 )
             };
-            if reasons.contains(&reason) {
-                pending.push(Pending {
+            if !reasons.contains(&reason) {
+                continue;
+            }
+            match leader {
+                Some(leader) => pending.push(Pending {
                     recipient: leader,
                     reason,
                     item_id: evaluation.id,
                     period,
                     item: catalog.item(action, Some(note)),
-                });
+                }),
+                None => pending.extend(catalog.unowned(
+                    evaluation.id,
+                    catalog.gap(unit_id),
+                    catalog.item(action, Some(note)),
+                )),
             }
         }
     }
@@ -227,25 +306,31 @@ pub async fn unit_leader_items(
             .all(db)
             .await?;
         for revision in revisions {
-            let Some(leader) = catalog.leader(revision.unit_id) else {
-                continue;
+            let item = Item {
+                number: "Plan".into(),
+                title: format!("Rullering av {}", catalog.plan_title(revision.plan_id)),
+                plan: catalog.plan_title(revision.plan_id),
+                unit: catalog.unit_name(revision.unit_id),
+                deadline: date(revision.due_on),
+                status: "Åpen".into(),
+                note: Some("Planen skal rulleres: gå gjennom kapitlene og tiltakene med lederteamet.".into()),
+                link: format!("{}/plans/{}", catalog.base_url, revision.plan_id),
             };
-            pending.push(Pending {
-                recipient: leader,
-                reason: Reason::RevisionDue,
-                item_id: revision.id,
-                period: revision.due_on.to_string(),
-                item: Item {
-                    number: "Plan".into(),
-                    title: format!("Rullering av {}", catalog.plan_title(revision.plan_id)),
-                    plan: catalog.plan_title(revision.plan_id),
-                    unit: catalog.unit_name(revision.unit_id),
-                    deadline: date(revision.due_on),
-                    status: "Åpen".into(),
-                    note: Some("Planen skal rulleres: gå gjennom kapitlene og tiltakene med lederteamet.".into()),
-                    link: format!("{}/plans/{}", catalog.base_url, revision.plan_id),
-                },
-            });
+            match catalog.leader(revision.unit_id) {
+                Some(leader) => pending.push(Pending {
+                    recipient: leader,
+                    reason: Reason::RevisionDue,
+                    item_id: revision.id,
+                    period: revision.due_on.to_string(),
+                    item,
+                }),
+                None if revision.unit_id.is_none() => pending.extend(catalog.unowned(
+                    revision.id,
+                    ("no-owner-unit".into(), "Planen har ingen eierenhet".into()),
+                    item,
+                )),
+                None => pending.extend(catalog.unowned(revision.id, catalog.gap(revision.unit_id), item)),
+            }
         }
     }
     Ok(pending)
@@ -327,6 +412,13 @@ pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: Nai
                 (true, false) => "Fristen er passert",
                 _ => "Meldt forsinket",
             };
+            if following.members.is_empty() {
+                let gap = (
+                    format!("no-members-{}", following.team.id),
+                    format!("Lederteamet {} har ingen medlemmer", following.team.name),
+                );
+                pending.extend(catalog.unowned(action.id, gap, catalog.item(action, Some(note.to_owned()))));
+            }
             for person in &following.members {
                 pending.push(Pending {
                     recipient: member(person, &following.team),

@@ -162,6 +162,7 @@ pub async fn freeze(
     now: DateTime<Utc>,
     plan_id: Uuid,
     year: i32,
+    confirm_empty: bool,
 ) -> AppResult<YearReport> {
     check_year(year)?;
     let this_year = chrono::Datelike::year(&crate::domain::today_in_oslo(now));
@@ -188,6 +189,21 @@ pub async fn freeze(
     }
     let report = live(&txn, plan, year).await?;
     let head = audit::current_head(&txn, viewer.organization_id).await?;
+    // Freezing is for good: a year with nothing to report is frozen only on purpose.
+    let summary = &report.summary;
+    if !confirm_empty && summary.without_update.len() == summary.total {
+        return Err(AppError::validation(
+            "confirmEmpty",
+            format!(
+                "the {year} report has {}: freezing it is permanent, so confirm with confirmEmpty: true",
+                if summary.total == 0 {
+                    "no actions"
+                } else {
+                    "no updates to any action"
+                }
+            ),
+        ));
+    }
     let hash = report.hash();
     let mut row = frozen_report::Model {
         id: Uuid::new_v4(),

@@ -140,6 +140,43 @@ on_both_databases! {
         assert_eq!(action["history"].as_array().unwrap().len(), 1);
     }
 
+    async fn dates_titles_and_statuses_are_refused_naming_the_field(app: TestApp) {
+        let f = app.fixture().await;
+        let deadline = |value: &str| json!({ "input": { "actionId": f.action_id, "deadline": value } });
+        let norwegian = app.ok(UPDATE, deadline("31.12.2026")).await;
+        assert_eq!(norwegian["updateAction"]["deadline"], "2026-12-31");
+        for (bad, says) in [
+            ("2026-2-3", "2026-12-31 or 31.12.2026"),
+            ("31.13.2026", "2026-12-31 or 31.12.2026"),
+            ("1900-01-01", "2000 to 2100"),
+            ("01.01.2101", "2000 to 2100"),
+        ] {
+            let response = app.gql(UPDATE, deadline(bad)).await;
+            assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("deadline")), "{bad}: {response}");
+            let message = response["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains(says) && !message.contains("NaiveDate"), "{bad}: {message}");
+        }
+        let literal = app
+            .gql(&format!("mutation {{ updateAction(input: {{actionId: \"{}\", deadline: \"1900-01-01\"}}) {{ id }} }}", f.action_id), json!({}))
+            .await;
+        assert_eq!(error_field(&literal), Some("deadline"), "{literal}");
+
+        let two_lines = app.gql(UPDATE, json!({ "input": { "actionId": f.action_id, "title": "Første linje\nAndre linje" } })).await;
+        assert_eq!((error_code(&two_lines), error_field(&two_lines)), (Some("VALIDATION"), Some("title")), "{two_lines}");
+        let unit = app
+            .gql("mutation { createUnit(input: {name: \"A\\nB\", leaderName: \"B\", leaderEmail: \"b@k.no\"}) { id } }", json!({}))
+            .await;
+        assert_eq!(error_field(&unit), Some("name"), "{unit}");
+
+        let unknown = app.gql(SET_STATUS, status(&f.action_id, "DONE", None)).await;
+        let message = unknown["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            ["NOT_STARTED", "IN_PROGRESS", "DELAYED", "COMPLETED", "CONTINUED", "CANCELLED"].iter().all(|s| message.contains(s)),
+            "{message}"
+        );
+        assert_eq!(app.action(&f.action_id).await["deadline"], "2026-12-31", "nothing else was written");
+    }
+
     async fn unknown_ids_are_not_found(app: TestApp) {
         let missing = "00000000-0000-4000-8000-000000000000";
         for query in ["query($id: ID!) { action(id: $id) { id } }", "query($id: ID!) { plan(id: $id) { id } }"] {
@@ -214,7 +251,7 @@ on_both_databases! {
         let late = app.add_action(&f.chapter_id, 2, &f.other_unit_id).await;
         let future = app.add_action(&f.chapter_id, 3, &f.other_unit_id).await;
         app.ok(UPDATE, json!({ "input": { "actionId": late, "deadline": "2020-01-31" } })).await;
-        app.ok(UPDATE, json!({ "input": { "actionId": future, "deadline": "2999-12-31" } })).await;
+        app.ok(UPDATE, json!({ "input": { "actionId": future, "deadline": "2099-12-31" } })).await;
         app.ok(SET_STATUS, status(&future, "IN_PROGRESS", None)).await;
 
         let numbers = async |filter: serde_json::Value| -> Vec<String> {

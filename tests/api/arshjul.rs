@@ -102,6 +102,95 @@ fn for_recipient<'a>(notifications: &'a [Value], email: &str) -> Vec<&'a Value> 
 }
 
 on_both_databases! {
+    async fn what_reaches_no_one_goes_once_to_the_coordinators_or_else_the_admins(app: TestApp) {
+        let f = app.fixture().await;
+        let orphan = app
+            .ok(
+                "mutation($input: AddActionInput!) { addAction(input: $input) { id } }",
+                json!({ "input": { "chapterId": f.chapter_id, "number": 5, "title": "Uten eier", "deadline": "2026-12-08" } }),
+            )
+            .await["addAction"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let late = app.add_action(&f.chapter_id, 2, &f.unit_id).await;
+        app.set_deadline(&late, "2026-11-28").await;
+        app.ok(
+            "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }",
+            json!({ "input": { "name": "Tomt lederteam", "memberIds": [], "unitIds": [f.unit_id] } }),
+        )
+        .await;
+        let no_owner = |sent: &[Value], email: &str| -> Vec<String> {
+            for_recipient(sent, email)
+                .into_iter()
+                .filter(|n| n["reason"] == "NO_OWNER")
+                .map(|n| n["bodyText"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let admin = "admin@eksempel.kommune.no";
+
+        // No coordinator yet: the admin hears that 13.5's reminder reached no one, once.
+        app.run_job(Job::DeadlineReminders, "2026-12-01T07:00:00+01:00").await.unwrap();
+        let told = no_owner(&app.notifications().await, admin);
+        assert_eq!(told.len(), 1, "{told:#?}");
+        assert!(told[0].contains("13.5") && told[0].contains("Ingen ansvarlig enhet"), "{}", told[0]);
+        assert!(told[0].contains(&format!("/actions/{orphan}")), "links to the action: {}", told[0]);
+        assert!(!told[0].contains("13.2"), "13.2 has a leader: {}", told[0]);
+        app.run_job(Job::DeadlineReminders, "2026-12-02T07:00:00+01:00").await.unwrap();
+        assert_eq!(no_owner(&app.notifications().await, admin).len(), 1, "told once");
+
+        // A leader team without members: its weekly digest reaches no one either.
+        app.run_job(Job::WeeklyDigest, "2026-12-07T08:00:00+01:00").await.unwrap();
+        let told = no_owner(&app.notifications().await, admin);
+        assert_eq!(told.len(), 2, "{told:#?}");
+        assert!(told.iter().any(|b| b.contains("Lederteamet Tomt lederteam har ingen medlemmer") && b.contains("13.2")), "{told:#?}");
+
+        // With a coordinator, the evaluation opened for the unowned action goes there.
+        app.token_for("koordinator@kommune.no", "COORDINATOR", None).await;
+        app.run_job(Job::AnnualEvaluation, "2027-01-15T08:00:00+01:00").await.unwrap();
+        let sent = app.notifications().await;
+        let coordinator = no_owner(&sent, "koordinator@kommune.no");
+        assert_eq!(coordinator.len(), 1, "{sent:#?}");
+        assert!(coordinator[0].contains("13.5") && coordinator[0].contains("Evaluering for 2026"), "{}", coordinator[0]);
+        assert_eq!(no_owner(&sent, admin).len(), 2, "the admin is not told again");
+    }
+
+    async fn one_email_per_person_per_day_whichever_job_found_the_items(app: TestApp) {
+        let f = app.fixture().await;
+        app.ok(
+            "mutation($input: UpdateActionInput!) { updateAction(input: $input) { id } }",
+            json!({ "input": { "actionId": f.action_id, "recurrence": "ANNUAL", "deadline": "2027-01-22" } }),
+        )
+        .await;
+        let buv = |sent: &[Value]| for_recipient(sent, "buv@kommune.no").into_iter().cloned().collect::<Vec<_>>();
+
+        // 15 January 2027: the evaluation round opens at 08:00, and the deadline reminders
+        // (13.1 is due in 7 days) come later the same day: one message holds both.
+        app.run_job(Job::AnnualEvaluation, "2027-01-15T08:00:00+01:00").await.unwrap();
+        let summary = app.run_job(Job::DeadlineReminders, "2027-01-15T09:00:00+01:00").await.unwrap();
+        assert!(summary.starts_with("0 messages enqueued"), "joined the morning's digest: {summary}");
+        let sent = buv(&app.notifications().await);
+        assert_eq!(sent.len(), 1, "{sent:#?}");
+        let body = sent[0]["bodyText"].as_str().unwrap();
+        assert!(body.contains("Evaluering for 2026") && body.contains("Fristen er om 7 dager"), "{body}");
+        let subject = sent[0]["subject"].as_str().unwrap();
+        assert!(subject.contains("evaluering") && subject.contains("Frist 22.01.2027"), "{subject}");
+        assert_eq!(app.dispatch("2027-01-15T09:01:00+01:00").await.sent, 1);
+        assert_eq!(app.outbox_files().len(), 1);
+
+        // Once sent, a message never changes: something new that day is a message of its own.
+        let a2 = app.add_action(&f.chapter_id, 2, &f.unit_id).await;
+        app.set_deadline(&a2, "2027-01-16").await;
+        app.run_job(Job::DeadlineReminders, "2027-01-15T15:00:00+01:00").await.unwrap();
+        let sent = buv(&app.notifications().await);
+        assert_eq!(sent.len(), 2, "{sent:#?}");
+        let first = sent.iter().find(|n| n["status"] == "SENT").unwrap();
+        assert_eq!(first["bodyText"].as_str().unwrap(), body, "the sent message is as it was sent");
+        let second = sent.iter().find(|n| n["status"] == "PENDING").unwrap();
+        let second = second["bodyText"].as_str().unwrap();
+        assert!(second.contains("13.2") && !second.contains("Evaluering for 2026"), "{second}");
+    }
+
     async fn deadline_reminders_send_one_digest_per_leader_once(app: TestApp) {
         let f = app.fixture().await;
         let a2 = app.add_action(&f.chapter_id, 2, &f.unit_id).await;
@@ -341,6 +430,12 @@ on_both_databases! {
             events[0].get_start(),
             Some(icalendar::DatePerhapsTime::Date(chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap()))
         );
+        assert_eq!(
+            events[0].get_end(),
+            Some(icalendar::DatePerhapsTime::Date(chrono::NaiveDate::from_ymd_opt(2026, 12, 9).unwrap())),
+            "a one-day event ends (exclusively) the next day"
+        );
+        every_event_ends_after_it_starts(&calendar);
 
         // A unit's feed, an unknown secret, a revoked feed.
         let unit_feed = app
@@ -423,9 +518,7 @@ async fn smtp_app(db: Db, sink: &SmtpSink, max_attempts: i32) -> Option<TestApp>
 /// each arrives exactly once, and the failures are recorded with their backoff.
 async fn smtp_delivery_survives_an_outage(db: Db) {
     let sink = SmtpSink::start().await;
-    let Some(app) = smtp_app(db, &sink, 3).await else {
-        return eprintln!("skipped: TILTAK_TEST_POSTGRES_URL is not set");
-    };
+    let app = smtp_app(db, &sink, 3).await.expect("TILTAK_TEST_POSTGRES_URL is set");
     let f = app.fixture().await;
     let a2 = app.add_action(&f.chapter_id, 2, &f.other_unit_id).await;
     app.set_deadline(&f.action_id, "2026-12-08").await;
@@ -478,6 +571,7 @@ async fn smtp_delivery_survives_an_outage_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn smtp_delivery_survives_an_outage_postgres() {
     smtp_delivery_survives_an_outage(Db::Postgres).await;
 }
@@ -505,10 +599,11 @@ async fn smtp_gives_up_after_the_configured_attempts() {
 /// Two instances (two schedulers with their own connection pools) on one PostgreSQL database,
 /// ticking at the same moment: each due run executes once and each reminder is sent once.
 #[tokio::test]
+#[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn two_schedulers_on_one_postgres_run_each_job_once() {
-    let Some(app) = TestApp::spawn(Db::Postgres).await else {
-        return eprintln!("skipped: TILTAK_TEST_POSTGRES_URL is not set");
-    };
+    let app = TestApp::spawn(Db::Postgres)
+        .await
+        .expect("TILTAK_TEST_POSTGRES_URL is set");
     let f = app.fixture().await;
     // Two days after the organization was created, 07:00:30 in Oslo; the deadline a week on.
     let created = app.clock.now().with_timezone(&tiltak::domain::OSLO).date_naive();
@@ -655,4 +750,21 @@ async fn action_events_stream_history_as_it_happens() {
         reply.as_ref().is_none_or(|r| r["type"] != "connection_ack"),
         "{reply:?}"
     );
+}
+
+/// RFC 5545 §3.6.1: DTEND, when present, is after DTSTART (for DATE values at least a day).
+fn every_event_ends_after_it_starts(calendar: &icalendar::Calendar) {
+    use icalendar::{Component, DatePerhapsTime};
+    let naive = |at: DatePerhapsTime| match at {
+        DatePerhapsTime::Date(day) => day.and_hms_opt(0, 0, 0).unwrap(),
+        DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(at)) => at.naive_utc(),
+        DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Floating(at)) => at,
+        DatePerhapsTime::DateTime(other) => panic!("the feed writes dates and UTC times only: {other:?}"),
+    };
+    for event in calendar.components.iter().filter_map(|c| c.as_event()) {
+        let start = event.get_start().expect("DTSTART");
+        if let Some(end) = event.get_end() {
+            assert!(naive(end) > naive(start), "DTEND is not after DTSTART in {event:?}");
+        }
+    }
 }

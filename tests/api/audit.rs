@@ -58,10 +58,12 @@ async fn history_of_2025(app: &TestApp) -> Fixture {
     f
 }
 
+/// Freezes the year's report; the history under it is what these tests are about, so a year
+/// without updates is confirmed.
 async fn freeze(app: &TestApp, plan: &str, year: i32) {
     app.clock.set("2026-01-15T09:00:00+01:00".parse().unwrap());
     app.ok(
-        "mutation($plan: ID!, $year: Int!) { freezeReport(planId: $plan, year: $year) { frozen } }",
+        "mutation($plan: ID!, $year: Int!) { freezeReport(planId: $plan, year: $year, confirmEmpty: true) { frozen } }",
         json!({ "plan": plan, "year": year }),
     )
     .await;
@@ -278,7 +280,7 @@ on_both_databases! {
         freeze(&app, &f.plan_id, 2025).await;
         // As if this database came from before the key: migration 5 seals the events with
         // plain SHA-256, and the report has no head or seal.
-        for args in [&["migrate", "--down", "2"][..], &["migrate"]] {
+        for args in [&["migrate", "--down", "3"][..], &["migrate"]] {
             let (ok, _, err) = audit(app.cli(args));
             assert!(ok, "{args:?}: {err}");
         }

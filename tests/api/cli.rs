@@ -193,9 +193,9 @@ fn migrate_applies_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let up = tiltak(dir.path()).arg("migrate").output_within().unwrap();
     assert!(up.status.success());
-    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 6 applied");
+    assert_eq!(String::from_utf8(up.stdout).unwrap().trim(), "migrations: 7 applied");
     let down = tiltak(dir.path())
-        .args(["migrate", "--down", "5"])
+        .args(["migrate", "--down", "6"])
         .output_within()
         .unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
@@ -269,10 +269,9 @@ fn import_and_export_from_the_command_line() {
     assert!(String::from_utf8_lossy(&failed.stderr).contains("cannot be read as a plan"));
 }
 
-/// The operator's commands: `jobs list`, `jobs run NAME --at`, `outbox dispatch --at`, on the
-/// example plan a first start loads.
-#[test]
-fn jobs_and_outbox_from_the_command_line() {
+/// A folder whose database has had its first start: the organization, its admin and the
+/// example plan with its units and leaders.
+fn with_the_example_plan() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut serve = tiltak(dir.path())
         .arg("serve")
@@ -286,7 +285,136 @@ fn jobs_and_outbox_from_the_command_line() {
     assert!(lines.by_ref().map(Result::unwrap).any(|l| l.starts_with("  tiltak_")));
     serve.kill().unwrap();
     serve.wait().unwrap();
+    dir
+}
 
+/// Runs the binary in `dir`: the exit status, stdout and stderr.
+fn outcome(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let output = tiltak(dir).args(args).output_within().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// `token create` gives exactly the role asked for, to a person the organization already knows
+/// by name, and refuses a token that could do nothing.
+#[test]
+fn token_create_never_gives_more_than_asked() {
+    let dir = with_the_example_plan();
+    let dir = dir.path();
+    let tokens = || outcome(dir, &["token", "list"]).1.lines().count();
+    let before = tokens();
+
+    let (ok, _, err) = outcome(
+        dir,
+        &[
+            "token",
+            "create",
+            "--email",
+            "admin@eksempel.kommune.no",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert!(!ok, "an admin's token is not made as a viewer's");
+    assert!(err.contains("admin") && err.contains("--change-role"), "{err}");
+    assert_eq!(tokens(), before, "no token was issued");
+
+    let (ok, _, err) = outcome(
+        dir,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ny@eksempel.kommune.no",
+            "--role",
+            "unit-leader",
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("--unit"), "{err}");
+    assert_eq!(tokens(), before);
+
+    // The leader of NAV in the example plan is Per Olsen.
+    let (ok, out, err) = outcome(
+        dir,
+        &[
+            "token",
+            "create",
+            "--email",
+            "Per.Olsen@eksempel.kommune.no",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("token for Per Olsen <per.olsen@eksempel.kommune.no> (viewer)"),
+        "{out}"
+    );
+
+    // With --change-role the role changes, and the token carries the new one.
+    let (ok, out, err) = outcome(
+        dir,
+        &[
+            "token",
+            "create",
+            "--email",
+            "per.olsen@eksempel.kommune.no",
+            "--role",
+            "coordinator",
+            "--change-role",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("token for Per Olsen <per.olsen@eksempel.kommune.no> (coordinator)"),
+        "{out}"
+    );
+    let list = outcome(dir, &["token", "list"]).1;
+    assert_eq!(
+        list.matches("per.olsen@eksempel.kommune.no").count(),
+        2,
+        "one person, two tokens: {list}"
+    );
+    assert!(!list.contains(" viewer "), "the role is changed, not doubled: {list}");
+}
+
+/// `tiltak plans` lists what `--plan` takes; a wrong `--plan` says so, and an error is printed once.
+#[test]
+fn plans_are_listed_and_a_wrong_plan_id_says_where_to_find_one() {
+    let dir = with_the_example_plan();
+    let dir = dir.path();
+    let (ok, out, err) = outcome(dir, &["plans"]);
+    assert!(ok, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("(eksempel)"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let mut columns = line.split_whitespace();
+    let id = columns.next().unwrap();
+    assert_eq!(columns.next(), Some("10"), "ten actions: {line}");
+    assert!(outcome(dir, &["report", "--plan", id, "--year", "2025", "--format", "md"]).0);
+
+    let (ok, _, err) = outcome(dir, &["report", "--plan", "17", "--year", "2025", "--format", "md"]);
+    assert!(!ok);
+    assert!(err.contains("not a plan id") && err.contains("tiltak plans"), "{err}");
+    assert!(!err.contains("invalid length"), "{err}");
+
+    let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.txt");
+    let long = "x".repeat(719);
+    let (ok, _, err) = outcome(dir, &["import", plan_file, "--title", &long]);
+    assert!(!ok);
+    assert_eq!(err.matches("is 719 characters long").count(), 1, "{err}");
+}
+
+/// The operator's commands: `jobs list`, `jobs run NAME --at`, `outbox dispatch --at`, on the
+/// example plan a first start loads.
+#[test]
+fn jobs_and_outbox_from_the_command_line() {
+    let dir = with_the_example_plan();
     let run = |args: &[&str]| {
         let output = tiltak(dir.path()).args(args).output_within().unwrap();
         assert!(
@@ -329,6 +457,22 @@ fn jobs_and_outbox_from_the_command_line() {
     assert_eq!(
         run(&["outbox", "dispatch"]).trim(),
         "outbox: 0 sent, 0 to retry, 0 failed"
+    );
+    // Reminders as of a later moment wait for it, and a plain dispatch says so.
+    let later = run(&["jobs", "run", "deadline-reminders", "--at", "2030-06-25T07:00:00+02:00"]);
+    let waiting: usize = later
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(waiting >= 1, "{later}");
+    let plain = run(&["outbox", "dispatch"]);
+    assert!(
+        plain.contains(&format!("{waiting} message"))
+            && plain.contains("waiting, the first until 2030-06-25 07:00 (Oslo)")
+            && plain.contains("--at 2030-06-25T07:00:00+02:00"),
+        "{plain}"
     );
     let files: Vec<String> = std::fs::read_dir(dir.path().join("data/outbox"))
         .unwrap()
@@ -511,7 +655,7 @@ async fn audit_verify_head_and_reseal_from_the_command_line() {
     assert!(printed.lines().nth(1).unwrap().contains(": head 56:"), "{printed}");
 
     // As if upgraded from before the key: migration 5 seals the events with plain SHA-256.
-    assert!(run(&["migrate", "--down", "2"]).status.success());
+    assert!(run(&["migrate", "--down", "3"]).status.success());
     assert!(run(&["migrate"]).status.success());
     fails_with(
         &["audit", "verify"],

@@ -171,6 +171,55 @@ on_both_databases! {
         assert_eq!(list[1]["flags"]["noUpdate"], true);
     }
 
+    async fn creating_importing_or_editing_an_action_is_not_a_follow_up(app: TestApp) {
+        // 13.3 was created in 2025 and its decision reference set, but nobody reported on it.
+        let s = story(&app).await;
+        let report = app.report(&s.plan, 2025, None, None).await;
+        assert_eq!(report["data"]["summary"]["withoutUpdate"], json!(["13.3"]));
+        assert_eq!(actions(&report)[2]["flags"]["noUpdate"], true);
+        let markdown = app.download(&s.plan, "2025.md", "").await.1;
+        assert!(markdown.contains("Uten oppdatering i 2025: 13.3"), "{markdown}");
+        assert!(!markdown.contains("Alle tiltak er oppdatert"), "{markdown}");
+    }
+
+    async fn the_example_plan_has_a_past_and_an_empty_year_is_frozen_only_on_purpose(app: TestApp) {
+        use tiltak::services::{audit, bootstrap};
+        let db = app.db().await;
+        app.clock.set(at("2026-11-23T12:00:00+01:00"));
+        let organization = bootstrap::ensure_organization(&db, &app.settings, app.clock.now()).await.unwrap().0;
+        let admin = bootstrap::first_admin(&db, organization.id).await.unwrap();
+        let plan = bootstrap::load_example_plan(&db, &app.state.audit_key, &admin, app.clock.now(), &app.settings.public_url())
+            .await
+            .unwrap()
+            .to_string();
+
+        // Last year's report shows the plan's first year, from a history stamped as it happened.
+        let last_year = app.report(&plan, 2025, None, None).await;
+        assert_eq!(last_year["data"]["summary"]["total"], 10);
+        let list = actions(&last_year);
+        let first = list.iter().find(|a| a["number"] == "1.1").unwrap();
+        assert_eq!(first["status"], "COMPLETED");
+        let dates: Vec<_> = first["events"].as_array().unwrap().iter().map(|e| e["date"].clone()).collect();
+        assert_eq!(dates, [json!("2025-04-22"), json!("2025-11-14")]);
+        let without: Vec<&str> = last_year["data"]["summary"]["withoutUpdate"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+        assert!(!without.contains(&"1.1") && !without.contains(&"2.1"), "{without:?}");
+        let this_year = app.report(&plan, 2026, None, None).await;
+        assert_eq!(actions(&this_year).iter().find(|a| a["number"] == "3.1").unwrap()["status"], "CONTINUED");
+        let verified = audit::verify(&db, &app.state.audit_key, None, &[]).await.unwrap();
+        assert!(verified.intact(), "the back-dated history chains: {:?}", verified.problems);
+
+        let freeze = "mutation($plan: ID!, $year: Int!, $confirm: Boolean) {
+            freezeReport(planId: $plan, year: $year, confirmEmpty: $confirm) { frozen } }";
+        let freeze_year = |year: i32, confirm: Option<bool>| app.gql(freeze, json!({ "plan": plan, "year": year, "confirm": confirm }));
+        assert_eq!(app.ok(freeze, json!({ "plan": plan, "year": 2025 })).await["freezeReport"]["frozen"], true);
+        // 2024, before the plan existed: nothing to report, so only on purpose.
+        let empty = freeze_year(2024, None).await;
+        assert_eq!((error_code(&empty), empty["errors"][0]["extensions"]["field"].as_str()), (Some("VALIDATION"), Some("confirmEmpty")), "{empty}");
+        assert_eq!(app.report(&plan, 2024, None, None).await["frozen"], false, "nothing was frozen");
+        let confirmed = freeze_year(2024, Some(true)).await;
+        assert_eq!(confirmed["data"]["freezeReport"]["frozen"], true, "{confirmed}");
+    }
+
     async fn the_years_evaluation_is_in_the_report(app: TestApp) {
         let s = story(&app).await;
         app.clock.set(at("2026-01-15T08:00:00+01:00"));

@@ -131,7 +131,7 @@ on_both_databases! {
             ("mutation($id: ID!) { resendNotification(id: $id) { id } }", json!({ "id": notification }), &["ADMIN"]),
             ("mutation($plan: ID!) { createCalendarFeed(input: { planId: $plan }) { id } }", json!({ "plan": f.plan_id }), &ROLES),
             ("mutation($id: ID!) { revokeCalendarFeed(id: $id) { id } }", json!({ "id": feed }), &["ADMIN"]),
-            ("mutation($plan: ID!, $k: Int!) { freezeReport(planId: $plan, year: $k) { hash } }", json!({ "plan": f.plan_id }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($plan: ID!, $k: Int!) { freezeReport(planId: $plan, year: $k, confirmEmpty: true) { hash } }", json!({ "plan": f.plan_id }), &["COORDINATOR", "ADMIN"]),
         ];
         let db = app.db().await;
         let mut n = 0;

@@ -8,6 +8,11 @@
 #[path = "../api/smtp_sink.rs"]
 mod smtp_sink;
 
+/// The API tests' harness, for its test databases (named per checkout, dropped at the end).
+#[allow(dead_code, unused_imports, unused_macros)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
 mod scenarios;
 
 use std::{
@@ -18,6 +23,8 @@ use std::{
 
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+#[allow(unused_imports)]
+use tiltak as _;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tiltak");
 /// Every instance shares this key, as production instances share TILTAK_AUDIT__KEY.
@@ -26,27 +33,18 @@ const AUDIT_KEY: &str = "6661756c74732d7375697465206b6579206e6f74207573656420656
 /// One scenario at a time: each runs three processes on two cores.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A fresh database on the test server, or `None` (and a visible note) without one.
-pub async fn fresh_database(scenario: &str) -> Option<String> {
-    let Some(base) = std::env::var("TILTAK_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI must run the fault suite: set TILTAK_TEST_POSTGRES_URL"
-        );
-        eprintln!("skipped {scenario}: TILTAK_TEST_POSTGRES_URL is not set");
-        return None;
-    };
-    let name = format!("tiltak_test_faults_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&base)
-        .await
-        .expect("connect to TILTAK_TEST_POSTGRES_URL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create the database");
-    admin.close().await.ok();
-    let (server, _) = base.rsplit_once('/').unwrap();
-    Some(format!("{server}/{name}"))
+/// A fresh database on the test server, dropped when the value is, or `None` (and a visible
+/// note) without a server.
+pub async fn fresh_database(scenario: &str) -> Option<helpers::PostgresDatabase> {
+    if std::env::var("TILTAK_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
+        return helpers::fresh_postgres_database().await;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI must run the fault suite: set TILTAK_TEST_POSTGRES_URL"
+    );
+    eprintln!("skipped {scenario}: TILTAK_TEST_POSTGRES_URL is not set");
+    None
 }
 
 /// Instances of `tiltak serve` sharing one database, each on its own port.

@@ -79,11 +79,13 @@ fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
 /// Three instances send reminders to 120 leaders while instances are killed 30 times at
 /// random moments and the SMTP server refuses mail, then is down, for a while.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn outbox_delivers_everything_through_kills_and_an_smtp_outage() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(url) = fresh_database("the outbox scenario").await else {
+    let Some(database) = fresh_database("the outbox scenario").await else {
         return;
     };
+    let url = database.url.clone();
     const LEADERS: usize = 120;
     const KILLS: usize = 30;
     let sink = SmtpSink::start().await;
@@ -188,11 +190,13 @@ async fn outbox_delivers_everything_through_kills_and_an_smtp_outage() {
 /// moment runs at most once, never before its second, and after the outage only the latest
 /// missed moment runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn cron_runs_each_moment_once_never_early_and_latest_only_after_an_outage() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(url) = fresh_database("the cron scenario").await else {
+    let Some(database) = fresh_database("the cron scenario").await else {
         return;
     };
+    let url = database.url.clone();
     let sink = SmtpSink::start().await;
     let mut cluster = Cluster::new(3, &url, sink.port);
     cluster
@@ -271,11 +275,13 @@ async fn cron_runs_each_moment_once_never_early_and_latest_only_after_an_outage(
 /// Fifty writers on one action through three instances: no 5xx, one history event per
 /// success, versions without gaps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn concurrent_writers_through_three_instances_lose_nothing() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(url) = fresh_database("the updates scenario").await else {
+    let Some(database) = fresh_database("the updates scenario").await else {
         return;
     };
+    let url = database.url.clone();
     let sink = SmtpSink::start().await;
     let mut cluster = Cluster::new(3, &url, sink.port);
     cluster.start(0);
@@ -345,11 +351,13 @@ async fn concurrent_writers_through_three_instances_lose_nothing() {
 /// The database refuses connections for a while: requests get 503 (never 401), writes that
 /// were acknowledged are all there afterwards, and the same processes recover.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn a_database_outage_is_503_never_401_and_loses_no_acknowledged_write() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(url) = fresh_database("the database scenario").await else {
+    let Some(database) = fresh_database("the database scenario").await else {
         return;
     };
+    let url = database.url.clone();
     let sink = SmtpSink::start().await;
     let mut cluster = Cluster::new(2, &url, sink.port);
     cluster.start(0);
@@ -448,11 +456,13 @@ async fn a_database_outage_is_503_never_401_and_loses_no_acknowledged_write() {
 
 /// Three instances starting at once on an empty database all come up, with one organization.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn three_instances_cold_start_together() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(url) = fresh_database("the cold start scenario").await else {
+    let Some(database) = fresh_database("the cold start scenario").await else {
         return;
     };
+    let url = database.url.clone();
     let sink = SmtpSink::start().await;
     let mut cluster = Cluster::new(3, &url, sink.port);
     cluster

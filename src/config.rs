@@ -135,6 +135,7 @@ pub struct MailSettings {
     pub retry_max_seconds: i64,
     pub send_lease_seconds: i64,
     pub parallel_sends: usize,
+    pub digest_settle_seconds: i64,
     pub smtp: SmtpSettings,
 }
 

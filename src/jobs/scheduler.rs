@@ -120,7 +120,8 @@ pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
         let mut interval = tokio::time::interval(every);
         loop {
             interval.tick().await;
-            match outbox::dispatch(&state.db, &mailer, &state.settings.mail, state.now()).await {
+            let settle = chrono::Duration::seconds(state.settings.mail.digest_settle_seconds.max(0));
+            match outbox::dispatch_settled(&state.db, &mailer, &state.settings.mail, state.now(), settle).await {
                 Ok(done) if done != outbox::Dispatched::default() => tracing::info!(?done, "outbox dispatched"),
                 Ok(_) => {}
                 Err(error) => tracing::error!(error = error.cause(), "outbox dispatch failed"),

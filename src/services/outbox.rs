@@ -262,6 +262,20 @@ pub async fn dispatch(
     settings: &MailSettings,
     now: DateTime<Utc>,
 ) -> AppResult<Dispatched> {
+    dispatch_settled(db, mailer, settings, now, Duration::zero()).await
+}
+
+/// As [`dispatch`], leaving a job's digests alone until they are `settle` old, so that the
+/// items other jobs of the same moment find still join them (one email per person per day).
+/// Messages caused by a change (a DELAYED alert) go at once. `tiltak serve` settles for
+/// `mail.digest_settle_seconds`; the command line sends what is due at once.
+pub async fn dispatch_settled(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    settings: &MailSettings,
+    now: DateTime<Utc>,
+    settle: Duration,
+) -> AppResult<Dispatched> {
     use futures_util::StreamExt;
     let started = std::time::Instant::now();
     let mut done = Dispatched::default();
@@ -270,11 +284,19 @@ pub async fn dispatch(
     // left to another dispatcher, so the next page never repeats one (and a bound stops a
     // pass that somehow would).
     for _ in 0..MAX_PAGES {
-        let due = notification::Entity::find()
+        let mut due = notification::Entity::find()
             .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
             .filter(notification::Column::NextAttemptAt.lte(now))
             .filter(notification::Column::Attempts.lt(settings.max_attempts))
-            .filter(free_lease(now))
+            .filter(free_lease(now));
+        if settle > Duration::zero() {
+            due = due.filter(
+                Condition::any()
+                    .add(notification::Column::JobRunId.is_null())
+                    .add(notification::Column::CreatedAt.lte(now - settle)),
+            );
+        }
+        let due = due
             .order_by_asc(notification::Column::CreatedAt)
             .limit(PAGE)
             .all(db)

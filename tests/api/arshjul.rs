@@ -191,6 +191,29 @@ on_both_databases! {
         assert!(second.contains("13.2") && !second.contains("Evaluering for 2026"), "{second}");
     }
 
+    async fn the_serve_dispatcher_lets_the_morning_jobs_join_one_digest(app: TestApp) {
+        let f = app.fixture().await;
+        app.ok(
+            "mutation($input: UpdateActionInput!) { updateAction(input: $input) { id } }",
+            json!({ "input": { "actionId": f.action_id, "recurrence": "ANNUAL", "deadline": "2027-01-22" } }),
+        )
+        .await;
+        let mailer = tiltak::mail::Mailer::from_settings(&app.state.settings.mail).unwrap();
+        let settle = chrono::Duration::seconds(app.state.settings.mail.digest_settle_seconds);
+        let dispatch = |moment: &str| {
+            tiltak::services::outbox::dispatch_settled(&app.state.db, &mailer, &app.state.settings.mail, at(moment), settle)
+        };
+        // Both jobs run at 07:00 by default; whichever runs first, its digest waits.
+        app.run_job(Job::AnnualEvaluation, "2027-01-15T07:00:00+01:00").await.unwrap();
+        assert_eq!(dispatch("2027-01-15T07:00:10+01:00").await.unwrap().sent, 0, "the digest settles first");
+        app.run_job(Job::DeadlineReminders, "2027-01-15T07:00:00+01:00").await.unwrap();
+        assert_eq!(dispatch("2027-01-15T07:02:30+01:00").await.unwrap().sent, 1);
+        let sent = for_recipient(&app.notifications().await, "buv@kommune.no").into_iter().cloned().collect::<Vec<_>>();
+        assert_eq!(sent.len(), 1, "{sent:#?}");
+        let body = sent[0]["bodyText"].as_str().unwrap();
+        assert!(body.contains("Evaluering for 2026") && body.contains("Fristen er om 7 dager"), "{body}");
+    }
+
     async fn deadline_reminders_send_one_digest_per_leader_once(app: TestApp) {
         let f = app.fixture().await;
         let a2 = app.add_action(&f.chapter_id, 2, &f.unit_id).await;

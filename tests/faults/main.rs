@@ -76,6 +76,7 @@ impl Cluster {
             ("TILTAK_MAIL__RETRY_MAX_SECONDS", "2".into()),
             ("TILTAK_MAIL__MAX_ATTEMPTS", "100".into()),
             ("TILTAK_MAIL__SEND_LEASE_SECONDS", "10".into()),
+            ("TILTAK_MAIL__DIGEST_SETTLE_SECONDS", "1".into()),
             ("TILTAK_SCHEDULER__TICK_SECONDS", "1".into()),
             ("TILTAK_JOBS__DEADLINE_REMINDERS", never.into()),
             ("TILTAK_JOBS__WEEKLY_DIGEST", never.into()),

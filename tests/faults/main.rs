@@ -128,6 +128,21 @@ impl Cluster {
         self.nodes[i] = Some(child);
     }
 
+    /// Starts the first instance (which makes the first start), then the others; the admin
+    /// token once all are ready.
+    pub async fn start_all(&mut self) -> String {
+        self.start(0);
+        self.ready(0).await;
+        let token = self.admin_token(0).expect("the first instance printed the admin token");
+        for i in 1..self.nodes.len() {
+            self.start(i);
+        }
+        for i in 1..self.nodes.len() {
+            self.ready(i).await;
+        }
+        token
+    }
+
     /// kill -9.
     pub fn kill(&mut self, i: usize) {
         if let Some(mut child) = self.nodes[i].take() {

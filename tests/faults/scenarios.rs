@@ -70,6 +70,13 @@ async fn units_with_actions(cluster: &Cluster, token: &str, chapter: &str, count
     }
 }
 
+/// A plan with one action, due in 2030: the action's id and version.
+async fn one_action(cluster: &Cluster, token: &str) -> Value {
+    let (_, chapter) = plan(cluster, token).await;
+    units_with_actions(cluster, token, &chapter, 1, "2030-01-01").await;
+    cluster.ok(0, token, "{ actions { id version } }", json!({})).await["actions"][0].clone()
+}
+
 fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
     message
         .lines()
@@ -284,16 +291,8 @@ async fn concurrent_writers_through_three_instances_lose_nothing() {
     let url = database.url.clone();
     let sink = SmtpSink::start().await;
     let mut cluster = Cluster::new(3, &url, sink.port);
-    cluster.start(0);
-    cluster.ready(0).await;
-    let token = cluster.admin_token(0).unwrap();
-    cluster.start(1);
-    cluster.start(2);
-    cluster.ready(1).await;
-    cluster.ready(2).await;
-    let (_, chapter) = plan(&cluster, &token).await;
-    units_with_actions(&cluster, &token, &chapter, 1, "2030-01-01").await;
-    let action = cluster.ok(0, &token, "{ actions { id version } }", json!({})).await["actions"][0].clone();
+    let token = cluster.start_all().await;
+    let action = one_action(&cluster, &token).await;
     let id = action["id"].as_str().unwrap().to_owned();
     let writers = (0..50).map(|i| {
         let cluster = &cluster;
@@ -360,17 +359,8 @@ async fn a_database_outage_is_503_never_401_and_loses_no_acknowledged_write() {
     let url = database.url.clone();
     let sink = SmtpSink::start().await;
     let mut cluster = Cluster::new(2, &url, sink.port);
-    cluster.start(0);
-    cluster.ready(0).await;
-    let token = cluster.admin_token(0).unwrap();
-    cluster.start(1);
-    cluster.ready(1).await;
-    let (_, chapter) = plan(&cluster, &token).await;
-    units_with_actions(&cluster, &token, &chapter, 1, "2030-01-01").await;
-    let id = cluster.ok(0, &token, "{ actions { id } }", json!({})).await["actions"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = cluster.start_all().await;
+    let id = one_action(&cluster, &token).await["id"].as_str().unwrap().to_owned();
     let (server, name) = url.rsplit_once('/').unwrap();
     let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
     use sea_orm::ConnectionTrait;

@@ -95,6 +95,9 @@ fn history() -> History {
                 from_value: Some(pair[0].into()),
                 to_value: Some(pair[1].into()),
                 comment: Some("Oppdatert etter møte i lederteamet".into()),
+                prev_hash: None,
+                hash: None,
+                via: None,
             });
         }
         for n in 0..4 {
@@ -108,6 +111,9 @@ fn history() -> History {
                 from_value: Some((n * 20).to_string()),
                 to_value: Some((n * 20 + 20).to_string()),
                 comment: None,
+                prev_hash: None,
+                hash: None,
+                via: None,
             });
         }
         evaluations.push(evaluation::Model {

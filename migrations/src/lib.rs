@@ -4,6 +4,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261123_000001_core;
 mod m20261123_000002_action_suggested_unit;
 mod m20261123_000003_arshjul;
@@ -11,6 +12,7 @@ mod m20261123_000004_frozen_report;
 mod m20261123_000005_history_chain;
 mod m20261123_000006_report_chain_head;
 mod m20261124_000001_notification_digest;
+mod m20261125_000001_web_sign_in;
 
 pub struct Migrator;
 
@@ -25,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_history_chain::Migration),
             Box::new(m20261123_000006_report_chain_head::Migration),
             Box::new(m20261124_000001_notification_digest::Migration),
+            Box::new(m20261125_000001_web_sign_in::Migration),
         ]
     }
 }

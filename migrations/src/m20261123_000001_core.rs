@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -22,14 +24,6 @@ const TABLES: &[&str] = &[
     "api_token",
 ];
 
-fn fk(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
 /// A column pointing at an organization: every row belongs to one.
 fn org(table: &'static str) -> (ColumnDef, ForeignKeyCreateStatement) {
     (uuid("organization_id"), fk(table, "organization_id", "organization"))
@@ -37,24 +31,6 @@ fn org(table: &'static str) -> (ColumnDef, ForeignKeyCreateStatement) {
 
 fn created_at() -> ColumnDef {
     timestamp_with_time_zone("created_at")
-}
-
-fn unique_index(name: &str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table).unique();
-    for col in cols {
-        index.col(*col);
-    }
-    index.to_owned()
-}
-
-fn index(name: &str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for col in cols {
-        index.col(*col);
-    }
-    index.to_owned()
 }
 
 #[async_trait::async_trait]
@@ -87,7 +63,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(unique_index("ux_unit_name", "unit", &["organization_id", "name"]))
+            .create_index(index("ux_unit_name", "unit", &["organization_id", "name"], true))
             .await?;
 
         let (org_col, org_fk) = org("person");
@@ -112,7 +88,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(unique_index("ux_person_email", "person", &["organization_id", "email"]))
+            .create_index(index("ux_person_email", "person", &["organization_id", "email"], true))
             .await?;
 
         let (org_col, org_fk) = org("team");
@@ -129,7 +105,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(unique_index("ux_team_name", "team", &["organization_id", "name"]))
+            .create_index(index("ux_team_name", "team", &["organization_id", "name"], true))
             .await?;
 
         for (table, column, target) in [("team_member", "person_id", "person"), ("team_unit", "unit_id", "unit")] {
@@ -189,7 +165,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(unique_index("ux_chapter_number", "chapter", &["plan_id", "number"]))
+            .create_index(index("ux_chapter_number", "chapter", &["plan_id", "number"], true))
             .await?;
 
         let (org_col, org_fk) = org("action");
@@ -227,13 +203,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(unique_index("ux_action_number", "action", &["chapter_id", "number"]))
+            .create_index(index("ux_action_number", "action", &["chapter_id", "number"], true))
             .await?;
         manager
-            .create_index(index("ix_action_plan", "action", &["plan_id"]))
+            .create_index(index("ix_action_plan", "action", &["plan_id"], false))
             .await?;
         manager
-            .create_index(index("ix_action_unit", "action", &["responsible_unit_id"]))
+            .create_index(index("ix_action_unit", "action", &["responsible_unit_id"], false))
             .await?;
 
         manager
@@ -274,7 +250,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_action_event_action", "action_event", &["action_id", "id"]))
+            .create_index(index(
+                "ix_action_event_action",
+                "action_event",
+                &["action_id", "id"],
+                false,
+            ))
             .await?;
 
         let (org_col, org_fk) = org("api_token");

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index, set_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -15,32 +17,6 @@ const TABLES: &[&str] = &[
     "notification_item",
     "calendar_feed",
 ];
-
-fn fk(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-fn set_null(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
-    fk(table, column, target)
-        .on_delete(ForeignKeyAction::SetNull)
-        .to_owned()
-}
-
-fn index(name: &str, table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    if unique {
-        index.unique();
-    }
-    for col in cols {
-        index.col(*col);
-    }
-    index.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -94,6 +94,15 @@ code_enum! {
 }
 
 code_enum! {
+    /// How a change came in, noted on its history events when it is not the usual way (a
+    /// signed-in page, GraphQL or the command line).
+    Via {
+        /// A reminder email's link for one action and one recipient, without signing in.
+        EmailLink = "email-link",
+    }
+}
+
+code_enum! {
     /// Why someone is told about an item; part of the idempotency key.
     Reason {
         DeadlineApproaching = "DEADLINE_APPROACHING",

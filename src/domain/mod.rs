@@ -49,7 +49,7 @@ pub use action_number::ActionNumber;
 pub use calendar::{DATE_YEARS, OSLO, check_date, is_overdue, parse_date, today_in_oslo};
 pub use kinds::{
     CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, JobOutcome, NotificationStatus, PreventionLevel,
-    Reason, Recurrence, RevisionStatus,
+    Reason, Recurrence, RevisionStatus, Via,
 };
 pub use role::Role;
 pub use schedule::CronSchedule;

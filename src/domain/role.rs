@@ -15,10 +15,3 @@ code_enum! {
         Viewer = "viewer",
     }
 }
-
-impl Role {
-    /// May create and change plans, chapters, actions, units, teams and people.
-    pub fn manages_plans(self) -> bool {
-        matches!(self, Role::Admin | Role::Coordinator)
-    }
-}

@@ -24,6 +24,8 @@ pub struct Model {
     /// HMAC-SHA256 with the audit key over `prev_hash` and this event's content (plain
     /// SHA-256 for events sealed before the key, until `tiltak audit reseal`).
     pub hash: Option<String>,
+    /// How the change came in, when worth noting: `email-link` for a reminder email's link.
+    pub via: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

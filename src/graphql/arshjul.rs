@@ -18,7 +18,11 @@ use crate::{
     entities::{calendar_feed, evaluation, job_run, notification, revision},
     error::AppError,
     jobs, remote_enum,
-    services::{Viewer, calendar, evaluations, outbox, plans, revisions},
+    services::{
+        Viewer,
+        auth::{Permission, Relation, authorize},
+        calendar, evaluations, outbox, plans, revisions,
+    },
 };
 
 remote_enum!(
@@ -348,7 +352,7 @@ impl ArshjulQuery {
         #[graphql(default = 50)] first: i32,
         after: Option<ID>,
     ) -> async_graphql::Result<Vec<JobRun>> {
-        outbox::require_admin(ctx.viewer()?)?;
+        authorize(ctx.viewer()?, Permission::Operate, Relation::None)?;
         let limit = Page::new(Some(first), None).size(ctx.state().settings.graphql.max_page)? as u64;
         let after = after.as_ref().map(|id| parse_id("after", id)).transpose()?;
         let job = job

@@ -13,14 +13,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::auth::{Permission, Relation, authorize, policy};
 use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, org::dedup, outbox, reminders};
 use crate::{
     audit_key::AuditKey,
     domain::{
-        self, EventKind, PreventionLevel, Recurrence, Role, Status, check_transition, optional_text, required_line,
+        self, EventKind, PreventionLevel, Recurrence, Status, check_transition, optional_text, required_line,
         required_text, validate_progress,
     },
-    entities::{action, action_contributor, action_event, chapter, organization, team_member, team_unit, unit},
+    entities::{action, action_contributor, action_event, chapter, organization, unit},
     error::{AppError, AppResult},
 };
 
@@ -81,7 +82,7 @@ pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
     input: NewAction,
 ) -> AppResult<action::Model> {
-    viewer.require_plan_manager()?;
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let org = viewer.organization_id;
     let title = required_line("title", &input.title, MAX_NAME)?;
     let deadline = input.deadline.map(|d| domain::check_date("deadline", d)).transpose()?;
@@ -235,7 +236,7 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
     if only_progress {
         may_follow_up(&txn, viewer, &current).await?;
     } else {
-        viewer.require_plan_manager()?;
+        authorize(viewer, Permission::ManagePlans, Relation::None)?;
     }
 
     let mut changed = current.clone().into_active_model();
@@ -463,33 +464,8 @@ pub async fn comment<C: ConnectionTrait + TransactionTrait>(
     let action =
         find_in_org::<action::Entity, _>(&txn, |a| a.organization_id, viewer.organization_id, "action", action_id)
             .await?;
-    if viewer.role == Role::TeamMember {
-        let follows = match action.responsible_unit_id {
-            Some(unit_id) => {
-                let teams: Vec<Uuid> = team_member::Entity::find()
-                    .filter(team_member::Column::PersonId.eq(viewer.person_id))
-                    .all(&txn)
-                    .await?
-                    .into_iter()
-                    .map(|m| m.team_id)
-                    .collect();
-                team_unit::Entity::find()
-                    .filter(team_unit::Column::TeamId.is_in(teams))
-                    .filter(team_unit::Column::UnitId.eq(unit_id))
-                    .one(&txn)
-                    .await?
-                    .is_some()
-            }
-            None => false,
-        };
-        if !follows {
-            return Err(AppError::Forbidden(
-                "team members comment on the actions of the units their team follows".into(),
-            ));
-        }
-    } else {
-        may_follow_up(&txn, viewer, &action).await?;
-    }
+    let relation = policy::relation_to_action(&txn, viewer, &action).await?;
+    authorize(viewer, Permission::Comment, relation)?;
     let event = Event {
         kind: EventKind::Comment,
         from: None,
@@ -500,31 +476,11 @@ pub async fn comment<C: ConnectionTrait + TransactionTrait>(
     Ok(written.remove(0))
 }
 
-/// Unit leaders follow up the actions their unit is responsible for or contributes to.
+/// Status and progress: by the leaders of its responsible or contributing units, coordinators
+/// and admins.
 async fn may_follow_up(txn: &impl ConnectionTrait, viewer: &Viewer, action: &action::Model) -> AppResult<()> {
-    match viewer.role {
-        Role::Admin | Role::Coordinator => Ok(()),
-        Role::UnitLeader => {
-            let Some(unit_id) = viewer.unit_id else {
-                return Err(AppError::Forbidden(
-                    "a unit leader without a unit may not change actions".into(),
-                ));
-            };
-            let contributes = action_contributor::Entity::find_by_id((action.id, unit_id))
-                .one(txn)
-                .await?
-                .is_some();
-            if action.responsible_unit_id == Some(unit_id) || contributes {
-                Ok(())
-            } else {
-                Err(AppError::Forbidden("the action belongs to another unit".into()))
-            }
-        }
-        Role::TeamMember | Role::Viewer => Err(AppError::Forbidden(format!(
-            "the role {} may not change actions",
-            viewer.role
-        ))),
-    }
+    let relation = policy::relation_to_action(txn, viewer, action).await?;
+    authorize(viewer, Permission::FollowUp, relation)
 }
 
 /// Writes the change only if nobody else changed the action since it was read.
@@ -571,6 +527,7 @@ async fn write_events(
             from: event.from,
             to: event.to,
             comment: comment.clone(),
+            via: viewer.via.map(|via| via.code().to_owned()),
         })
         .collect();
     history::append(txn, key, events).await

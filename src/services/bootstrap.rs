@@ -122,7 +122,7 @@ pub async fn first_start(
     .await?;
     let admin_token = auth::issue_token(db, &admin, now, None).await?;
     if settings.organization.example_plan {
-        load_example_plan(db, key, &viewer_of(&admin), now, &settings.public_url()).await?;
+        load_example_plan(db, key, &Viewer::of(admin.clone())?, now, &settings.public_url()).await?;
     }
     Ok(Some(FirstStart {
         organization,
@@ -144,18 +144,7 @@ pub async fn first_admin(db: &DatabaseConnection, organization_id: Uuid) -> AppR
                 "the organization has no admin yet: start `tiltak serve` once or run `tiltak token create --role admin`".into(),
             )
         })?;
-    Ok(viewer_of(&admin))
-}
-
-fn viewer_of(person: &person::Model) -> Viewer {
-    Viewer {
-        person_id: person.id,
-        organization_id: person.organization_id,
-        role: Role::Admin,
-        unit_id: person.unit_id,
-        name: person.name.clone(),
-        email: person.email.clone(),
-    }
+    Viewer::of(admin)
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@ use icalendar::{Calendar, Component, EventLike};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::auth::{Permission, Relation, authorize};
 use super::{Viewer, auth, find_in_org, reminders::Catalog};
 use crate::{
     domain::{EvaluationStatus, RevisionStatus},
@@ -78,11 +79,12 @@ pub async fn revoke_feed(
     let feed =
         find_in_org::<calendar_feed::Entity, _>(db, |f| f.organization_id, viewer.organization_id, "calendarFeed", id)
             .await?;
-    if feed.created_by != viewer.person_id && viewer.role != crate::domain::Role::Admin {
-        return Err(AppError::Forbidden(
-            "only the feed's creator or an admin may revoke it".into(),
-        ));
-    }
+    let relation = if feed.created_by == viewer.person_id {
+        Relation::Created
+    } else {
+        Relation::None
+    };
+    authorize(viewer, Permission::RevokeCalendarFeed, relation)?;
     let mut row: calendar_feed::ActiveModel = feed.into();
     row.revoked_at = Set(Some(now));
     Ok(row.update(db).await?)

@@ -8,15 +8,16 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::auth::{Permission, authorize, policy};
 use super::{MAX_TEXT, Viewer, find_in_org};
 use crate::{
     audit_key::AuditKey,
     domain::{
-        CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, Recurrence, Role, Status, optional_text,
-        required_text, today_in_oslo,
+        CarriedOut, EvaluationDecision, EvaluationStatus, EventKind, Recurrence, Status, optional_text, required_text,
+        today_in_oslo,
     },
     entities::{action, evaluation, plan},
-    error::{AppError, AppResult},
+    error::AppResult,
 };
 
 /// Is the action evaluated for `year`? Continuous and annual actions every year, biennial ones
@@ -168,6 +169,7 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
             from: Some(current.year.to_string()),
             to: Some(input.decision.code().to_owned()),
             comment,
+            via: viewer.via.map(|via| via.code().to_owned()),
         }],
     )
     .await?;
@@ -177,13 +179,7 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
 
 fn may_evaluate(viewer: &Viewer, evaluation: &evaluation::Model, action: &action::Model) -> AppResult<()> {
     let unit = evaluation.unit_id.or(action.responsible_unit_id);
-    match viewer.role {
-        Role::Admin | Role::Coordinator => Ok(()),
-        Role::UnitLeader if viewer.unit_id.is_some() && viewer.unit_id == unit => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "only the leader of the responsible unit, coordinators and admins submit evaluations".into(),
-        )),
-    }
+    authorize(viewer, Permission::Evaluate, policy::relation_to_unit(viewer, unit))
 }
 
 #[derive(Debug, Default)]

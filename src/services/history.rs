@@ -38,6 +38,8 @@ pub struct NewEvent {
     pub from: Option<String>,
     pub to: Option<String>,
     pub comment: Option<String>,
+    /// How the change came in, when it is worth noting (`email-link`).
+    pub via: Option<String>,
 }
 
 /// What an event's hash covers besides the hash before it.
@@ -51,6 +53,7 @@ pub struct Content<'a> {
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
     pub comment: Option<&'a str>,
+    pub via: Option<&'a str>,
 }
 
 impl<'a> Content<'a> {
@@ -64,6 +67,7 @@ impl<'a> Content<'a> {
             from: event.from_value.as_deref(),
             to: event.to_value.as_deref(),
             comment: event.comment.as_deref(),
+            via: event.via.as_deref(),
         }
     }
 
@@ -71,7 +75,8 @@ impl<'a> Content<'a> {
     /// `[prev, organization_id, action_id, at, actor_id, kind, from, to, comment]`, with `at`
     /// as `YYYY-MM-DDTHH:MM:SS.ffffffZ` and absent values as `null`. These are exactly the
     /// bytes `serde_json::json!([...]).to_string()` gives (the form migration 5 sealed with,
-    /// so legacy hashes still check), written without building a JSON value per event.
+    /// so legacy hashes still check), written without building a JSON value per event. An
+    /// event with `via` has it as a tenth element; one without has the nine as before.
     pub fn write_canonical(&self, prev: &str, out: &mut Vec<u8>) {
         out.push(b'[');
         json_str(out, prev);
@@ -91,6 +96,10 @@ impl<'a> Content<'a> {
                 Some(text) => json_str(out, text),
                 None => out.extend_from_slice(b"null"),
             }
+        }
+        if let Some(via) = self.via {
+            out.push(b',');
+            json_str(out, via);
         }
         out.push(b']');
     }
@@ -219,6 +228,7 @@ pub async fn append(
                 from: event.from.as_deref(),
                 to: event.to.as_deref(),
                 comment: event.comment.as_deref(),
+                via: event.via.as_deref(),
             },
         );
         let row = action_event::ActiveModel {
@@ -230,6 +240,7 @@ pub async fn append(
             from_value: Set(event.from),
             to_value: Set(event.to),
             comment: Set(event.comment),
+            via: Set(event.via),
             prev_hash: Set(Some(prev)),
             hash: Set(Some(hash)),
             ..Default::default()
@@ -263,7 +274,7 @@ mod tests {
 
     /// The form migration 5 sealed with, built the slow way.
     fn json_form(prev: &str, c: &Content) -> Vec<u8> {
-        serde_json::json!([
+        let mut form = serde_json::json!([
             prev,
             c.organization_id,
             c.action_id,
@@ -273,9 +284,11 @@ mod tests {
             c.from,
             c.to,
             c.comment
-        ])
-        .to_string()
-        .into_bytes()
+        ]);
+        if let Some(via) = c.via {
+            form.as_array_mut().unwrap().push(via.into());
+        }
+        form.to_string().into_bytes()
     }
 
     #[test]
@@ -295,7 +308,7 @@ mod tests {
         ];
         for (i, at) in moments.into_iter().enumerate() {
             for from in texts {
-                for comment in texts {
+                for (comment, via) in texts.into_iter().zip([None, Some("email-link"), None, Some("x\"y")]) {
                     let content = Content {
                         organization_id: Uuid::new_v4(),
                         action_id: Uuid::new_v4(),
@@ -305,6 +318,7 @@ mod tests {
                         from,
                         to: Some("DELAYED"),
                         comment,
+                        via,
                     };
                     assert_eq!(
                         String::from_utf8(content.canonical(GENESIS)).unwrap(),
@@ -326,6 +340,7 @@ mod tests {
             from: None,
             to: None,
             comment: None,
+            via: None,
         };
         let bytes = content.canonical(GENESIS);
         let a = AuditKey::new(&[1; 32], "a").unwrap();

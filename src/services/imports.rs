@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
+use super::auth::{Permission, Relation, authorize};
 use super::{
     Viewer, actions, org,
     plans::{self, NewChapter, NewPlan},
@@ -66,7 +67,7 @@ pub async fn read(
     section: Option<String>,
 ) -> AppResult<PlanDocument> {
     static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_PARALLEL_READS);
-    viewer.require_plan_manager()?;
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let permit = READS
         .acquire()
         .await
@@ -102,7 +103,7 @@ pub async fn import(
     document: PlanDocument,
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    viewer.require_plan_manager()?;
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let org = viewer.organization_id;
     let txn = db.begin().await?;
     let plan: plan::Model = match target {
@@ -411,6 +412,7 @@ mod tests {
             unit_id: None,
             name: "Test".into(),
             email: "test@kommune.no".into(),
+            via: None,
         }
     }
 

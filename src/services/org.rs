@@ -7,6 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::auth::{Permission, Relation, authorize};
 use super::{MAX_NAME, Viewer, find_in_org};
 use crate::{
     domain::{Role, required_line, validate_email},
@@ -40,7 +41,7 @@ pub async fn create_unit(
     now: DateTime<Utc>,
     input: NewUnit,
 ) -> AppResult<unit::Model> {
-    viewer.require_plan_manager()?;
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let name = required_line("name", &input.name, MAX_NAME)?;
     let leader_name = required_line("leaderName", &input.leader_name, MAX_NAME)?;
     let leader_email = validate_email("leaderEmail", &input.leader_email)?;
@@ -93,9 +94,9 @@ pub async fn create_person(
     now: DateTime<Utc>,
     input: NewPerson,
 ) -> AppResult<person::Model> {
-    viewer.require_plan_manager()?;
-    if input.role == Role::Admin && viewer.role != Role::Admin {
-        return Err(AppError::Forbidden("only an admin may create another admin".into()));
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    if input.role == Role::Admin {
+        authorize(viewer, Permission::GrantAdmin, Relation::None)?;
     }
     insert_person(db, viewer.organization_id, now, input).await
 }
@@ -150,7 +151,7 @@ pub async fn create_team(
     now: DateTime<Utc>,
     input: NewTeam,
 ) -> AppResult<team::Model> {
-    viewer.require_plan_manager()?;
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let org = viewer.organization_id;
     let name = required_line("name", &input.name, MAX_NAME)?;
     let txn = db.begin().await?;

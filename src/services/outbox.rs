@@ -13,9 +13,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Viewer;
+use super::auth::{Permission, Relation, authorize};
 use crate::{
     config::MailSettings,
-    domain::{NotificationStatus, OSLO, Reason, Role, today_in_oslo},
+    domain::{NotificationStatus, OSLO, Reason, today_in_oslo},
     entities::{notification, notification_item},
     error::{AppError, AppResult},
     mail::{self, Digest, Mailer, Section},
@@ -481,7 +482,7 @@ pub async fn list(
     limit: u64,
     after: Option<Uuid>,
 ) -> AppResult<Vec<notification::Model>> {
-    require_admin(viewer)?;
+    authorize(viewer, Permission::Operate, Relation::None)?;
     let mut query =
         notification::Entity::find().filter(notification::Column::OrganizationId.eq(viewer.organization_id));
     if let Some(after) = after {
@@ -531,7 +532,7 @@ pub async fn resend(
     now: DateTime<Utc>,
     id: Uuid,
 ) -> AppResult<notification::Model> {
-    require_admin(viewer)?;
+    authorize(viewer, Permission::Operate, Relation::None)?;
     let row = super::find_in_org::<notification::Entity, _>(
         db,
         |n| n.organization_id,
@@ -552,17 +553,6 @@ pub async fn resend(
     update.lease_until = Set(None);
     update.last_error = Set(None);
     Ok(update.update(db).await?)
-}
-
-pub(crate) fn require_admin(viewer: &Viewer) -> AppResult<()> {
-    if viewer.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "the role {} may not see the outbox or job runs",
-            viewer.role
-        )))
-    }
 }
 
 #[cfg(test)]

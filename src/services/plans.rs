@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::auth::{Permission, Relation, authorize};
 use super::{MAX_NAME, Viewer, find_in_org};
 use crate::{
     domain::{CronSchedule, Status, check_date, optional_text, required_line},
@@ -55,7 +56,7 @@ pub async fn create_plan<C: ConnectionTrait>(
     now: DateTime<Utc>,
     input: NewPlan,
 ) -> AppResult<plan::Model> {
-    viewer.require_plan_manager()?;
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let title = required_line("title", &input.title, MAX_NAME)?;
     let adopted_on = input.adopted_on.map(|d| check_date("adoptedOn", d)).transpose()?;
     let decision_ref = optional_text("decisionRef", input.decision_ref.as_deref(), MAX_NAME)?;
@@ -107,7 +108,7 @@ fn schedule(field: &str, value: Option<String>) -> AppResult<Option<String>> {
 
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %input.plan_id))]
 pub async fn add_chapter<C: ConnectionTrait>(db: &C, viewer: &Viewer, input: NewChapter) -> AppResult<chapter::Model> {
-    viewer.require_plan_manager()?;
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let plan = plan(db, viewer, input.plan_id).await?;
     let title = required_line("title", &input.title, MAX_NAME)?;
     if input.number < 0 {

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::auth::{Permission, Relation, authorize};
 use super::{Viewer, audit, find_in_org, history, plans};
 use crate::{
     audit_key::AuditKey,
@@ -172,12 +173,7 @@ pub async fn freeze(
             format!("{year} has not ended yet: a report is frozen once its year is over"),
         ));
     }
-    if !viewer.role.manages_plans() {
-        return Err(AppError::Forbidden(format!(
-            "the role {} may not freeze reports",
-            viewer.role
-        )));
-    }
+    authorize(viewer, Permission::FreezeReport, Relation::None)?;
     let txn = db.begin().await?;
     // No event is added while the report is built, so the head recorded is the one it saw.
     history::lock_chain(&txn, viewer.organization_id).await?;

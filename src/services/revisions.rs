@@ -8,9 +8,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::auth::{Permission, authorize, policy};
 use super::{MAX_TEXT, Viewer, find_in_org};
 use crate::{
-    domain::{CronSchedule, OSLO, RevisionStatus, Role, optional_text, today_in_oslo},
+    domain::{CronSchedule, OSLO, RevisionStatus, optional_text, today_in_oslo},
     entities::{plan, revision},
     error::{AppError, AppResult},
 };
@@ -100,12 +101,11 @@ pub async fn complete(
     let comment = optional_text("comment", comment.as_deref(), MAX_TEXT)?;
     let current =
         find_in_org::<revision::Entity, _>(db, |r| r.organization_id, viewer.organization_id, "revision", id).await?;
-    let owner = viewer.role == Role::UnitLeader && viewer.unit_id.is_some() && viewer.unit_id == current.unit_id;
-    if !(viewer.role.manages_plans() || owner) {
-        return Err(AppError::Forbidden(
-            "only coordinators, admins and the leader of the plan's owner unit may complete a revision".into(),
-        ));
-    }
+    authorize(
+        viewer,
+        Permission::CompleteRevision,
+        policy::relation_to_unit(viewer, current.unit_id),
+    )?;
     if current.status == RevisionStatus::Done.code() {
         return Err(AppError::Conflict(format!("revision {id} is already done")));
     }

@@ -37,13 +37,13 @@ pub(super) async fn page(
     let sql = match backend {
         DatabaseBackend::Postgres => {
             "SELECT json_agg(json_build_array(id, action_id, at, actor_id, kind, from_value, to_value, comment, \
-             prev_hash, hash) ORDER BY id)::text, max(id) \
+             prev_hash, hash, via) ORDER BY id)::text, max(id) \
              FROM (SELECT * FROM action_event WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3) AS page"
         }
         _ => {
             "SELECT json_group_array(json_array(id, hex(action_id), at, \
              CASE WHEN actor_id IS NULL THEN NULL ELSE hex(actor_id) END, kind, from_value, to_value, comment, \
-             prev_hash, hash)), max(id) \
+             prev_hash, hash, via)), max(id) \
              FROM (SELECT * FROM action_event WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3)"
         }
     };
@@ -62,7 +62,7 @@ pub(super) async fn page(
 }
 
 /// An event as the page holds it: `[id, action_id, at, actor_id, kind, from, to, comment,
-/// prev_hash, hash]`. Strings are borrowed from the page unless they hold escapes.
+/// prev_hash, hash, via]`. Strings are borrowed from the page unless they hold escapes.
 #[derive(Deserialize)]
 struct Raw<'a>(
     i64,
@@ -70,6 +70,7 @@ struct Raw<'a>(
     &'a str,
     Option<&'a str>,
     #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
     #[serde(borrow)] Option<Cow<'a, str>>,
     #[serde(borrow)] Option<Cow<'a, str>>,
     #[serde(borrow)] Option<Cow<'a, str>>,
@@ -89,6 +90,7 @@ pub(super) struct Event<'a> {
     pub comment: Option<Cow<'a, str>>,
     pub prev_hash: Option<Cow<'a, str>>,
     pub hash: Option<Cow<'a, str>>,
+    pub via: Option<Cow<'a, str>>,
 }
 
 impl Event<'_> {
@@ -102,6 +104,7 @@ impl Event<'_> {
             from: self.from.as_deref(),
             to: self.to.as_deref(),
             comment: self.comment.as_deref(),
+            via: self.via.as_deref(),
         }
     }
 }
@@ -128,7 +131,7 @@ pub(super) fn events(page: &Page) -> AppResult<Vec<Event<'_>>> {
     let mut events = raw
         .into_iter()
         .map(
-            |Raw(id, action_id, at, actor_id, kind, from, to, comment, prev_hash, hash)| {
+            |Raw(id, action_id, at, actor_id, kind, from, to, comment, prev_hash, hash, via)| {
                 Ok(Event {
                     id,
                     action_id: uuid(action_id)?,
@@ -140,6 +143,7 @@ pub(super) fn events(page: &Page) -> AppResult<Vec<Event<'_>>> {
                     comment,
                     prev_hash,
                     hash,
+                    via,
                 })
             },
         )

@@ -1,4 +1,5 @@
-//! Who is asking: API tokens and the viewer they stand for.
+//! Who is asking: API tokens and the viewer they stand for, and what the viewer may do
+//! ([`policy`]).
 //!
 //! The viewer is built from a token here; an OIDC login can later build the same [`Viewer`]
 //! without any resolver knowing.
@@ -9,8 +10,12 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnectio
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub mod policy;
+
+pub use policy::{Permission, Relation, authorize};
+
 use crate::{
-    domain::Role,
+    domain::{Role, Via},
     entities::{api_token, person},
     error::{AppError, AppResult},
 };
@@ -24,19 +29,27 @@ pub struct Viewer {
     pub unit_id: Option<Uuid>,
     pub name: String,
     pub email: String,
+    /// Set when the request came through a way worth noting in the history (an email link).
+    pub via: Option<Via>,
 }
 
 impl Viewer {
-    /// Plans, chapters, actions, units, teams and people are changed by admins and coordinators.
-    pub fn require_plan_manager(&self) -> AppResult<()> {
-        if self.role.manages_plans() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "the role {} may not change plans, units or people",
-                self.role
-            )))
-        }
+    /// The viewer a person stands for, whichever way they signed in (token, session, SSO):
+    /// the one place a viewer is built.
+    pub fn of(person: person::Model) -> AppResult<Viewer> {
+        let role = person
+            .role
+            .parse()
+            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+        Ok(Viewer {
+            person_id: person.id,
+            organization_id: person.organization_id,
+            role,
+            unit_id: person.unit_id,
+            name: person.name,
+            email: person.email,
+            via: None,
+        })
     }
 }
 
@@ -104,18 +117,7 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Ut
             .exec(db)
             .await?;
     }
-    let role = person
-        .role
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
-    Ok(Viewer {
-        person_id: person.id,
-        organization_id: person.organization_id,
-        role,
-        unit_id: person.unit_id,
-        name: person.name,
-        email: person.email,
-    })
+    Viewer::of(person)
 }
 
 /// A token as listed for operators: never the secret, which is not stored.

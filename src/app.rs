@@ -107,6 +107,26 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Links in emails, calendar feeds and pages are made from `http.public_url`: when the
+/// service listens beyond loopback, an unset or localhost address would send people nowhere.
+fn warn_about_public_url(public_url: &str, listening: std::net::SocketAddr) {
+    if listening.ip().is_loopback() {
+        return;
+    }
+    let url = public_url.trim();
+    let local = ["://localhost", "://127.", "://[::1]", "://0.0.0.0"]
+        .iter()
+        .any(|host| url.contains(host));
+    if url.is_empty() || local {
+        tracing::warn!(
+            public_url = url,
+            %listening,
+            "http.public_url is unset or points at this machine, but the service listens beyond loopback: \
+             links in emails and calendar feeds will not work for others; set TILTAK_HTTP__PUBLIC_URL"
+        );
+    }
+}
+
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
@@ -122,6 +142,7 @@ impl Application {
     /// As [`Application::build`], with a clock tests can set.
     pub async fn build_with_clock(mut settings: Settings, listener: TcpListener, clock: Clock) -> anyhow::Result<Self> {
         jobs::Jobs::from_settings(&settings)?;
+        warn_about_public_url(&settings.http.public_url, listener.local_addr()?);
         if settings.http.public_url.trim().is_empty() {
             settings.http.public_url = format!("http://{}", listener.local_addr()?);
         }

@@ -674,7 +674,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     lock.release().await?;
     let first = first?;
     let url = application.public_url();
-    println!("tiltak is running: open {url}/graphql");
+    println!("tiltak is running: open {url}/");
     if let Some(first) = first {
         println!();
         println!(
@@ -682,10 +682,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             first.organization.name,
             bootstrap::FIRST_ADMIN_EMAIL
         );
+        println!(
+            "Sign in as the admin (a one-time link, for {} hours):",
+            application.state.settings.web.first_sign_in_link_hours
+        );
+        println!("  {url}/logg-inn/{}", first.admin_sign_in);
         println!("Admin token (shown once; make more with `tiltak token create`):");
         println!("  {}", first.admin_token);
-        println!("In GraphiQL, open Headers and paste:");
-        println!("  {{\"Authorization\": \"Bearer {}\"}}", first.admin_token);
+        println!("For GraphQL ({url}/graphql), send it as \"Authorization: Bearer <token>\".");
     }
     let state = application.state.clone();
     let jobs = jobs::Jobs::from_settings(&state.settings)?;

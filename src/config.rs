@@ -16,6 +16,7 @@ const DEFAULTS: &str = include_str!("../config/default.toml");
 pub struct Settings {
     pub database: DatabaseSettings,
     pub http: HttpSettings,
+    pub web: WebSettings,
     pub graphql: GraphqlSettings,
     pub mail: MailSettings,
     pub scheduler: SchedulerSettings,
@@ -96,6 +97,16 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     pub request_timeout_seconds: u64,
     pub cors_origins: Vec<String>,
+}
+
+/// The web pages' sign-in: links, sessions and the reminder emails' action links.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSettings {
+    pub sign_in_link_minutes: i64,
+    pub first_sign_in_link_hours: i64,
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    pub email_link_days: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -17,3 +17,4 @@ pub mod report;
 pub mod services;
 pub mod state;
 pub mod telemetry;
+pub mod web;

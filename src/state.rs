@@ -24,6 +24,9 @@ pub struct AppState {
     pub sql_statements: Arc<std::sync::atomic::AtomicU64>,
     /// When the scheduler loop last went round (Unix seconds); 0 while none runs here.
     pub scheduler_heartbeat: Arc<std::sync::atomic::AtomicI64>,
+    /// Woken when a request put a message in the outbox (a sign-in link), so the dispatcher
+    /// sends it now instead of at its next round.
+    pub outbox: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
             live: Arc::default(),
             sql_statements: Arc::default(),
             scheduler_heartbeat: Arc::default(),
+            outbox: Arc::default(),
         }
     }
 
@@ -47,6 +51,10 @@ impl AppState {
     /// Today's date in Norway, for deadlines.
     pub fn today(&self) -> NaiveDate {
         today_in_oslo(self.now())
+    }
+
+    pub fn outbox_changed(&self) {
+        self.outbox.notify_one();
     }
 
     pub fn history_changed(&self) {

@@ -117,6 +117,8 @@ code_enum! {
         /// A reminder that would reach no one (no responsible unit, no leader email, a team
         /// without members, a plan without an owner unit), told once to coordinators or admins.
         NoOwner = "NO_OWNER",
+        /// A sign-in link someone asked for on the sign-in page; never part of a digest.
+        SignIn = "SIGN_IN",
     }
 }
 
@@ -150,6 +152,16 @@ impl EvaluationDecision {
 }
 
 impl Reason {
+    /// Reminders a unit leader gets about an action of their unit.
+    pub fn is_for_unit_leader(self) -> bool {
+        matches!(
+            self,
+            Reason::DeadlineApproaching | Reason::Overdue | Reason::EvaluationOpen | Reason::EvaluationOverdue
+        )
+    }
+}
+
+impl Reason {
     /// The heading of this reason's section in a digest.
     pub fn heading(self) -> &'static str {
         match self {
@@ -161,6 +173,7 @@ impl Reason {
             Reason::TeamDigest => "Forsinket eller på overtid i enhetene dere følger",
             Reason::StatusChange => "Endret status",
             Reason::NoOwner => "Nådde ingen: trenger en ansvarlig",
+            Reason::SignIn => "Innloggingslenke",
         }
     }
 }

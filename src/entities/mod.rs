@@ -4,6 +4,7 @@
 pub mod action;
 pub mod action_contributor;
 pub mod action_event;
+pub mod action_link;
 pub mod api_token;
 pub mod calendar_feed;
 pub mod chapter;
@@ -16,7 +17,9 @@ pub mod organization;
 pub mod person;
 pub mod plan;
 pub mod revision;
+pub mod sign_in_link;
 pub mod team;
 pub mod team_member;
 pub mod team_unit;
 pub mod unit;
+pub mod web_session;

@@ -48,7 +48,7 @@ remote_enum!(
     /// Why a message was sent (its first section when it holds several).
     NotificationReason = "crate::domain::Reason" {
         DeadlineApproaching, Overdue, EvaluationOpen, EvaluationOverdue, RevisionDue, TeamDigest, StatusChange,
-        NoOwner
+        NoOwner, SignIn
     }
 );
 remote_enum!(

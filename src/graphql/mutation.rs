@@ -8,7 +8,7 @@ use crate::{
     error::AppResult,
     import::Format,
     services::{
-        actions,
+        actions, auth,
         imports::{self, Content},
         org, plans,
     },
@@ -176,6 +176,14 @@ impl BaseMutation {
         Ok(Unit(
             org::create_unit(&state.db, ctx.viewer()?, state.now(), input).await?,
         ))
+    }
+
+    /// Stops every reminder-email link sent to this address from working (a leader who left,
+    /// a forwarded email). Returns how many links were revoked. Admins and coordinators.
+    async fn revoke_email_links(&self, ctx: &Context<'_>, email: String) -> async_graphql::Result<i32> {
+        let state = ctx.state();
+        let revoked = auth::action_links::revoke(&state.db, ctx.viewer()?, &email, state.now()).await?;
+        Ok(i32::try_from(revoked).unwrap_or(i32::MAX))
     }
 
     async fn create_person(&self, ctx: &Context<'_>, input: CreatePersonInput) -> async_graphql::Result<Person> {

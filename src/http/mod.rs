@@ -1,13 +1,13 @@
 //! The HTTP surface: GraphQL (and its WebSocket for subscriptions), GraphiQL, calendar
 //! feeds, action links from emails, and health.
 
-use async_graphql::{BatchResponse, Data, Response, ServerError, http::GraphiQLSource};
+use async_graphql::{BatchResponse, Data, Response, ServerError};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Json, Router,
     extract::{Path, State, WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header, header::AUTHORIZATION},
-    response::{Html, IntoResponse},
+    response::IntoResponse,
     routing::get,
 };
 
@@ -44,7 +44,8 @@ const HEADERS: &[(&str, &str)] = &[
     ("referrer-policy", "no-referrer"),
     (
         "content-security-policy",
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; \
+         form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     ),
 ];
 
@@ -58,10 +59,9 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
     let settings = state.settings.clone();
     let gate = Gate::new(&settings.graphql);
     let mut router = Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(crate::web::explorer).post(graphql))
         .route("/graphql/ws", get(graphql_ws))
         .route("/calendar/{file}", get(calendar_feed))
-        .route("/actions/{id}", get(action_page))
         .route("/reports/{plan_id}/{file}", get(report_download))
         .route("/health", get(health))
         .route("/health/live", get(live))
@@ -69,10 +69,11 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
         .route("/metrics", get(prometheus))
         .with_state(Http {
             subscriptions: graphql::subscription_schema(state.clone(), gate.clone()),
-            state,
+            state: state.clone(),
             schema,
             gate,
         })
+        .merge(crate::web::router(state))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             settings.http.max_body_bytes,
         ))
@@ -101,25 +102,6 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
         );
     }
     router
-}
-
-/// GraphiQL loads its scripts from unpkg.com, so its page allows that and inline code.
-async fn graphiql() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
-             style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https://graphql.org; \
-             connect-src 'self' ws: wss:; frame-ancestors 'none'",
-        )],
-        Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .title("tiltak")
-                .finish(),
-        ),
-    )
 }
 
 /// Runs a GraphQL request (or a batch) as the person behind the bearer token, if any. The gate
@@ -383,22 +365,6 @@ async fn report_download(
             .into_response(),
         Err(error) => error.into_response(),
     }
-}
-
-/// Where the links in emails lead. There is no web interface yet: the page says how to open
-/// the action in GraphiQL with a token.
-async fn action_page(Path(id): Path<uuid::Uuid>) -> Html<String> {
-    Html(format!(
-        r#"<!DOCTYPE html>
-<html lang="nb"><head><meta charset="utf-8"><title>Tiltak {id}</title></head>
-<body style="font-family: Arial, sans-serif; max-width: 640px">
-<h1>Tiltak</h1>
-<p>tiltak har ennå ikke egne nettsider. Åpne <a href="/graphql">GraphiQL</a>, legg inn
-nøkkelen din som <code>{{"Authorization": "Bearer ..."}}</code> under Headers, og kjør:</p>
-<pre>{{ action(id: "{id}") {{ number title statusLabel deadline history {{ at kind from to comment }} }} }}</pre>
-<p>Status endres med <code>updateActionStatus</code>.</p>
-</body></html>"#
-    ))
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {

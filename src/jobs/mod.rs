@@ -272,8 +272,8 @@ async fn work(
     let mut created = 0;
     for organization in organization::Entity::find().all(txn).await? {
         let org_id = organization.id;
-        let org_name = organization.name.clone();
-        let catalog = reminders::Catalog::load(txn, organization, &base_url).await?;
+        let mut catalog = reminders::Catalog::load(txn, organization, &base_url).await?;
+        catalog.email_link_valid = Duration::days(Ord::max(settings.web.email_link_days, 1));
         let offsets = &settings.reminders.deadline_offsets_days;
         let pending = match job {
             Job::DeadlineReminders => {
@@ -313,7 +313,7 @@ async fn work(
                 reminders::unit_leader_items(txn, &catalog, today, offsets, &reasons).await?
             }
         };
-        messages += outbox::enqueue(txn, org_id, &org_name, at, Some(run_id), pending).await?;
+        messages += outbox::enqueue(txn, &catalog, at, Some(run_id), pending).await?;
     }
     Ok(match job {
         Job::DeadlineReminders => format!("{messages} messages enqueued, {created} evaluations became overdue"),

@@ -119,7 +119,10 @@ pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
         loop {
-            interval.tick().await;
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = state.outbox.notified() => {}
+            }
             let settle = chrono::Duration::seconds(state.settings.mail.digest_settle_seconds.max(0));
             match outbox::dispatch_settled(&state.db, &mailer, &state.settings.mail, state.now(), settle).await {
                 Ok(done) if done != outbox::Dispatched::default() => tracing::info!(?done, "outbox dispatched"),

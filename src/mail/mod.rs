@@ -18,6 +18,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         .expect("digest.txt.j2 parses");
     env.add_template("digest.html", include_str!("templates/digest.html.j2"))
         .expect("digest.html.j2 parses");
+    env.add_template("sign-in.txt", include_str!("templates/sign-in.txt.j2"))
+        .expect("sign-in.txt.j2 parses");
+    env.add_template("sign-in.html", include_str!("templates/sign-in.html.j2"))
+        .expect("sign-in.html.j2 parses");
     env
 });
 
@@ -53,6 +57,10 @@ pub struct Item {
     /// What is due, e.g. "Fristen er om 7 dager", "Evaluering for 2025, frist 01.03.2026".
     pub note: Option<String>,
     pub link: String,
+    /// The action, when the item is about one: a unit leader's item then gets a link that
+    /// updates it without signing in.
+    #[serde(default)]
+    pub action_id: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +118,7 @@ impl Digest {
                     Reason::TeamDigest => format!("Ukeoversikt: {n} tiltak forsinket eller på overtid"),
                     Reason::StatusChange => format!("Tiltak {} er {}", first.number, first.status.to_lowercase()),
                     Reason::NoOwner => format!("{n} {} mangler ansvarlig", plural(n, "påminnelse", "påminnelser")),
+                    Reason::SignIn => "innlogging".to_owned(),
                 }
             })
             .collect();
@@ -132,6 +141,22 @@ impl Digest {
     }
 }
 
+/// The email with a one-time sign-in link.
+pub fn sign_in_message(name: &str, organization: &str, link: &str, minutes: i64) -> Rendered {
+    let context = minijinja::context! { name, organization, link, minutes };
+    let render = |template: &str| {
+        TEMPLATES
+            .get_template(template)
+            .and_then(|t| t.render(&context))
+            .expect("the built-in templates render")
+    };
+    Rendered {
+        subject: format!("Logg inn i tiltak ({organization})"),
+        text: render("sign-in.txt"),
+        html: render("sign-in.html"),
+    }
+}
+
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
@@ -150,6 +175,7 @@ mod tests {
             status: "Pågår".into(),
             note: Some("Fristen er om 7 dager".into()),
             link: format!("https://tiltak.kommune.no/actions/{number}"),
+            action_id: None,
         }
     }
 

@@ -28,6 +28,8 @@ pub const FIRST_ADMIN_EMAIL: &str = "admin@eksempel.kommune.no";
 pub struct FirstStart {
     pub organization: organization::Model,
     pub admin_token: String,
+    /// A one-time sign-in link's secret for the admin (`/logg-inn/{secret}`).
+    pub admin_sign_in: String,
 }
 
 /// The one organization of a single-municipality deployment, created if the database has none.
@@ -121,12 +123,15 @@ pub async fn first_start(
     )
     .await?;
     let admin_token = auth::issue_token(db, &admin, now, None).await?;
+    let valid_for = chrono::Duration::hours(settings.web.first_sign_in_link_hours.max(1));
+    let admin_sign_in = auth::sessions::issue_sign_in_link(db, &admin, now, valid_for).await?;
     if settings.organization.example_plan {
         load_example_plan(db, key, &Viewer::of(admin.clone())?, now, &settings.public_url()).await?;
     }
     Ok(Some(FirstStart {
         organization,
         admin_token,
+        admin_sign_in,
     }))
 }
 

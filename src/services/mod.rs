@@ -12,6 +12,7 @@ pub mod imports;
 pub mod live;
 pub mod org;
 pub mod outbox;
+pub mod pages;
 pub mod plans;
 pub mod reminders;
 pub mod reports;

@@ -103,7 +103,7 @@ pub async fn create_person(
 
 /// Inserts a person after checking the input; used by the API and by `tiltak token create`.
 pub async fn insert_person(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     organization_id: Uuid,
     now: DateTime<Utc>,
     input: NewPerson,
@@ -132,8 +132,17 @@ pub async fn insert_person(
     .await?)
 }
 
+/// The organization's people, by name.
+pub async fn people(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<Vec<person::Model>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(person::Column::Name)
+        .all(db)
+        .await?)
+}
+
 pub async fn person_by_email(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     organization_id: Uuid,
     email: &str,
 ) -> AppResult<Option<person::Model>> {

@@ -12,8 +12,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Viewer;
-use super::auth::{Permission, Relation, authorize};
+use super::{
+    Viewer,
+    auth::{Permission, Relation, action_links, authorize},
+    reminders::Catalog,
+};
 use crate::{
     config::MailSettings,
     domain::{NotificationStatus, OSLO, Reason, today_in_oslo},
@@ -61,8 +64,7 @@ impl Pending {
 /// Returns the number of new messages. Runs inside the caller's transaction.
 pub async fn enqueue(
     txn: &impl ConnectionTrait,
-    organization_id: Uuid,
-    organization_name: &str,
+    catalog: &Catalog,
     now: DateTime<Utc>,
     job_run_id: Option<Uuid>,
     pending: Vec<Pending>,
@@ -74,6 +76,8 @@ pub async fn enqueue(
             .or_default()
             .push((item.key(), item));
     }
+    let organization_id = catalog.organization.id;
+    let organization_name = catalog.organization.name.as_str();
     let mut enqueued = 0;
     for items in by_recipient.into_values() {
         let keys: Vec<String> = items.iter().map(|(key, _)| key.clone()).collect();
@@ -85,10 +89,25 @@ pub async fn enqueue(
             .map(|row| row.idempotency_key)
             .collect();
         let mut seen = HashSet::new();
-        let fresh: Vec<(String, Pending)> = items
+        let mut fresh: Vec<(String, Pending)> = items
             .into_iter()
             .filter(|(key, _)| !known.contains(key) && seen.insert(key.clone()))
             .collect();
+        // A unit leader's item links to a page that updates the action without signing in.
+        for (_, pending) in &mut fresh {
+            if let (true, Some(action_id)) = (pending.reason.is_for_unit_leader(), pending.item.action_id) {
+                let token = action_links::issue(
+                    txn,
+                    organization_id,
+                    action_id,
+                    &pending.recipient.email,
+                    now,
+                    catalog.email_link_valid,
+                )
+                .await?;
+                pending.item.link = format!("{}/e/{token}", catalog.base_url);
+            }
+        }
         let Some((_, first)) = fresh.first() else {
             continue;
         };

@@ -24,7 +24,9 @@ pub struct Catalog {
     units: HashMap<Uuid, unit::Model>,
     /// Who hears about what would reach no one: the coordinators, or else the admins.
     stewards: Vec<Recipient>,
-    base_url: String,
+    pub base_url: String,
+    /// How long a unit leader's link to update an action from the email works.
+    pub email_link_valid: chrono::Duration,
 }
 
 impl Catalog {
@@ -55,6 +57,7 @@ impl Catalog {
             stewards: stewards(db, &organization).await?,
             organization,
             // Links are put into HTML unescaped, so the configured URL may not break out of them.
+            email_link_valid: chrono::Duration::days(30),
             base_url: base_url
                 .trim_end_matches('/')
                 .chars()
@@ -93,7 +96,8 @@ impl Catalog {
             deadline: action.deadline.map_or_else(|| "ingen frist".to_owned(), date),
             status: status.label().to_owned(),
             note,
-            link: format!("{}/actions/{}", self.base_url, action.id),
+            link: format!("{}/tiltak/{}", self.base_url, action.id),
+            action_id: Some(action.id),
         }
     }
 
@@ -315,6 +319,7 @@ pub async fn unit_leader_items(
                 status: "Åpen".into(),
                 note: Some("Planen skal rulleres: gå gjennom kapitlene og tiltakene med lederteamet.".into()),
                 link: format!("{}/plans/{}", catalog.base_url, revision.plan_id),
+                action_id: None,
             };
             match catalog.leader(revision.unit_id) {
                 Some(leader) => pending.push(Pending {

@@ -81,26 +81,33 @@ async fn serve_starts_with_the_example_plan_and_prints_where_to_open_it() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut url = None;
     let mut token = None;
+    let mut sign_in = None;
     for line in lines.by_ref().take(12) {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("tiltak is running: open ") {
             url = Some(rest.trim().to_owned());
+        }
+        if line.contains("/logg-inn/tiltak_") {
+            sign_in = Some(line.trim().to_owned());
         }
         if line.trim().starts_with("tiltak_") {
             token = Some(line.trim().to_owned());
             break;
         }
     }
-    let (url, token) = (url.expect("prints the URL"), token.expect("prints an admin token"));
-    assert!(
-        url.starts_with("http://127.0.0.1:") && url.ends_with("/graphql"),
-        "{url}"
-    );
+    let (home, token) = (url.expect("prints the URL"), token.expect("prints an admin token"));
+    assert!(home.starts_with("http://127.0.0.1:") && home.ends_with('/'), "{home}");
+    let url = format!("{home}graphql");
 
     let client = reqwest::Client::new();
+    // The printed sign-in link opens the admin's sign-in page (its button signs in).
+    let sign_in = sign_in.expect("prints a sign-in link");
+    assert!(sign_in.starts_with(&format!("{home}logg-inn/")), "{sign_in}");
+    let page = client.get(&sign_in).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Logg inn som Administrator"), "{page}");
     let page = client.get(&url).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("graphiql"), "GET /graphql serves GraphiQL");
-    let health = client.get(url.replace("/graphql", "/health")).send().await.unwrap();
+    assert!(page.contains("/assets/explorer.js"), "GET /graphql serves the explorer");
+    let health = client.get(format!("{home}health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
 
     let plans = |token: String| {

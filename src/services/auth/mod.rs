@@ -10,7 +10,9 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnectio
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub mod action_links;
 pub mod policy;
+pub mod sessions;
 
 pub use policy::{Permission, Relation, authorize};
 

@@ -1,0 +1,270 @@
+//! Signing in to the web pages without a password: a one-time link by email, then a session
+//! cookie. Only hashes of the secrets are stored. The viewer a session stands for is built by
+//! [`Viewer::of`], as for tokens (and, later, single sign-on).
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::{Expr, Func},
+};
+use uuid::Uuid;
+
+use super::{Viewer, hash_token, new_token};
+use crate::{
+    config::WebSettings,
+    domain::{NotificationStatus, Reason, Role, validate_email},
+    entities::{notification, organization, person, sign_in_link, unit, web_session},
+    error::{AppError, AppResult},
+    mail,
+    services::org::{self, NewPerson},
+};
+
+/// How a session was opened.
+pub const METHOD_EMAIL_LINK: &str = "email-link";
+
+/// Makes a one-time sign-in link for a person; returns the secret (shown once, never stored).
+pub async fn issue_sign_in_link(
+    db: &impl ConnectionTrait,
+    person: &person::Model,
+    now: DateTime<Utc>,
+    valid_for: Duration,
+) -> AppResult<String> {
+    let (token, token_hash) = new_token();
+    sign_in_link::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(person.organization_id),
+        person_id: Set(person.id),
+        token_hash: Set(token_hash),
+        created_at: Set(now),
+        expires_at: Set(now + valid_for),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Someone asked for a sign-in link for this address: each organization where it belongs to a
+/// person (or to a unit's leader, who becomes a person then) gets one, by email through the
+/// outbox. Says nothing about whether the address is known: the page shows the same answer.
+/// Returns the number of messages queued.
+#[tracing::instrument(skip_all)]
+pub async fn request_sign_in_link(
+    db: &DatabaseConnection,
+    settings: &WebSettings,
+    public_url: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let email = validate_email("email", email)?;
+    let txn = db.begin().await?;
+    let mut people = person::Entity::find()
+        .filter(person::Column::Email.eq(&email))
+        .all(&txn)
+        .await?;
+    // A unit's leader is known by the unit's leader email before they ever sign in.
+    let led = unit::Entity::find()
+        .filter(sea_orm::sea_query::ExprTrait::eq(
+            Func::lower(Expr::col(unit::Column::LeaderEmail)),
+            email.clone(),
+        ))
+        .all(&txn)
+        .await?;
+    for unit in led {
+        if people.iter().any(|p| p.organization_id == unit.organization_id) {
+            continue;
+        }
+        let person = org::insert_person(
+            &txn,
+            unit.organization_id,
+            now,
+            NewPerson {
+                name: unit.leader_name.clone(),
+                email: email.clone(),
+                role: Role::UnitLeader,
+                unit_id: Some(unit.id),
+            },
+        )
+        .await?;
+        people.push(person);
+    }
+    let valid_for = Duration::minutes(settings.sign_in_link_minutes.max(1));
+    for person in &people {
+        let organization = organization::Entity::find_by_id(person.organization_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found("organization", person.organization_id))?;
+        let token = issue_sign_in_link(&txn, person, now, valid_for).await?;
+        let rendered = mail::sign_in_message(
+            &person.name,
+            &organization.name,
+            &format!("{public_url}/logg-inn/{token}"),
+            valid_for.num_minutes(),
+        );
+        notification::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organization_id: Set(person.organization_id),
+            recipient: Set(format!(
+                "{} <{}>",
+                person.name.replace(['<', '>', '"'], ""),
+                person.email
+            )),
+            reason: Set(Reason::SignIn.code().to_owned()),
+            subject: Set(rendered.subject),
+            body_text: Set(rendered.text),
+            body_html: Set(rendered.html),
+            status: Set(NotificationStatus::Pending.code().to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            lease_until: Set(None),
+            last_error: Set(None),
+            job_run_id: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+            digest_items: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(people.len())
+}
+
+/// The person a sign-in link belongs to, if it still works (unused, unexpired); reads only,
+/// so a mail scanner opening the link uses nothing up.
+pub async fn peek_sign_in_link(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> AppResult<person::Model> {
+    let (link, person) = sign_in_link::Entity::find()
+        .find_also_related(person::Entity)
+        .filter(sign_in_link::Column::TokenHash.eq(hash_token(token.trim())))
+        .one(db)
+        .await?
+        .ok_or_else(link_refused)?;
+    if link.used_at.is_some() || link.expires_at <= now {
+        return Err(link_refused());
+    }
+    person.ok_or_else(link_refused)
+}
+
+fn link_refused() -> AppError {
+    AppError::Unauthenticated("the sign-in link is unknown, used or expired".into())
+}
+
+/// Uses a sign-in link up and opens a session; returns the session's secret (for the cookie)
+/// and its viewer. Of two uses at the same moment, one wins.
+#[tracing::instrument(skip_all)]
+pub async fn sign_in_with_link(
+    db: &DatabaseConnection,
+    settings: &WebSettings,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(String, Viewer)> {
+    let txn = db.begin().await?;
+    let hash = hash_token(token.trim());
+    let used = sign_in_link::Entity::update_many()
+        .col_expr(sign_in_link::Column::UsedAt, Expr::value(now))
+        .filter(sign_in_link::Column::TokenHash.eq(&hash))
+        .filter(sign_in_link::Column::UsedAt.is_null())
+        .filter(sign_in_link::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(link_refused());
+    }
+    let (_, person) = sign_in_link::Entity::find()
+        .find_also_related(person::Entity)
+        .filter(sign_in_link::Column::TokenHash.eq(&hash))
+        .one(&txn)
+        .await?
+        .ok_or_else(link_refused)?;
+    let person = person.ok_or_else(link_refused)?;
+    let secret = open_session(&txn, settings, &person, METHOD_EMAIL_LINK, now).await?;
+    txn.commit().await?;
+    Ok((secret, Viewer::of(person)?))
+}
+
+/// Opens a session for a person; returns its secret.
+pub async fn open_session(
+    db: &impl ConnectionTrait,
+    settings: &WebSettings,
+    person: &person::Model,
+    method: &str,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let (secret, token_hash) = new_token();
+    web_session::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(person.organization_id),
+        person_id: Set(person.id),
+        token_hash: Set(token_hash),
+        method: Set(method.to_owned()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + Duration::hours(settings.session_max_hours.max(1))),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(secret)
+}
+
+/// The viewer behind a session cookie, or `Unauthenticated` for an unknown, revoked, idle or
+/// expired session. Use moves the idle limit on (written at most once a minute).
+pub async fn authenticate_session(
+    db: &DatabaseConnection,
+    settings: &WebSettings,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Viewer> {
+    let refused = || AppError::Unauthenticated("the session has ended; sign in again".into());
+    let (session, person) = web_session::Entity::find()
+        .find_also_related(person::Entity)
+        .filter(web_session::Column::TokenHash.eq(hash_token(secret.trim())))
+        .one(db)
+        .await?
+        .ok_or_else(refused)?;
+    let person = person.ok_or_else(refused)?;
+    let idle = Duration::minutes(settings.session_idle_minutes.max(1));
+    if session.revoked_at.is_some() || session.expires_at <= now || session.last_seen_at + idle <= now {
+        return Err(refused());
+    }
+    if now - session.last_seen_at >= Duration::minutes(1) {
+        web_session::Entity::update_many()
+            .col_expr(web_session::Column::LastSeenAt, Expr::value(now))
+            .filter(web_session::Column::Id.eq(session.id))
+            .exec(db)
+            .await?;
+    }
+    Viewer::of(person)
+}
+
+/// Ends the session behind this secret (signing out). Harmless for an unknown one.
+pub async fn sign_out(db: &DatabaseConnection, secret: &str, now: DateTime<Utc>) -> AppResult<()> {
+    web_session::Entity::update_many()
+        .col_expr(web_session::Column::RevokedAt, Expr::value(now))
+        .filter(web_session::Column::TokenHash.eq(hash_token(secret.trim())))
+        .filter(web_session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of the people with this address in an organization; returns how many.
+pub async fn revoke_sessions(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    email: &str,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let Some(person) = org::person_by_email(db, organization_id, email).await? else {
+        return Ok(0);
+    };
+    let ended = web_session::Entity::update_many()
+        .col_expr(web_session::Column::RevokedAt, Expr::value(now))
+        .filter(web_session::Column::PersonId.eq(person.id))
+        .filter(web_session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(ended.rows_affected)
+}

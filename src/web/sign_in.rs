@@ -1,0 +1,189 @@
+//! Signing in by a link sent by email, and signing out.
+
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+
+use super::{
+    CSRF_COOKIE, Frame, SESSION_COOKIE, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, message, page,
+    page_with_status, secure,
+};
+use crate::{error::AppError, services::auth::sessions, state::AppState};
+
+#[derive(Deserialize, Default)]
+pub struct Next {
+    neste: Option<String>,
+}
+
+/// Only a path on this site is followed after sign-in.
+fn local(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// `GET /logg-inn`: the email field.
+pub async fn form(jar: CookieJar, signed_in: Option<SignedIn>, Query(next): Query<Next>) -> Response {
+    if signed_in.is_some() {
+        return Redirect::to(&local(next.neste.as_deref())).into_response();
+    }
+    let (jar, csrf) = csrf_token(jar);
+    page(
+        jar,
+        "sign_in.html",
+        Frame {
+            csrf: &csrf,
+            person: None,
+        },
+        minijinja::context! { next => local(next.neste.as_deref()) },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SignInRequest {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /logg-inn`: sends the link, and says the same whether or not the address is known.
+pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(form): Form<SignInRequest>) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    let (jar, csrf) = csrf_token(jar);
+    let frame = Frame {
+        csrf: &csrf,
+        person: None,
+    };
+    match sessions::request_sign_in_link(
+        &state.db,
+        &state.settings.web,
+        &state.settings.public_url(),
+        &form.email,
+        state.now(),
+    )
+    .await
+    {
+        Ok(sent) => {
+            if sent > 0 {
+                state.outbox_changed();
+            }
+            message(
+                StatusCode::OK,
+                jar,
+                "Sjekk e-posten din",
+                &format!(
+                    "Hvis {} er registrert i tiltak, har vi sendt en lenke dit. Lenken virker én gang og i {} minutter.",
+                    form.email.trim(),
+                    state.settings.web.sign_in_link_minutes
+                ),
+                None,
+            )
+        }
+        Err(AppError::Validation(_)) => page_with_status(
+            StatusCode::BAD_REQUEST,
+            jar,
+            "sign_in.html",
+            frame,
+            minijinja::context! {
+                email => form.email,
+                error => "E-postadresse: skriv en hel e-postadresse, for eksempel kari.nordmann@kommune.no.",
+                next => "/",
+            },
+        ),
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// `GET /logg-inn/{token}`: a button that signs in. Opening the link (as mail scanners do)
+/// uses nothing up; the button's POST does.
+pub async fn confirm(State(state): State<AppState>, jar: CookieJar, Path(token): Path<String>) -> Response {
+    match sessions::peek_sign_in_link(&state.db, &token, state.now()).await {
+        Ok(person) => {
+            let (jar, csrf) = csrf_token(jar);
+            page(
+                jar,
+                "sign_in_confirm.html",
+                Frame {
+                    csrf: &csrf,
+                    person: None,
+                },
+                minijinja::context! { name => person.name, email => person.email, token },
+            )
+        }
+        Err(AppError::Unauthenticated(_)) => expired(jar),
+        Err(error) => error_page(jar, error),
+    }
+}
+
+fn expired(jar: CookieJar) -> Response {
+    message(
+        StatusCode::UNAUTHORIZED,
+        jar,
+        "Lenken virker ikke lenger",
+        "Innloggingslenken er brukt, utløpt eller ukjent. Be om en ny lenke.",
+        Some(("/logg-inn", "Be om en ny lenke")),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /logg-inn/{token}`: uses the link up, sets the session cookie, and goes home.
+pub async fn use_link(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(token): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    match sessions::sign_in_with_link(&state.db, &state.settings.web, &token, state.now()).await {
+        Ok((secret, viewer)) => {
+            tracing::info!(person = %viewer.person_id, org = %viewer.organization_id, "signed in by email link");
+            let cookie = Cookie::build((SESSION_COOKIE, secret))
+                .path("/")
+                .http_only(true)
+                .secure(secure(&state))
+                .same_site(SameSite::Lax)
+                .build();
+            (jar.add(cookie), Redirect::to("/")).into_response()
+        }
+        Err(AppError::Unauthenticated(_)) => expired(jar),
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// `POST /logg-ut`: ends the session here and on the server.
+pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, Form(form): Form<CsrfOnly>) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    if let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        if let Err(error) = sessions::sign_out(&state.db, &secret, state.now()).await {
+            return error_page(jar, error);
+        }
+    }
+    let jar = jar
+        .remove(Cookie::build(SESSION_COOKIE).path("/"))
+        .remove(Cookie::build(CSRF_COOKIE).path("/"));
+    message(
+        StatusCode::OK,
+        jar,
+        "Du er logget ut",
+        "Du er logget ut av tiltak.",
+        Some(("/logg-inn", "Logg inn igjen")),
+    )
+}

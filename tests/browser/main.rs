@@ -1,0 +1,591 @@
+//! The web pages in a real browser: Debian's Chromium driven by chromedriver (WebDriver) from
+//! `cargo test`. Covers signing in by link, "Mine tiltak", the status form (a required reason,
+//! a stale form, keyboard only), the reminder email's link (GETs change nothing, one POST
+//! writes one event; expired, revoked and no-longer-leader links refused) with JavaScript off,
+//! and axe-core on every page kind (WCAG 2.1 A/AA). Screenshots go to
+//! `target/screenshots/`.
+//!
+//! Without chromium and chromedriver the tests say they were skipped; under `CI=true` they fail.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code, unused_imports, unused_macros)]
+mod helpers;
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{
+    Client, ClientBuilder, Locator,
+    actions::{InputSource, KeyAction, KeyActions},
+};
+use helpers::{Db, TestApp};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use tiltak::{
+    entities::{action, action_event, unit},
+    jobs::{self, Job, Trigger},
+};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The example plan's leader of "Barne- og ungdomsvern".
+const LEADER: &str = "kari.nordmann@eksempel.kommune.no";
+
+const TAB: char = '\u{e004}';
+const ENTER: char = '\u{e007}';
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The browser, or `None` (and a clear line) when this machine has none outside CI.
+fn driver() -> Option<Driver> {
+    let present = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+    if !present {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!(
+                "CI=true but {CHROMIUM} or {CHROMEDRIVER} is missing: .ci/run installs chromium and chromium-driver"
+            );
+        }
+        eprintln!(
+            "SKIPPED: browser tests need {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(Driver { child, port });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("chromedriver did not listen on {port}");
+}
+
+async fn browser(driver: &Driver, javascript: bool) -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let profile = tempfile::tempdir().unwrap().keep();
+    let mut args = vec![
+        "--headless".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--window-size=1280,1000".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    if !javascript {
+        args.push("--blink-settings=scriptEnabled=false".to_owned());
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), json!({ "binary": CHROMIUM, "args": args }));
+    ClientBuilder::rustls()
+        .expect("tls")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+/// axe-core in the page: no violations of WCAG 2.1 A and AA.
+async fn accessible(client: &Client, page: &str) {
+    let axe = include_str!("../../assets/vendor/axe-core/axe.min.js");
+    client.execute(axe, vec![]).await.unwrap();
+    let result = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                .then(r => done(r.violations.map(v => ({ id: v.id, help: v.help, nodes: v.nodes.map(n => n.html) }))))
+                .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(result, json!([]), "axe found WCAG 2.1 A/AA violations on {page}");
+}
+
+/// The page's text once it holds `needle` (a click's navigation may still be under way);
+/// the last text seen when it never does, for the assertion's message.
+async fn wait_text(client: &Client, needle: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        if let Ok(body) = client.find(Locator::Css("body")).await {
+            if let Ok(text) = body.text().await {
+                if text.contains(needle) {
+                    return text;
+                }
+                seen = text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
+/// The page's current text.
+async fn text(client: &Client) -> String {
+    wait_text(client, "").await
+}
+
+/// Waits until the browser shows this path.
+async fn wait_path(client: &Client, path: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = client.current_url().await.unwrap().path().to_owned();
+        if seen.starts_with(path) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
+/// Sends what is in the outbox and returns the newest .eml file's text for this address.
+async fn last_email_to(app: &TestApp, address: &str) -> String {
+    let mailer = tiltak::mail::Mailer::from_settings(&app.state.settings.mail).unwrap();
+    tiltak::services::outbox::dispatch(&app.state.db, &mailer, &app.state.settings.mail, app.clock.now())
+        .await
+        .unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(&app.settings.mail.outbox_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+    files
+        .iter()
+        .rev()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .map(|eml| eml.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
+        .find(|eml| eml.contains(address))
+        .unwrap_or_else(|| panic!("no email to {address}"))
+}
+
+fn link_in(email: &str, prefix: &str) -> String {
+    let start = email
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {email}"));
+    email[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/:._-".contains(*c))
+        .collect()
+}
+
+async fn events_of(app: &TestApp, action_id: uuid::Uuid) -> Vec<action_event::Model> {
+    action_event::Entity::find()
+        .filter(action_event::Column::ActionId.eq(action_id))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+async fn example_app() -> TestApp {
+    TestApp::spawn_with(Db::Sqlite, |s| s.organization.example_plan = true)
+        .await
+        .unwrap()
+}
+
+/// Signs in through the page: asks for a link, opens it from the email, presses the button.
+async fn sign_in(client: &Client, app: &TestApp, email: &str, check: bool) {
+    client.goto(&format!("{}/", app.address)).await.unwrap();
+    assert!(client.current_url().await.unwrap().path().starts_with("/logg-inn"));
+    if check {
+        accessible(client, "the sign-in page").await;
+        screenshot(client, "1-logg-inn").await;
+    }
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_text(client, "Sjekk e-posten din")
+            .await
+            .contains("Sjekk e-posten din")
+    );
+    let link = link_in(&last_email_to(app, email).await, &format!("{}/logg-inn/", app.address));
+    client.goto(&link).await.unwrap();
+    if check {
+        accessible(client, "the sign-in confirmation").await;
+    }
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(wait_path(client, "/mine").await, "/mine");
+}
+
+#[tokio::test]
+async fn a_unit_leader_signs_in_and_updates_their_actions() {
+    let Some(driver) = driver() else { return };
+    let app = example_app().await;
+    let client = browser(&driver, true).await;
+    sign_in(&client, &app, LEADER, true).await;
+
+    // Mine tiltak: only the unit's own actions (responsible or contributing).
+    let page = wait_text(&client, "Tiltakene").await;
+    assert!(
+        page.contains("Tiltakene Barne- og ungdomsvern har ansvar for eller bidrar til"),
+        "{page}"
+    );
+    accessible(&client, "Mine tiltak").await;
+    screenshot(&client, "2-mine-tiltak").await;
+    let unit = unit::Entity::find()
+        .filter(unit::Column::Name.eq("Barne- og ungdomsvern"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let links = client.find_all(Locator::Css("table a")).await.unwrap();
+    assert!(!links.is_empty());
+    for link in links {
+        let href = link.attr("href").await.unwrap().unwrap();
+        let id = uuid::Uuid::parse_str(href.trim_start_matches("/tiltak/")).unwrap();
+        let listed = action::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let contributes = tiltak::entities::action_contributor::Entity::find_by_id((id, unit.id))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .is_some();
+        assert!(
+            listed.responsible_unit_id == Some(unit.id) || contributes,
+            "{} belongs to another unit",
+            listed.title
+        );
+    }
+    let own = action::Entity::find()
+        .filter(action::Column::ResponsibleUnitId.eq(unit.id))
+        .filter(action::Column::Status.eq("IN_PROGRESS"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("an action in progress");
+    assert!(page.contains(&own.title));
+
+    // The action page; DELAYED without a reason is refused in Norwegian, naming the field.
+    client
+        .goto(&format!("{}/tiltak/{}", app.address, own.id))
+        .await
+        .unwrap();
+    accessible(&client, "the action page").await;
+    let before = events_of(&app, own.id).await.len();
+    client
+        .find(Locator::Css("#status option[value=DELAYED]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Kommentar: skriv").await;
+    assert!(
+        page.contains("Kommentar: skriv hvorfor tiltaket blir «Forsinket»"),
+        "{page}"
+    );
+    assert_eq!(
+        events_of(&app, own.id).await.len(),
+        before,
+        "a refused form writes nothing"
+    );
+    accessible(&client, "the action page with errors").await;
+    screenshot(&client, "3-tiltak-feil").await;
+
+    // With the reason it is saved, and the timeline shows who, from, to and why.
+    client
+        .find(Locator::Id("comment"))
+        .await
+        .unwrap()
+        .send_keys("Venter på nye stillinger")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert!(page.contains("Lagret"), "{page}");
+    assert!(
+        page.contains("Pågår → Forsinket") && page.contains("«Venter på nye stillinger»"),
+        "{page}"
+    );
+    assert_eq!(events_of(&app, own.id).await.len(), before + 1);
+    screenshot(&client, "4-tiltak-lagret").await;
+
+    // A stale form: someone else changes the action meanwhile; the typed text is kept.
+    client
+        .goto(&format!("{}/tiltak/{}", app.address, own.id))
+        .await
+        .unwrap();
+    let admin = app
+        .gql(
+            "mutation($id: ID!) { updateActionStatus(input: { actionId: $id, status: IN_PROGRESS, comment: \"Fått stillingene\" }) { status } }",
+            json!({ "id": own.id }),
+        )
+        .await;
+    assert!(admin.get("errors").is_none(), "{admin}");
+    let count = events_of(&app, own.id).await.len();
+    client
+        .find(Locator::Id("comment"))
+        .await
+        .unwrap()
+        .send_keys("Mitt utkast")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Noen andre endret").await;
+    assert!(page.contains("Noen andre endret tiltaket mens du skrev"), "{page}");
+    let kept = client
+        .find(Locator::Id("comment"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Mitt utkast"));
+    assert_eq!(events_of(&app, own.id).await.len(), count);
+
+    // Keyboard only: Tab to the status, choose with the keys, Tab on and press Enter.
+    client
+        .goto(&format!("{}/tiltak/{}", app.address, own.id))
+        .await
+        .unwrap();
+    let mut reached = false;
+    for _ in 0..40 {
+        let tab = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: TAB })
+            .then(KeyAction::Up { value: TAB });
+        client.perform_actions(tab).await.unwrap();
+        let id = client.active_element().await.unwrap().attr("id").await.unwrap();
+        if id.as_deref() == Some("progress") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "the progress field is reachable with Tab");
+    let progress = client.active_element().await.unwrap();
+    progress.clear().await.unwrap();
+    progress.send_keys("40").await.unwrap();
+    progress.send_keys(&ENTER.to_string()).await.unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert!(page.contains("Lagret") && page.contains("40 %"), "{page}");
+
+    // Sign out ends the session.
+    client
+        .find(Locator::Css("form.logg-ut button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(wait_text(&client, "Du er logget ut").await.contains("Du er logget ut"));
+    client.goto(&format!("{}/mine", app.address)).await.unwrap();
+    assert!(wait_path(&client, "/logg-inn").await.starts_with("/logg-inn"));
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_reminder_email_updates_one_action_in_two_clicks_without_javascript() {
+    let Some(driver) = driver() else { return };
+    let app = example_app().await;
+    jobs::run(
+        &app.state,
+        Job::DeadlineReminders,
+        app.clock.now(),
+        Trigger::Manual,
+        "test",
+    )
+    .await
+    .unwrap();
+    let email = last_email_to(&app, LEADER).await;
+    let link = link_in(&email, &format!("{}/e/", app.address));
+
+    // Mail scanners open links: GET and HEAD, twice, change nothing.
+    let all_events = || async { action_event::Entity::find().all(&app.state.db).await.unwrap().len() };
+    let before = all_events().await;
+    for _ in 0..2 {
+        assert_eq!(app.client.get(&link).send().await.unwrap().status(), 200);
+        assert_eq!(app.client.head(&link).send().await.unwrap().status(), 200);
+    }
+    assert_eq!(all_events().await, before);
+
+    // Click 1 opens the link; click 2 saves.
+    let client = browser(&driver, false).await;
+    client.goto(&link).await.unwrap();
+    let page = text(&client).await;
+    assert!(page.contains("fra lenken i e-posten"), "{page}");
+    screenshot(&client, "5-e-postlenke").await;
+    client
+        .find(Locator::Css("#status option[value=COMPLETED]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert!(page.contains("Lagret"), "{page}");
+    assert!(
+        page.contains("fra lenken i e-posten"),
+        "the history notes the email link: {page}"
+    );
+    let events = action_event::Entity::find().all(&app.state.db).await.unwrap();
+    assert_eq!(events.len(), before + 1, "one POST, one history event");
+    let event = events.iter().max_by_key(|e| e.id).unwrap();
+    assert_eq!(event.via.as_deref(), Some("email-link"));
+    assert_eq!(event.to_value.as_deref(), Some("COMPLETED"));
+    client.close().await.unwrap();
+
+    // Accessibility of the link page, with scripts on for axe.
+    let client = browser(&driver, true).await;
+    client.goto(&link).await.unwrap();
+    accessible(&client, "the email link page").await;
+
+    // No longer the leader: refused.
+    let action_id = event.action_id;
+    let responsible = action::Entity::find_by_id(action_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .responsible_unit_id
+        .unwrap();
+    let refused = |status: reqwest::StatusCode| status == 401;
+    unit::Entity::update_many()
+        .col_expr(
+            unit::Column::LeaderEmail,
+            sea_orm::sea_query::Expr::value("ny.leder@eksempel.kommune.no"),
+        )
+        .filter(unit::Column::Id.eq(responsible))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    tiltak::entities::person::Entity::update_many()
+        .col_expr(
+            tiltak::entities::person::Column::Role,
+            sea_orm::sea_query::Expr::value("viewer"),
+        )
+        .filter(tiltak::entities::person::Column::Email.eq(LEADER))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert!(refused(app.client.get(&link).send().await.unwrap().status()));
+    client.goto(&link).await.unwrap();
+    assert!(
+        wait_text(&client, "Lenken virker ikke")
+            .await
+            .contains("Lenken virker ikke")
+    );
+    accessible(&client, "a refused link").await;
+    client.close().await.unwrap();
+
+    // Revoked and expired links are refused too (another recipient's links).
+    let second = example_links(&app).await;
+    let (revoked, expired) = (&second[0], &second[1]);
+    let admin = app
+        .gql(
+            "mutation($email: String!) { revokeEmailLinks(email: $email) }",
+            json!({ "email": revoked.1 }),
+        )
+        .await;
+    assert!(admin.get("errors").is_none(), "{admin}");
+    assert!(refused(app.client.get(&revoked.0).send().await.unwrap().status()));
+    app.clock.advance(chrono::Duration::days(31));
+    assert!(refused(app.client.get(&expired.0).send().await.unwrap().status()));
+    // A link reaches only its own action: an evaluation of another action is not found.
+    let other = format!("{}/evaluering/{}", expired.0, uuid::Uuid::new_v4());
+    let posted = app.client.post(&other).form(&[("csrf", "x")]).send().await.unwrap();
+    assert!(posted.status() == 403 || posted.status() == 401, "{}", posted.status());
+}
+
+/// Links of the reminder emails to other leaders: (link, recipient).
+async fn example_links(app: &TestApp) -> Vec<(String, String)> {
+    let mut links = Vec::new();
+    for path in std::fs::read_dir(&app.settings.mail.outbox_dir).unwrap() {
+        let eml = std::fs::read_to_string(path.unwrap().path()).unwrap();
+        let eml = eml.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+        if eml.contains(LEADER) || !eml.contains(&format!("{}/e/", app.address)) {
+            continue;
+        }
+        let to = eml
+            .lines()
+            .find(|l| l.starts_with("To:"))
+            .and_then(|l| l.split('<').nth(1))
+            .map(|l| l.trim_end_matches('>').to_owned())
+            .unwrap();
+        links.push((link_in(&eml, &format!("{}/e/", app.address)), to));
+    }
+    assert!(links.len() >= 2, "reminders to at least two other leaders");
+    links
+}

@@ -186,6 +186,14 @@ impl BaseMutation {
         Ok(i32::try_from(revoked).unwrap_or(i32::MAX))
     }
 
+    /// Signs a person out of the web pages everywhere (a lost laptop, someone who left): every
+    /// session of that address ends. Returns how many. Admins and coordinators.
+    async fn revoke_sessions(&self, ctx: &Context<'_>, email: String) -> async_graphql::Result<i32> {
+        let state = ctx.state();
+        let ended = auth::sessions::revoke_sessions(&state.db, ctx.viewer()?, &email, state.now()).await?;
+        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+    }
+
     async fn create_person(&self, ctx: &Context<'_>, input: CreatePersonInput) -> async_graphql::Result<Person> {
         let state = ctx.state();
         let input = org::NewPerson {

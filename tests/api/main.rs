@@ -20,3 +20,4 @@ mod persistence;
 mod reports;
 mod roles;
 mod tenants;
+mod web;

@@ -250,14 +250,17 @@ pub async fn sign_out(db: &DatabaseConnection, secret: &str, now: DateTime<Utc>)
     Ok(())
 }
 
-/// Ends every session of the people with this address in an organization; returns how many.
+/// Ends every session of the person with this address in the viewer's organization; returns
+/// how many.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn revoke_sessions(
     db: &DatabaseConnection,
-    organization_id: Uuid,
+    viewer: &Viewer,
     email: &str,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    let Some(person) = org::person_by_email(db, organization_id, email).await? else {
+    super::authorize(viewer, super::Permission::ManagePlans, super::Relation::None)?;
+    let Some(person) = org::person_by_email(db, viewer.organization_id, email).await? else {
         return Ok(0);
     };
     let ended = web_session::Entity::update_many()

@@ -151,21 +151,9 @@ pub async fn enqueue(
                 let id = Uuid::new_v4();
                 notification::ActiveModel {
                     id: Set(id),
-                    organization_id: Set(organization_id),
-                    recipient: Set(address),
-                    reason: Set(reason.code().to_owned()),
-                    subject: Set(rendered.subject),
-                    body_text: Set(rendered.text),
-                    body_html: Set(rendered.html),
-                    status: Set(NotificationStatus::Pending.code().to_owned()),
-                    attempts: Set(0),
-                    next_attempt_at: Set(now),
-                    lease_until: Set(None),
-                    last_error: Set(None),
                     job_run_id: Set(job_run_id),
-                    created_at: Set(now),
-                    sent_at: Set(None),
                     digest_items: Set(Some(stored(&entries))),
+                    ..new_message(organization_id, address, reason, rendered, now)
                 }
                 .insert(txn)
                 .await?;
@@ -180,6 +168,35 @@ pub async fn enqueue(
         notification_item::Entity::insert_many(ledger).exec(txn).await?;
     }
     Ok(enqueued)
+}
+
+/// A message due now, not yet tried; the caller sets its id and, for a digest, its job run and
+/// items.
+pub(crate) fn new_message(
+    organization_id: Uuid,
+    recipient: String,
+    reason: Reason,
+    rendered: mail::Rendered,
+    now: DateTime<Utc>,
+) -> notification::ActiveModel {
+    notification::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(organization_id),
+        recipient: Set(recipient),
+        reason: Set(reason.code().to_owned()),
+        subject: Set(rendered.subject),
+        body_text: Set(rendered.text),
+        body_html: Set(rendered.html),
+        status: Set(NotificationStatus::Pending.code().to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        job_run_id: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        digest_items: Set(None),
+    }
 }
 
 /// One item of a stored digest, kept so the digest can grow and be rendered again.

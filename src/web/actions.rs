@@ -290,24 +290,18 @@ pub async fn email_update(
     if !csrf_ok(&jar, &form.csrf) {
         return csrf_refused(jar);
     }
+    match link_viewer(&state, &token).await {
+        Ok((viewer, id)) => save_update(&state, jar, &viewer, &Access::EmailLink { token }, id, form).await,
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// The viewer that writes through an email link, and the link's action.
+async fn link_viewer(state: &AppState, token: &str) -> Result<(Viewer, Uuid), AppError> {
     let now = state.now();
-    let grant = match action_links::open(&state.db, &token, now).await {
-        Ok(grant) => grant,
-        Err(error) => return error_page(jar, error),
-    };
-    let viewer = match action_links::viewer(&state.db, &grant, now).await {
-        Ok(viewer) => viewer,
-        Err(error) => return error_page(jar, error),
-    };
-    save_update(
-        &state,
-        jar,
-        &viewer,
-        &Access::EmailLink { token },
-        grant.action.id,
-        form,
-    )
-    .await
+    let grant = action_links::open(&state.db, token, now).await?;
+    let viewer = action_links::viewer(&state.db, &grant, now).await?;
+    Ok((viewer, grant.action.id))
 }
 
 /// Records a status form: the status (with the comment as its reason), then the progress;
@@ -503,26 +497,13 @@ pub async fn email_evaluate(
     if !csrf_ok(&jar, &form.csrf) {
         return csrf_refused(jar);
     }
-    let now = state.now();
-    let grant = match action_links::open(&state.db, &token, now).await {
-        Ok(grant) => grant,
-        Err(error) => return error_page(jar, error),
-    };
-    let viewer = match action_links::viewer(&state.db, &grant, now).await {
-        Ok(viewer) => viewer,
-        Err(error) => return error_page(jar, error),
-    };
-    let id = grant.action.id;
-    save_evaluation(
-        &state,
-        jar,
-        &viewer,
-        &Access::EmailLink { token },
-        id,
-        evaluation_id,
-        form,
-    )
-    .await
+    match link_viewer(&state, &token).await {
+        Ok((viewer, id)) => {
+            let access = Access::EmailLink { token };
+            save_evaluation(&state, jar, &viewer, &access, id, evaluation_id, form).await
+        }
+        Err(error) => error_page(jar, error),
+    }
 }
 
 async fn save_evaluation(

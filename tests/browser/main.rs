@@ -163,6 +163,30 @@ async fn text(client: &Client) -> String {
     wait_text(client, "").await
 }
 
+/// Types into the field with this id.
+async fn type_into(client: &Client, id: &str, text: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Chooses a status (if given) and clicks the button of the status form.
+async fn save_status(client: &Client, status: Option<&str>) {
+    if let Some(status) = status {
+        let option = format!("#status option[value={status}]");
+        client.find(Locator::Css(&option)).await.unwrap().click().await.unwrap();
+    }
+    let button = client
+        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
+        .await
+        .unwrap();
+    button.click().await.unwrap();
+}
+
 /// Waits until the browser shows this path.
 async fn wait_path(client: &Client, path: &str) -> String {
     let mut seen = String::new();
@@ -320,20 +344,7 @@ async fn a_unit_leader_signs_in_and_updates_their_actions() {
         .unwrap();
     accessible(&client, "the action page").await;
     let before = events_of(&app, own.id).await.len();
-    client
-        .find(Locator::Css("#status option[value=DELAYED]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    save_status(&client, Some("DELAYED")).await;
     let page = wait_text(&client, "Kommentar: skriv").await;
     assert!(
         page.contains("Kommentar: skriv hvorfor tiltaket blir «Forsinket»"),
@@ -348,20 +359,8 @@ async fn a_unit_leader_signs_in_and_updates_their_actions() {
     screenshot(&client, "3-tiltak-feil").await;
 
     // With the reason it is saved, and the timeline shows who, from, to and why.
-    client
-        .find(Locator::Id("comment"))
-        .await
-        .unwrap()
-        .send_keys("Venter på nye stillinger")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&client, "comment", "Venter på nye stillinger").await;
+    save_status(&client, None).await;
     let page = wait_text(&client, "Lagret").await;
     assert!(page.contains("Lagret"), "{page}");
     assert!(
@@ -384,20 +383,8 @@ async fn a_unit_leader_signs_in_and_updates_their_actions() {
         .await;
     assert!(admin.get("errors").is_none(), "{admin}");
     let count = events_of(&app, own.id).await.len();
-    client
-        .find(Locator::Id("comment"))
-        .await
-        .unwrap()
-        .send_keys("Mitt utkast")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&client, "comment", "Mitt utkast").await;
+    save_status(&client, None).await;
     let page = wait_text(&client, "Noen andre endret").await;
     assert!(page.contains("Noen andre endret tiltaket mens du skrev"), "{page}");
     let kept = client
@@ -480,20 +467,7 @@ async fn the_reminder_email_updates_one_action_in_two_clicks_without_javascript(
     let page = text(&client).await;
     assert!(page.contains("fra lenken i e-posten"), "{page}");
     screenshot(&client, "5-e-postlenke").await;
-    client
-        .find(Locator::Css("#status option[value=COMPLETED]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[aria-labelledby=oppdater] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    save_status(&client, Some("COMPLETED")).await;
     let page = wait_text(&client, "Lagret").await;
     assert!(page.contains("Lagret"), "{page}");
     assert!(

@@ -14,11 +14,14 @@ use uuid::Uuid;
 use super::{Viewer, hash_token, new_token};
 use crate::{
     config::WebSettings,
-    domain::{NotificationStatus, Reason, Role, validate_email},
-    entities::{notification, organization, person, sign_in_link, unit, web_session},
+    domain::{Reason, Role, validate_email},
+    entities::{organization, person, sign_in_link, unit, web_session},
     error::{AppError, AppResult},
     mail,
-    services::org::{self, NewPerson},
+    services::{
+        org::{self, NewPerson},
+        outbox,
+    },
 };
 
 /// How a session was opened.
@@ -103,30 +106,10 @@ pub async fn request_sign_in_link(
             &format!("{public_url}/logg-inn/{token}"),
             valid_for.num_minutes(),
         );
-        notification::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            organization_id: Set(person.organization_id),
-            recipient: Set(format!(
-                "{} <{}>",
-                person.name.replace(['<', '>', '"'], ""),
-                person.email
-            )),
-            reason: Set(Reason::SignIn.code().to_owned()),
-            subject: Set(rendered.subject),
-            body_text: Set(rendered.text),
-            body_html: Set(rendered.html),
-            status: Set(NotificationStatus::Pending.code().to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            lease_until: Set(None),
-            last_error: Set(None),
-            job_run_id: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
-            digest_items: Set(None),
-        }
-        .insert(&txn)
-        .await?;
+        let recipient = format!("{} <{}>", person.name.replace(['<', '>', '"'], ""), person.email);
+        outbox::new_message(person.organization_id, recipient, Reason::SignIn, rendered, now)
+            .insert(&txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(people.len())

@@ -334,13 +334,21 @@ async fn report_download(
             "use /reports/{planId}/{year}.{md|html|csv|docx}".into(),
         );
     };
-    let Some(token) = bearer_token(&headers) else {
-        return fail(
-            StatusCode::UNAUTHORIZED,
-            "send an API token as \"Authorization: Bearer <token>\"".into(),
-        );
+    // An API token, or the signed-in session of the report page's download links.
+    let state = &http.state;
+    let viewer = match (bearer_token(&headers), crate::web::session_secret(&headers)) {
+        (Some(token), _) => auth::authenticate(&state.db, token, state.now()).await,
+        (None, Some(secret)) => {
+            auth::sessions::authenticate_session(&state.db, &state.settings.web, &secret, state.now()).await
+        }
+        (None, None) => {
+            return fail(
+                StatusCode::UNAUTHORIZED,
+                "send an API token as \"Authorization: Bearer <token>\", or sign in".into(),
+            );
+        }
     };
-    let viewer = match auth::authenticate(&http.state.db, token, http.state.now()).await {
+    let viewer = match viewer {
         Ok(viewer) => viewer,
         Err(error) => return error.into_response(),
     };

@@ -13,7 +13,9 @@ use super::{
 };
 use crate::{
     domain::{ActionNumber, EvaluationStatus},
-    entities::{action, action_contributor, action_event, chapter, evaluation, plan, unit},
+    entities::{
+        action, action_contributor, action_event, chapter, evaluation, plan, team, team_member, team_unit, unit,
+    },
     error::{AppError, AppResult},
 };
 
@@ -167,4 +169,78 @@ pub async fn action_details(db: &DatabaseConnection, organization_id: Uuid, id: 
 pub async fn may_follow_up(db: &DatabaseConnection, viewer: &Viewer, action: &action::Model) -> AppResult<bool> {
     let relation = policy::relation_to_action(db, viewer, action).await?;
     Ok(policy::allows(viewer.role, Permission::FollowUp, relation))
+}
+
+/// A leader team with the units it follows.
+pub struct TeamView {
+    pub team: team::Model,
+    pub units: Vec<unit::Model>,
+}
+
+/// The teams the viewer is a member of; admins and coordinators see every team.
+pub async fn teams_for(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<TeamView>> {
+    let all = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(viewer.organization_id))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
+    let member_of: Vec<Uuid> = team_member::Entity::find()
+        .filter(team_member::Column::PersonId.eq(viewer.person_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.team_id)
+        .collect();
+    let sees_all = policy::allows(viewer.role, Permission::ManagePlans, policy::Relation::None);
+    let catalog = Catalog::load(db, viewer.organization_id).await?;
+    let links = team_unit::Entity::find()
+        .filter(team_unit::Column::TeamId.is_in(all.iter().map(|t| t.id)))
+        .all(db)
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|t| sees_all || member_of.contains(&t.id))
+        .map(|team| {
+            let mut units: Vec<unit::Model> = links
+                .iter()
+                .filter(|l| l.team_id == team.id)
+                .filter_map(|l| catalog.units.get(&l.unit_id).cloned())
+                .collect();
+            units.sort_by(|a, b| a.name.cmp(&b.name));
+            TeamView { team, units }
+        })
+        .collect())
+}
+
+/// The newest comment given with a status change of each action, to show why it is delayed.
+pub async fn latest_status_reasons(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    action_ids: Vec<Uuid>,
+) -> AppResult<HashMap<Uuid, String>> {
+    let events = action_event::Entity::find()
+        .filter(action_event::Column::OrganizationId.eq(organization_id))
+        .filter(action_event::Column::ActionId.is_in(action_ids))
+        .filter(action_event::Column::Kind.eq(crate::domain::EventKind::Status.code()))
+        .order_by_asc(action_event::Column::Id)
+        .all(db)
+        .await?;
+    let mut reasons = HashMap::new();
+    for event in events {
+        match event.comment {
+            Some(comment) => {
+                reasons.insert(event.action_id, comment);
+            }
+            None => {
+                reasons.remove(&event.action_id);
+            }
+        }
+    }
+    Ok(reasons)
+}
+
+/// Whether the viewer may comment on this action (to show the comment form).
+pub async fn may_comment(db: &DatabaseConnection, viewer: &Viewer, action: &action::Model) -> AppResult<bool> {
+    let relation = policy::relation_to_action(db, viewer, action).await?;
+    Ok(policy::allows(viewer.role, Permission::Comment, relation))
 }

@@ -318,7 +318,7 @@ pub async fn unit_leader_items(
                 deadline: date(revision.due_on),
                 status: "Åpen".into(),
                 note: Some("Planen skal rulleres: gå gjennom kapitlene og tiltakene med lederteamet.".into()),
-                link: format!("{}/plans/{}", catalog.base_url, revision.plan_id),
+                link: format!("{}/planer/{}", catalog.base_url, revision.plan_id),
                 action_id: None,
             };
             match catalog.leader(revision.unit_id) {

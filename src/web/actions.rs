@@ -473,6 +473,69 @@ fn field_norsk(field: &str) -> &str {
     }
 }
 
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /tiltak/{id}/kommentar`: a comment without a change, for leader team members on the
+/// actions of the units their team follows.
+pub async fn comment(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CommentForm>,
+) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    let mut errors = FormErrors::default();
+    if form.comment.trim().is_empty() {
+        errors.comment = Some("Kommentar: skriv kommentaren før du sender den.".into());
+    } else {
+        match actions::comment(
+            &state.db,
+            &state.audit_key,
+            &viewer,
+            state.now(),
+            id,
+            form.comment.clone(),
+        )
+        .await
+        {
+            Ok(_) => {
+                state.history_changed();
+                return Redirect::to(&format!("/tiltak/{id}?lagret=1")).into_response();
+            }
+            Err(AppError::Validation(error)) => {
+                errors.comment = Some(format!("{}: {}", field_norsk(&error.field), error.message));
+            }
+            Err(error) => return error_page(jar, error),
+        }
+    }
+    errors.summary = Some("Kommentaren ble ikke lagret. Rett feltet som er merket.".into());
+    let typed = UpdateForm {
+        comment: form.comment,
+        ..Default::default()
+    };
+    render(
+        &state,
+        jar,
+        &viewer,
+        &Access::Session,
+        id,
+        Some(typed),
+        None,
+        errors,
+        false,
+    )
+    .await
+}
+
 /// `POST /tiltak/{id}/evaluering/{evaluation}`.
 pub async fn evaluate(
     State(state): State<AppState>,
@@ -588,6 +651,10 @@ async fn render(
         Access::EmailLink { .. } => true,
         Access::Session => pages::may_follow_up(&state.db, viewer, action).await.unwrap_or(false),
     };
+    let may_comment = match access {
+        Access::EmailLink { .. } => false,
+        Access::Session => !may_update && pages::may_comment(&state.db, viewer, action).await.unwrap_or(false),
+    };
     let names: HashMap<Uuid, String> = match org::people(&state.db, viewer.organization_id).await {
         Ok(people) => people.into_iter().map(|p| (p.id, p.name)).collect(),
         Err(error) => return error_page(jar, error),
@@ -692,6 +759,8 @@ async fn render(
             timeline => super::value(&timeline),
             statuses,
             may_update,
+            may_comment,
+            comment_url => format!("/tiltak/{}/kommentar", action.id),
             form => super::value(&typed),
             evaluation,
             evaluation_form => super::value(typed_evaluation.unwrap_or_default()),

@@ -13,6 +13,8 @@
 
 mod actions;
 mod assets;
+mod overview;
+mod reports;
 mod sign_in;
 
 pub use assets::explorer;
@@ -50,7 +52,15 @@ pub fn router(state: AppState) -> Router {
         .route("/mine", get(actions::mine))
         .route("/tiltak/{id}", get(actions::page).post(actions::update))
         .route("/tiltak/{id}/evaluering/{evaluation}", post(actions::evaluate))
+        .route("/tiltak/{id}/kommentar", post(actions::comment))
         .route("/actions/{id}", get(actions::old_link))
+        .route("/planer", get(overview::list))
+        .route("/planer/{id}", get(overview::plan))
+        .route("/planer/{id}/{file}", get(overview::export))
+        .route("/plans/{id}", get(overview::old_link))
+        .route("/lederteam", get(overview::team))
+        .route("/rapport", get(reports::page))
+        .route("/rapport/frys", post(reports::freeze))
         .route("/e/{token}", get(actions::email_page).post(actions::email_update))
         .route("/e/{token}/evaluering/{evaluation}", post(actions::email_evaluate))
         .route("/assets/{*path}", get(assets::serve))
@@ -75,6 +85,13 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("mine.html", include_str!("templates/mine.html")),
         ("action.html", include_str!("templates/action.html")),
         ("status.html", include_str!("templates/status.html")),
+        ("counts.html", include_str!("templates/counts.html")),
+        ("filters.html", include_str!("templates/filters.html")),
+        ("rows.html", include_str!("templates/rows.html")),
+        ("plans.html", include_str!("templates/plans.html")),
+        ("plan.html", include_str!("templates/plan.html")),
+        ("team.html", include_str!("templates/team.html")),
+        ("report.html", include_str!("templates/report.html")),
     ] {
         env.add_template(name, source).expect("the built-in templates parse");
     }
@@ -87,6 +104,15 @@ struct Frame<'a> {
     csrf: &'a str,
     /// The signed-in person, for the header and its sign-out button.
     person: Option<&'a str>,
+}
+
+impl<'a> Frame<'a> {
+    fn signed_in(csrf: &'a str, viewer: &'a Viewer) -> Self {
+        Frame {
+            csrf,
+            person: Some(&viewer.name),
+        }
+    }
 }
 
 /// A rendered page, with the CSRF cookie set when the browser has none yet.
@@ -160,6 +186,13 @@ fn csrf_refused(jar: CookieJar) -> Response {
         "Skjemaet kunne ikke kontrolleres (informasjonskapselen mangler eller er byttet ut). Gå tilbake, last siden på nytt og send skjemaet igjen. Informasjonskapsler må være slått på.",
         None,
     )
+}
+
+/// The session cookie's secret in a request, for routes outside the pages (report downloads).
+pub fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
 }
 
 /// Cookies are marked Secure when the service is reached over https.

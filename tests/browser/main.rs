@@ -563,3 +563,141 @@ async fn example_links(app: &TestApp) -> Vec<(String, String)> {
     assert!(links.len() >= 2, "reminders to at least two other leaders");
     links
 }
+
+#[tokio::test]
+async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_report() {
+    let Some(driver) = driver() else { return };
+    let app = example_app().await;
+    let client = browser(&driver, true).await;
+    sign_in(&client, &app, "admin@eksempel.kommune.no", false).await;
+
+    // The plans and one plan's actions, filtered by status.
+    client.goto(&format!("{}/planer", app.address)).await.unwrap();
+    assert!(wait_text(&client, "Planer").await.contains("gjennomsnittlig fremdrift"));
+    accessible(&client, "the plans").await;
+    client
+        .find(Locator::Css("main h2 a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Last ned som").await;
+    assert!(page.contains("1 Samarbeid og samordning"), "{page}");
+    accessible(&client, "a plan").await;
+    screenshot(&client, "6-plan").await;
+    let option = "#status-filter option[value=DELAYED]";
+    client.find(Locator::Css(option)).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("form.filtre button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&client, "/planer/").await;
+    let statuses = client.find_all(Locator::Css("table tbody .ds-tag")).await.unwrap();
+    assert!(!statuses.is_empty());
+    for status in statuses {
+        assert_eq!(status.text().await.unwrap(), "Forsinket");
+    }
+
+    // The leader teams: counts as labelled signals, and what needs attention.
+    client.goto(&format!("{}/lederteam", app.address)).await.unwrap();
+    let page = wait_text(&client, "Familiens hus lederteam").await;
+    assert!(
+        page.contains("Trenger oppmerksomhet") && page.contains("forsinket eller over fristen"),
+        "{page}"
+    );
+    accessible(&client, "the leader team page").await;
+    screenshot(&client, "7-lederteam").await;
+
+    // The council report: on the page, and frozen only with a confirmation.
+    client.goto(&format!("{}/rapport", app.address)).await.unwrap();
+    let page = wait_text(&client, "Sammendrag").await;
+    assert!(page.contains("Ikke frosset") && page.contains("Per enhet"), "{page}");
+    accessible(&client, "the council report").await;
+    screenshot(&client, "8-rapport").await;
+    client
+        .find(Locator::Css("form.frys button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Bekreftelse:").await;
+    assert!(page.contains("Bekreftelse: kryss av"), "{page}");
+    client
+        .find(Locator::Id("bekreft"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.find(Locator::Id("tom")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("form.frys button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Rapporten er frosset").await;
+    assert!(
+        page.contains("Rapporten er frosset") && page.contains("Frosset "),
+        "{page}"
+    );
+    client.close().await.unwrap();
+
+    // A member of a leader team comments on an action of a unit the team follows.
+    let ids = app.ok("{ units { id name } }", json!({})).await;
+    let unit = ids["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "Barne- og ungdomsvern")
+        .unwrap()["id"]
+        .clone();
+    let member = app
+        .ok(
+            "mutation($input: CreatePersonInput!) { createPerson(input: $input) { id } }",
+            json!({ "input": { "name": "Siri Team", "email": "siri@eksempel.kommune.no", "role": "TEAM_MEMBER" } }),
+        )
+        .await["createPerson"]["id"]
+        .clone();
+    app.ok(
+        "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }",
+        json!({ "input": { "name": "Oppvekstteamet", "memberIds": [member], "unitIds": [unit] } }),
+    )
+    .await;
+    let client = browser(&driver, true).await;
+    sign_in(&client, &app, "siri@eksempel.kommune.no", false).await;
+    client.goto(&format!("{}/lederteam", app.address)).await.unwrap();
+    let page = wait_text(&client, "Oppvekstteamet").await;
+    assert!(
+        !page.contains("Familiens hus lederteam"),
+        "a member sees their own teams: {page}"
+    );
+    client
+        .find(Locator::Css("main table.tiltak-liste a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Kommentar fra lederteamet").await;
+    assert!(
+        !page.contains("Oppdater status"),
+        "a team member does not change the status: {page}"
+    );
+    type_into(&client, "comment", "Tas opp i lederteamet 3. desember").await;
+    let button = client
+        .find(Locator::Css("form[aria-labelledby=kommenter] button"))
+        .await
+        .unwrap();
+    button.click().await.unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert!(page.contains("«Tas opp i lederteamet 3. desember»"), "{page}");
+    accessible(&client, "an action seen by a team member").await;
+    client.close().await.unwrap();
+}

@@ -37,6 +37,7 @@ fn history() -> History {
             leader_name: "Leder".into(),
             leader_email: format!("leder{i}@kommune.no"),
             created_at: start,
+            archived_at: None,
         })
         .collect();
     let chapters: Vec<chapter::Model> = (7..=17)
@@ -136,6 +137,7 @@ fn history() -> History {
         });
     }
     History {
+        former_names: vec![],
         organization: "Eksempel kommune".into(),
         plan,
         chapters,

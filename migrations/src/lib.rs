@@ -13,6 +13,7 @@ mod m20261123_000005_history_chain;
 mod m20261123_000006_report_chain_head;
 mod m20261124_000001_notification_digest;
 mod m20261125_000001_web_sign_in;
+mod m20261125_000002_unit_management;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_report_chain_head::Migration),
             Box::new(m20261124_000001_notification_digest::Migration),
             Box::new(m20261125_000001_web_sign_in::Migration),
+            Box::new(m20261125_000002_unit_management::Migration),
         ]
     }
 }

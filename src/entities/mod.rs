@@ -22,4 +22,5 @@ pub mod team;
 pub mod team_member;
 pub mod team_unit;
 pub mod unit;
+pub mod unit_former_name;
 pub mod web_session;

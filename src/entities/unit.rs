@@ -12,6 +12,9 @@ pub struct Model {
     pub leader_name: String,
     pub leader_email: String,
     pub created_at: DateTimeUtc,
+    /// Set when the unit was archived: it keeps its history and reports, but gets no new
+    /// actions or reminders.
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

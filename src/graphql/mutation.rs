@@ -24,6 +24,41 @@ pub struct CreateUnitInput {
     leader_email: String,
 }
 
+/// Fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateUnitInput {
+    unit_id: ID,
+    /// A new name; earlier years' reports keep showing the name the unit had then.
+    name: Option<String>,
+    leader_name: Option<String>,
+    /// Where the unit's reminders go from now on.
+    leader_email: Option<String>,
+    /// Archived units keep their history and reports.
+    archived: Option<bool>,
+}
+
+/// Lists given replace the team's lists; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateTeamInput {
+    team_id: ID,
+    name: Option<String>,
+    member_ids: Option<Vec<ID>>,
+    unit_ids: Option<Vec<ID>>,
+}
+
+/// Fields left out stay as they are; `null` clears an optional one.
+#[derive(InputObject)]
+pub struct UpdatePlanInput {
+    plan_id: ID,
+    title: Option<String>,
+    decision_ref: MaybeUndefined<String>,
+    /// The unit that completes the plan's revisions and hears about them.
+    owner_unit_id: MaybeUndefined<ID>,
+    /// Cron expression: sec min hour day month weekday [year].
+    evaluation_schedule: MaybeUndefined<String>,
+    revision_schedule: MaybeUndefined<String>,
+}
+
 #[derive(InputObject)]
 pub struct CreatePersonInput {
     name: String,
@@ -176,6 +211,56 @@ impl BaseMutation {
         Ok(Unit(
             org::create_unit(&state.db, ctx.viewer()?, state.now(), input).await?,
         ))
+    }
+
+    /// Renames a unit, changes its leader, or archives it. Admins and coordinators.
+    async fn update_unit(&self, ctx: &Context<'_>, input: UpdateUnitInput) -> async_graphql::Result<Unit> {
+        let state = ctx.state();
+        let id = parse_id("unitId", &input.unit_id)?;
+        let changes = org::UnitChanges {
+            name: input.name,
+            leader_name: input.leader_name,
+            leader_email: input.leader_email,
+            archived: input.archived,
+        };
+        Ok(Unit(
+            org::update_unit(&state.db, ctx.viewer()?, state.now(), id, changes).await?,
+        ))
+    }
+
+    /// Renames a leader team, sets its members or the units it follows. Admins and
+    /// coordinators.
+    async fn update_team(&self, ctx: &Context<'_>, input: UpdateTeamInput) -> async_graphql::Result<Team> {
+        let state = ctx.state();
+        let id = parse_id("teamId", &input.team_id)?;
+        let changes = org::TeamChanges {
+            name: input.name,
+            member_ids: input
+                .member_ids
+                .as_deref()
+                .map(|ids| parse_ids("memberIds", ids))
+                .transpose()?,
+            unit_ids: input
+                .unit_ids
+                .as_deref()
+                .map(|ids| parse_ids("unitIds", ids))
+                .transpose()?,
+        };
+        Ok(Team(org::update_team(&state.db, ctx.viewer()?, id, changes).await?))
+    }
+
+    /// Changes a plan's title, decision, owner unit and schedules. Admins and coordinators.
+    async fn update_plan(&self, ctx: &Context<'_>, input: UpdatePlanInput) -> async_graphql::Result<Plan> {
+        let state = ctx.state();
+        let id = parse_id("planId", &input.plan_id)?;
+        let changes = plans::PlanChanges {
+            title: input.title,
+            decision_ref: change(input.decision_ref, Ok)?,
+            owner_unit_id: change(input.owner_unit_id, |id| parse_id("ownerUnitId", &id))?,
+            evaluation_schedule: change(input.evaluation_schedule, Ok)?,
+            revision_schedule: change(input.revision_schedule, Ok)?,
+        };
+        Ok(Plan(plans::update_plan(&state.db, ctx.viewer()?, id, changes).await?))
     }
 
     /// Stops every reminder-email link sent to this address from working (a leader who left,

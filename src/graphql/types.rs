@@ -396,6 +396,10 @@ impl Unit {
     async fn leader_name(&self) -> &str {
         &self.0.leader_name
     }
+    /// Archived units keep their history and reports.
+    async fn archived(&self) -> bool {
+        self.0.archived_at.is_some()
+    }
     /// Where reminders for the unit's actions go.
     async fn leader_email(&self) -> &str {
         &self.0.leader_email

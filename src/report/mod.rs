@@ -19,8 +19,18 @@ pub use render::{csv, html, markdown};
 
 use crate::{
     domain::{ActionNumber, CarriedOut, EvaluationDecision, EventKind, OSLO, Status, today_in_oslo},
-    entities::{action, action_event, chapter, evaluation, plan, unit},
+    entities::{action, action_event, chapter, evaluation, plan, unit, unit_former_name},
 };
+
+/// The name a unit had at a moment: the name it was renamed from first after that moment,
+/// or its current name.
+fn name_at(former: &[unit_former_name::Model], unit: &unit::Model, at: DateTime<Utc>) -> String {
+    former
+        .iter()
+        .filter(|f| f.unit_id == unit.id && f.renamed_at > at)
+        .min_by_key(|f| f.renamed_at)
+        .map_or_else(|| unit.name.clone(), |f| f.name.clone())
+}
 
 /// Everything a report is built from: one plan's rows as they are in the database.
 pub struct History {
@@ -29,6 +39,8 @@ pub struct History {
     pub chapters: Vec<chapter::Model>,
     pub actions: Vec<action::Model>,
     pub units: Vec<unit::Model>,
+    /// Names units had before a rename, so a year is shown with the names it had.
+    pub former_names: Vec<unit_former_name::Model>,
     /// The history of the plan's actions, in any order.
     pub events: Vec<action_event::Model>,
     /// Evaluations of the plan (any year).
@@ -237,6 +249,7 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
     let end_before = end_of(year - 1);
     let units: HashMap<Uuid, &unit::Model> = history.units.iter().map(|u| (u.id, u)).collect();
     let history_units = &history.units;
+    let former_names = &history.former_names;
     let mut events: HashMap<Uuid, Vec<&action_event::Model>> = HashMap::new();
     let mut sorted_events: Vec<&action_event::Model> = history.events.iter().collect();
     sorted_events.sort_by_key(|e| (e.at, e.id));
@@ -331,15 +344,19 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                             value_at(&of_kind(EventKind::Title), end, Some(action.title.clone())).unwrap_or_default();
                         let decision_ref = value_at(&of_kind(EventKind::DecisionRef), end, action.decision_ref.clone());
                         // Unit changes are recorded by name; the unit is found by that name.
+                        // A unit renamed since is shown by its name then, and found by any of its names.
                         let current_unit = action.responsible_unit_id.and_then(|id| units.get(&id));
                         let unit_name = value_at(
                             &of_kind(EventKind::ResponsibleUnit),
                             end,
-                            current_unit.map(|u| u.name.clone()),
+                            current_unit.map(|u| name_at(former_names, u, end)),
                         );
-                        let unit = unit_name
-                            .as_deref()
-                            .and_then(|name| history_units.iter().find(|u| u.name == name));
+                        let unit = unit_name.as_deref().and_then(|name| {
+                            history_units.iter().find(|u| u.name == name).or_else(|| {
+                                let former = former_names.iter().find(|f| f.name == name)?;
+                                units.get(&former.unit_id).copied()
+                            })
+                        });
                         ActionReport {
                             id: action.id,
                             number: ActionNumber::new(chapter_number, action.number as u32).to_string(),

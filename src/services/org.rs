@@ -11,7 +11,7 @@ use super::auth::{Permission, Relation, authorize};
 use super::{MAX_NAME, Viewer, find_in_org};
 use crate::{
     domain::{Role, required_line, validate_email},
-    entities::{person, team, team_member, team_unit, unit},
+    entities::{person, team, team_member, team_unit, unit, unit_former_name},
     error::{AppError, AppResult},
 };
 
@@ -58,9 +58,189 @@ pub async fn create_unit(
         leader_name: Set(leader_name),
         leader_email: Set(leader_email),
         created_at: Set(now),
+        archived_at: Set(None),
     }
     .insert(db)
     .await?)
+}
+
+/// Fields of a unit to change; `None` leaves a field alone.
+#[derive(Default)]
+pub struct UnitChanges {
+    pub name: Option<String>,
+    pub leader_name: Option<String>,
+    pub leader_email: Option<String>,
+    /// `true` archives the unit, `false` brings it back.
+    pub archived: Option<bool>,
+}
+
+/// Renames a unit (keeping the name it had, so earlier years' reports still show and find
+/// it), changes its leader, or archives it. Admins and coordinators.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, unit = %id))]
+pub async fn update_unit(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    id: Uuid,
+    changes: UnitChanges,
+) -> AppResult<unit::Model> {
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    let txn = db.begin().await?;
+    let current =
+        find_in_org::<unit::Entity, _>(&txn, |u| u.organization_id, viewer.organization_id, "unit", id).await?;
+    let mut row: unit::ActiveModel = current.clone().into();
+    if let Some(name) = changes.name {
+        let name = required_line("name", &name, MAX_NAME)?;
+        if name != current.name {
+            if unit_by_name(&txn, viewer.organization_id, &name).await?.is_some() {
+                return Err(AppError::validation(
+                    "name",
+                    format!("a unit named {name:?} already exists"),
+                ));
+            }
+            unit_former_name::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                organization_id: Set(current.organization_id),
+                unit_id: Set(current.id),
+                name: Set(current.name.clone()),
+                renamed_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            row.name = Set(name);
+        }
+    }
+    if let Some(leader_name) = changes.leader_name {
+        row.leader_name = Set(required_line("leaderName", &leader_name, MAX_NAME)?);
+    }
+    if let Some(leader_email) = changes.leader_email {
+        row.leader_email = Set(validate_email("leaderEmail", &leader_email)?);
+    }
+    if let Some(archived) = changes.archived {
+        row.archived_at = Set(match (archived, current.archived_at) {
+            (true, Some(at)) => Some(at),
+            (true, None) => Some(now),
+            (false, _) => None,
+        });
+    }
+    let saved = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The names units had before they were renamed.
+pub async fn former_names<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+) -> AppResult<Vec<unit_former_name::Model>> {
+    Ok(unit_former_name::Entity::find()
+        .filter(unit_former_name::Column::OrganizationId.eq(organization_id))
+        .all(db)
+        .await?)
+}
+
+/// Fields of a leader team to change; a list given replaces the team's list.
+#[derive(Default)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub member_ids: Option<Vec<Uuid>>,
+    pub unit_ids: Option<Vec<Uuid>>,
+}
+
+/// Renames a leader team or sets its members and the units it follows. Admins and
+/// coordinators.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, team = %id))]
+pub async fn update_team(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    changes: TeamChanges,
+) -> AppResult<team::Model> {
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    let org = viewer.organization_id;
+    let txn = db.begin().await?;
+    let current = find_in_org::<team::Entity, _>(&txn, |t| t.organization_id, org, "team", id).await?;
+    let mut row: team::ActiveModel = current.clone().into();
+    if let Some(name) = changes.name {
+        let name = required_line("name", &name, MAX_NAME)?;
+        let taken = team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(org))
+            .filter(team::Column::Name.eq(&name))
+            .filter(team::Column::Id.ne(id))
+            .one(&txn)
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::validation(
+                "name",
+                format!("a team named {name:?} already exists"),
+            ));
+        }
+        row.name = Set(name);
+    }
+    if let Some(member_ids) = changes.member_ids {
+        let member_ids = dedup(member_ids);
+        for person_id in &member_ids {
+            find_in_org::<person::Entity, _>(&txn, |p| p.organization_id, org, "person", *person_id)
+                .await
+                .map_err(|_| {
+                    AppError::validation("memberIds", format!("no person {person_id} in this organization"))
+                })?;
+        }
+        team_member::Entity::delete_many()
+            .filter(team_member::Column::TeamId.eq(id))
+            .exec(&txn)
+            .await?;
+        for person_id in member_ids {
+            team_member::ActiveModel {
+                team_id: Set(id),
+                person_id: Set(person_id),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    if let Some(unit_ids) = changes.unit_ids {
+        let unit_ids = dedup(unit_ids);
+        for unit_id in &unit_ids {
+            find_in_org::<unit::Entity, _>(&txn, |u| u.organization_id, org, "unit", *unit_id)
+                .await
+                .map_err(|_| AppError::validation("unitIds", format!("no unit {unit_id} in this organization")))?;
+        }
+        team_unit::Entity::delete_many()
+            .filter(team_unit::Column::TeamId.eq(id))
+            .exec(&txn)
+            .await?;
+        for unit_id in unit_ids {
+            team_unit::ActiveModel {
+                team_id: Set(id),
+                unit_id: Set(unit_id),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    let saved = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// A team's members and followed units.
+pub async fn team_links(db: &DatabaseConnection, team_id: Uuid) -> AppResult<(Vec<Uuid>, Vec<Uuid>)> {
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.person_id)
+        .collect();
+    let units = team_unit::Entity::find()
+        .filter(team_unit::Column::TeamId.eq(team_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.unit_id)
+        .collect();
+    Ok((members, units))
 }
 
 pub async fn unit_by_name<C: ConnectionTrait>(

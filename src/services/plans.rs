@@ -95,6 +95,51 @@ pub async fn create_plan<C: ConnectionTrait>(
     .await?)
 }
 
+/// Fields of a plan to change; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Default)]
+pub struct PlanChanges {
+    pub title: Option<String>,
+    pub decision_ref: Option<Option<String>>,
+    pub owner_unit_id: Option<Option<Uuid>>,
+    pub evaluation_schedule: Option<Option<String>>,
+    pub revision_schedule: Option<Option<String>>,
+}
+
+/// Changes a plan's title, decision, owner unit (who completes revisions and hears about them)
+/// and its evaluation and revision schedules. Admins and coordinators.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %id))]
+pub async fn update_plan(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    changes: PlanChanges,
+) -> AppResult<plan::Model> {
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    let current = plan(db, viewer, id).await?;
+    let mut row: plan::ActiveModel = current.into();
+    if let Some(title) = changes.title {
+        row.title = Set(required_line("title", &title, MAX_NAME)?);
+    }
+    if let Some(decision_ref) = changes.decision_ref {
+        row.decision_ref = Set(optional_text("decisionRef", decision_ref.as_deref(), MAX_NAME)?);
+    }
+    if let Some(owner) = changes.owner_unit_id {
+        if let Some(unit_id) = owner {
+            find_in_org::<unit::Entity, _>(db, |u| u.organization_id, viewer.organization_id, "unit", unit_id)
+                .await
+                .map_err(|_| AppError::validation("ownerUnitId", format!("no unit {unit_id} in this organization")))?;
+        }
+        row.owner_unit_id = Set(owner);
+    }
+    if let Some(expr) = changes.evaluation_schedule {
+        row.evaluation_schedule = Set(schedule("evaluationSchedule", expr)?);
+    }
+    if let Some(expr) = changes.revision_schedule {
+        row.revision_schedule = Set(schedule("revisionSchedule", expr)?);
+    }
+    Ok(row.update(db).await?)
+}
+
 /// A cron expression of the `cron` crate (seconds, minutes, hours, day of month, month,
 /// day of week, optional year), checked now so a bad one never reaches the scheduler.
 fn schedule(field: &str, value: Option<String>) -> AppResult<Option<String>> {

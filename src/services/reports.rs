@@ -69,6 +69,7 @@ pub async fn history(db: &impl ConnectionTrait, plan: crate::entities::plan::Mod
             .filter(unit::Column::OrganizationId.eq(plan.organization_id))
             .all(db)
             .await?,
+        former_names: super::org::former_names(db, plan.organization_id).await?,
         evaluations: evaluation::Entity::find()
             .filter(evaluation::Column::PlanId.eq(plan.id))
             .all(db)

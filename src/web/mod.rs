@@ -15,6 +15,7 @@ mod actions;
 mod assets;
 mod overview;
 mod reports;
+mod setup;
 mod sign_in;
 
 pub use assets::explorer;
@@ -61,6 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route("/lederteam", get(overview::team))
         .route("/rapport", get(reports::page))
         .route("/rapport/frys", post(reports::freeze))
+        .route("/oppsett", get(setup::page))
+        .route("/oppsett/enhet/{id}", post(setup::unit))
+        .route("/oppsett/team/{id}", post(setup::team))
+        .route("/oppsett/plan/{id}", post(setup::plan))
         .route("/e/{token}", get(actions::email_page).post(actions::email_update))
         .route("/e/{token}/evaluering/{evaluation}", post(actions::email_evaluate))
         .route("/assets/{*path}", get(assets::serve))
@@ -92,6 +97,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("plan.html", include_str!("templates/plan.html")),
         ("team.html", include_str!("templates/team.html")),
         ("report.html", include_str!("templates/report.html")),
+        ("setup.html", include_str!("templates/setup.html")),
     ] {
         env.add_template(name, source).expect("the built-in templates parse");
     }

@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, EntityTrait};
 use serde_json::{Value, json};
 use tiltak::{
     app::Application,
@@ -247,6 +247,27 @@ impl TestApp {
     }
 
     /// Creates a person with a role (and unit) and returns a token for them.
+    /// Loads the example plan (units with leader emails, two leader teams, actions with
+    /// deadlines) into the app's organization, as the first start of `tiltak serve` does.
+    pub async fn with_example_plan(&self) {
+        let db = &self.state.db;
+        let org = tiltak::entities::organization::Entity::find()
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let admin = tiltak::services::bootstrap::first_admin(db, org.id).await.unwrap();
+        tiltak::services::bootstrap::load_example_plan(
+            db,
+            &self.state.audit_key,
+            &admin,
+            self.clock.now(),
+            &self.state.settings.public_url(),
+        )
+        .await
+        .unwrap();
+    }
+
     pub async fn token_for(&self, email: &str, role: &str, unit_id: Option<&str>) -> String {
         self.ok(
             "mutation($input: CreatePersonInput!) { createPerson(input: $input) { id } }",

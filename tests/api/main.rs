@@ -14,6 +14,7 @@ mod harness;
 mod hostile;
 mod imports;
 mod limits;
+mod management;
 mod operators;
 mod outages;
 mod persistence;

@@ -112,27 +112,6 @@ async fn example(db: Db) -> TestApp {
         .unwrap()
 }
 
-/// Loads the example plan (units with leader emails, actions with deadlines) into the app's
-/// organization, as the first start of `tiltak serve` does.
-async fn with_example_plan(app: &TestApp) {
-    let db = &app.state.db;
-    let org = tiltak::entities::organization::Entity::find()
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    let admin = tiltak::services::bootstrap::first_admin(db, org.id).await.unwrap();
-    tiltak::services::bootstrap::load_example_plan(
-        db,
-        &app.state.audit_key,
-        &admin,
-        app.clock.now(),
-        &app.state.settings.public_url(),
-    )
-    .await
-    .unwrap();
-}
-
 /// The link of the newest sign-in email to this address.
 async fn sign_in_link(app: &TestApp, email: &str) -> Option<String> {
     let rows = notification::Entity::find()
@@ -171,7 +150,7 @@ async fn sign_in(app: &TestApp, browser: &mut Browser, email: &str) {
 
 on_both_databases! {
     async fn a_sign_in_link_works_once_and_the_session_ends(app: TestApp) {
-        with_example_plan(&app).await;
+        app.with_example_plan().await;
         let admin = "admin@eksempel.kommune.no";
         let mut browser = Browser::new(&app);
         // Not signed in: pages send you to the sign-in page and back afterwards.
@@ -258,7 +237,7 @@ on_both_databases! {
     }
 
     async fn a_unit_leader_is_known_by_the_unit_and_changes_only_with_the_form_token(app: TestApp) {
-        with_example_plan(&app).await;
+        app.with_example_plan().await;
         // Kari leads Barne- og ungdomsvern by the unit's leader email: her first sign-in makes
         // her a person with the unit-leader role.
         let kari = "kari.nordmann@eksempel.kommune.no";
@@ -298,7 +277,7 @@ on_both_databases! {
     }
 
     async fn a_reminder_link_reaches_its_action_only_and_gets_are_harmless(app: TestApp) {
-        with_example_plan(&app).await;
+        app.with_example_plan().await;
         jobs::run(&app.state, Job::DeadlineReminders, app.clock.now(), Trigger::Manual, "test")
             .await
             .unwrap();

@@ -647,6 +647,25 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         page.contains("Rapporten er frosset") && page.contains("Frosset "),
         "{page}"
     );
+
+    // Oppsett: a unit renamed on the page.
+    client.goto(&format!("{}/oppsett", app.address)).await.unwrap();
+    wait_text(&client, "Lederteam").await;
+    accessible(&client, "the setup page").await;
+    screenshot(&client, "9-oppsett").await;
+    let form = "form[aria-label='Enheten PP-tjenesten']";
+    let name = client
+        .find(Locator::Css(&format!("{form} input[name=name]")))
+        .await
+        .unwrap();
+    name.clear().await.unwrap();
+    name.send_keys("PPT").await.unwrap();
+    let save = client.find(Locator::Css(&format!("{form} button"))).await.unwrap();
+    save.click().await.unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert!(page.contains("Lagret"), "{page}");
+    let units = app.ok("{ units { name } }", json!({})).await.to_string();
+    assert!(units.contains("\"PPT\"") && !units.contains("PP-tjenesten"), "{units}");
     client.close().await.unwrap();
 
     // A member of a leader team comments on an action of a unit the team follows.

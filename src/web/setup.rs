@@ -1,0 +1,253 @@
+//! «Oppsett» for admins and coordinators: units (name, leader, archived), leader teams
+//! (members, followed units) and plans (owner unit, schedules).
+
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Frame, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, page_with_status};
+use crate::{
+    error::AppError,
+    services::{
+        Viewer,
+        auth::{Permission, Relation, authorize},
+        org, pages, plans,
+    },
+    state::AppState,
+};
+
+#[derive(Deserialize, Default)]
+pub struct Saved {
+    lagret: Option<String>,
+}
+
+/// `GET /oppsett`.
+pub async fn page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Query(saved): Query<Saved>,
+) -> Response {
+    render(&state, jar, &viewer, saved.lagret.is_some(), None).await
+}
+
+/// An error shown at the top of the page and next to the form it came from.
+struct FormError {
+    form: String,
+    text: String,
+}
+
+async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, saved: bool, error: Option<FormError>) -> Response {
+    if let Err(error) = authorize(viewer, Permission::ManagePlans, Relation::None) {
+        return error_page(jar, error);
+    }
+    let result: Result<_, AppError> = async {
+        let units = org::units(&state.db, viewer.organization_id).await?;
+        let people = org::people(&state.db, viewer.organization_id).await?;
+        let teams = pages::teams_for(&state.db, viewer).await?;
+        let mut team_rows = Vec::new();
+        for team in &teams {
+            let (members, _) = org::team_links(&state.db, team.team.id).await?;
+            let unit_ids: Vec<Uuid> = team.units.iter().map(|u| u.id).collect();
+            team_rows.push(minijinja::context! {
+                id => team.team.id.to_string(),
+                name => team.team.name.clone(),
+                people => people.iter().map(|p| minijinja::context! {
+                    id => p.id.to_string(), name => format!("{} ({})", p.name, p.email), checked => members.contains(&p.id),
+                }).collect::<Vec<_>>(),
+                units => units.iter().map(|u| minijinja::context! {
+                    id => u.id.to_string(), name => u.name.clone(), checked => unit_ids.contains(&u.id),
+                }).collect::<Vec<_>>(),
+            });
+        }
+        let plan_rows: Vec<_> = plans::plans(&state.db, viewer)
+            .await?
+            .into_iter()
+            .map(|p| {
+                minijinja::context! {
+                    id => p.id.to_string(),
+                    title => p.title,
+                    owner => p.owner_unit_id.map(|id| id.to_string()).unwrap_or_default(),
+                    evaluation => p.evaluation_schedule.unwrap_or_default(),
+                    revision => p.revision_schedule.unwrap_or_default(),
+                }
+            })
+            .collect();
+        Ok(minijinja::context! {
+            units => units.iter().map(|u| minijinja::context! {
+                id => u.id.to_string(), name => u.name.clone(), leader_name => u.leader_name.clone(),
+                leader_email => u.leader_email.clone(), archived => u.archived_at.is_some(),
+            }).collect::<Vec<_>>(),
+            teams => team_rows,
+            plans => plan_rows,
+            saved,
+            error_form => error.as_ref().map(|e| e.form.clone()),
+            error => error.map(|e| e.text),
+        })
+    }
+    .await;
+    match result {
+        Ok(context) => {
+            let status = if context.get_attr("error").is_ok_and(|e| !e.is_none()) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            let (jar, csrf) = csrf_token(jar);
+            page_with_status(status, jar, "setup.html", Frame::signed_in(&csrf, viewer), context)
+        }
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// The Norwegian sentence for a service's refusal of a setup form.
+fn norsk(error: &AppError) -> Option<String> {
+    let AppError::Validation(error) = error else {
+        return None;
+    };
+    let field = match error.field.as_str() {
+        "name" => "Navn",
+        "leaderName" => "Leders navn",
+        "leaderEmail" => "Leders e-post",
+        "memberIds" => "Medlemmer",
+        "unitIds" => "Enheter",
+        "ownerUnitId" => "Eierenhet",
+        "evaluationSchedule" => "Evalueringsplan",
+        "revisionSchedule" => "Rulleringsplan",
+        other => other,
+    };
+    let problem = if error.message.contains("already exists") {
+        "navnet er allerede i bruk.".to_owned()
+    } else if error.message.contains("email") || error.field == "leaderEmail" {
+        "skriv en hel e-postadresse, for eksempel kari.nordmann@kommune.no.".to_owned()
+    } else if error.field.ends_with("Schedule") {
+        "skriv et cron-uttrykk med sekund, minutt, time, dag, måned, ukedag og eventuelt år, for eksempel «0 0 8 15 1 * *» (15. januar kl. 08).".to_owned()
+    } else if error.message.contains("empty") || error.message.contains("required") {
+        "feltet kan ikke være tomt.".to_owned()
+    } else {
+        error.message.clone()
+    };
+    Some(format!("{field}: {problem}"))
+}
+
+async fn after(state: &AppState, jar: CookieJar, viewer: &Viewer, form: &str, saved: Result<(), AppError>) -> Response {
+    match saved {
+        Ok(()) => Redirect::to("/oppsett?lagret=1").into_response(),
+        Err(error) => match norsk(&error) {
+            Some(text) => {
+                let error = FormError {
+                    form: form.to_owned(),
+                    text,
+                };
+                render(state, jar, viewer, false, Some(error)).await
+            }
+            None => error_page(jar, error),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UnitForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    leader_name: String,
+    #[serde(default)]
+    leader_email: String,
+    archived: Option<String>,
+}
+
+/// `POST /oppsett/enhet/{id}`.
+pub async fn unit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    Form(form): Form<UnitForm>,
+) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    let changes = org::UnitChanges {
+        name: Some(form.name),
+        leader_name: Some(form.leader_name),
+        leader_email: Some(form.leader_email),
+        archived: Some(form.archived.is_some()),
+    };
+    let saved = org::update_unit(&state.db, &viewer, state.now(), id, changes)
+        .await
+        .map(|_| ());
+    after(&state, jar, &viewer, &format!("enhet-{id}"), saved).await
+}
+
+/// `POST /oppsett/team/{id}`: the form's checkboxes, repeated fields `member` and `unit`.
+pub async fn team(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let mut csrf = String::new();
+    let (mut members, mut units) = (Vec::new(), Vec::new());
+    for (key, value) in form_urlencoded::parse(body.as_bytes()) {
+        match key.as_ref() {
+            "csrf" => csrf = value.into_owned(),
+            "member" => members.extend(Uuid::parse_str(&value).ok()),
+            "unit" => units.extend(Uuid::parse_str(&value).ok()),
+            _ => {}
+        }
+    }
+    if !csrf_ok(&jar, &csrf) {
+        return csrf_refused(jar);
+    }
+    let changes = org::TeamChanges {
+        name: None,
+        member_ids: Some(members),
+        unit_ids: Some(units),
+    };
+    let saved = org::update_team(&state.db, &viewer, id, changes).await.map(|_| ());
+    after(&state, jar, &viewer, &format!("team-{id}"), saved).await
+}
+
+#[derive(Deserialize)]
+pub struct PlanForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    evaluation: String,
+    #[serde(default)]
+    revision: String,
+}
+
+/// `POST /oppsett/plan/{id}`: owner unit and schedules (empty clears).
+pub async fn plan(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PlanForm>,
+) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    let blank = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let changes = plans::PlanChanges {
+        owner_unit_id: Some(Uuid::parse_str(form.owner.trim()).ok()),
+        evaluation_schedule: Some(blank(form.evaluation)),
+        revision_schedule: Some(blank(form.revision)),
+        ..Default::default()
+    };
+    let saved = plans::update_plan(&state.db, &viewer, id, changes).await.map(|_| ());
+    after(&state, jar, &viewer, &format!("plan-{id}"), saved).await
+}

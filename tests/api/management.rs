@@ -1,0 +1,136 @@
+//! Managing the setup after it is made: units renamed (earlier reports keep the old name and
+//! still find the unit), leaders changed, units archived; leader teams given members and units;
+//! plans given an owner unit and schedules. Every change is for admins and coordinators and
+//! a bad value names its field and changes nothing.
+
+use serde_json::{Value, json};
+use tiltak::jobs::{self, Job, Trigger};
+
+use crate::{
+    helpers::{TestApp, error_code, error_field},
+    on_both_databases,
+};
+
+async fn id_of(app: &TestApp, query: &str, list: &str, name: &str) -> String {
+    let data = app.ok(query, json!({})).await;
+    data[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == name || row["title"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {data}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const UPDATE_UNIT: &str =
+    "mutation($input: UpdateUnitInput!) { updateUnit(input: $input) { id name leaderEmail archived } }";
+
+on_both_databases! {
+    async fn a_renamed_unit_keeps_its_name_in_earlier_reports(app: TestApp) {
+        app.with_example_plan().await;
+        let unit = id_of(&app, "{ units { id name } }", "units", "Barne- og ungdomsvern").await;
+        let plan = app.ok("{ plans { id } }", json!({})).await["plans"][0]["id"].as_str().unwrap().to_owned();
+        let report = |unit: Option<String>| {
+            let plan = plan.clone();
+            let app = &app;
+            async move {
+                app.ok(
+                    "query($plan: ID!, $unit: ID) { report(planId: $plan, year: 2025, unitId: $unit) {
+                        data { chapters { actions { number unit } } } } }",
+                    json!({ "plan": plan, "unit": unit }),
+                )
+                .await
+            }
+        };
+        let before = report(Some(unit.clone())).await;
+
+        let renamed = app
+            .ok(UPDATE_UNIT, json!({ "input": { "unitId": unit, "name": "Barnevernstjenesten", "leaderEmail": "ny.leder@eksempel.kommune.no" } }))
+            .await;
+        assert_eq!(renamed["updateUnit"]["name"], "Barnevernstjenesten");
+        assert_eq!(renamed["updateUnit"]["leaderEmail"], "ny.leder@eksempel.kommune.no");
+
+        // 2025's report shows the name the unit had in 2025, and the unit's view finds the same actions.
+        let after = report(Some(unit.clone())).await;
+        assert_eq!(before, after, "the unit view of 2025 is unchanged by the rename");
+        let text = after.to_string();
+        assert!(text.contains("Barne- og ungdomsvern") && !text.contains("Barnevernstjenesten"), "{text}");
+        let units = app.ok("{ units { name } }", json!({})).await.to_string();
+        assert!(units.contains("Barnevernstjenesten") && !units.contains("Barne- og ungdomsvern"));
+
+        // A name another unit has is refused, naming the field; nothing changes.
+        let taken = app.gql(UPDATE_UNIT, json!({ "input": { "unitId": unit, "name": "PP-tjenesten" } })).await;
+        assert_eq!((error_code(&taken), error_field(&taken)), (Some("VALIDATION"), Some("name")), "{taken}");
+        let bad = app.gql(UPDATE_UNIT, json!({ "input": { "unitId": unit, "leaderEmail": "ikke e-post" } })).await;
+        assert_eq!(error_field(&bad), Some("leaderEmail"), "{bad}");
+        let units = app.ok("{ units { name leaderEmail } }", json!({})).await.to_string();
+        assert!(units.contains("Barnevernstjenesten") && units.contains("ny.leder@eksempel.kommune.no"));
+
+        // Archived, and back.
+        let archived = app.ok(UPDATE_UNIT, json!({ "input": { "unitId": unit, "archived": true } })).await;
+        assert_eq!(archived["updateUnit"]["archived"], true);
+        let back = app.ok(UPDATE_UNIT, json!({ "input": { "unitId": unit, "archived": false } })).await;
+        assert_eq!(back["updateUnit"]["archived"], false);
+
+        // Not for unit leaders.
+        let leader = app.token_for("leder@eksempel.kommune.no", "UNIT_LEADER", Some(&unit)).await;
+        let refused = app
+            .gql_as(Some(&leader), UPDATE_UNIT, json!({ "input": { "unitId": unit, "name": "Mitt navn" } }))
+            .await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+    }
+
+    async fn a_leader_team_gets_members_and_its_weekly_digest(app: TestApp) {
+        app.with_example_plan().await;
+        let team = id_of(&app, "{ teams { id name } }", "teams", "Familiens hus lederteam").await;
+        let member = app
+            .ok(
+                "mutation { createPerson(input: { name: \"Siri Team\", email: \"siri@eksempel.kommune.no\", role: TEAM_MEMBER }) { id } }",
+                json!({}),
+            )
+            .await["createPerson"]["id"]
+            .clone();
+        let set = |members: Value| {
+            let app = &app;
+            let team = team.clone();
+            async move {
+                app.gql(
+                    "mutation($input: UpdateTeamInput!) { updateTeam(input: $input) { id members { email } } }",
+                    json!({ "input": { "teamId": team, "memberIds": members } }),
+                )
+                .await
+            }
+        };
+        let unknown = set(json!([uuid::Uuid::new_v4()])).await;
+        assert_eq!(error_field(&unknown), Some("memberIds"), "{unknown}");
+        let saved = set(json!([member])).await;
+        assert!(saved.get("errors").is_none(), "{saved}");
+        assert_eq!(saved["data"]["updateTeam"]["members"][0]["email"], "siri@eksempel.kommune.no");
+
+        // The weekly digest now reaches the member.
+        jobs::run(&app.state, Job::WeeklyDigest, app.clock.now(), Trigger::Manual, "test").await.unwrap();
+        let sent = app.ok("{ notifications { recipient reason } }", json!({})).await.to_string();
+        assert!(sent.contains("siri@eksempel.kommune.no") && sent.contains("TEAM_DIGEST"), "{sent}");
+    }
+
+    async fn a_plan_gets_its_owner_unit_and_schedules(app: TestApp) {
+        app.with_example_plan().await;
+        let plan = app.ok("{ plans { id } }", json!({})).await["plans"][0]["id"].as_str().unwrap().to_owned();
+        let unit = id_of(&app, "{ units { id name } }", "units", "Kommunalsjef oppvekst").await;
+        let update = "mutation($input: UpdatePlanInput!) { updatePlan(input: $input) { ownerUnit { name } evaluationSchedule revisionSchedule } }";
+        let bad = app
+            .gql(update, json!({ "input": { "planId": plan, "ownerUnitId": unit, "evaluationSchedule": "hver januar" } }))
+            .await;
+        assert_eq!(error_field(&bad), Some("evaluationSchedule"), "{bad}");
+        let unchanged = app.ok("{ plans { evaluationSchedule } }", json!({})).await;
+        assert_ne!(unchanged["plans"][0]["evaluationSchedule"], "hver januar");
+        let saved = app
+            .ok(update, json!({ "input": { "planId": plan, "ownerUnitId": unit, "evaluationSchedule": "0 0 8 15 1 * *", "revisionSchedule": null } }))
+            .await;
+        assert_eq!(saved["updatePlan"]["ownerUnit"]["name"], "Kommunalsjef oppvekst");
+        assert_eq!(saved["updatePlan"]["evaluationSchedule"], "0 0 8 15 1 * *");
+        assert_eq!(saved["updatePlan"]["revisionSchedule"], Value::Null);
+    }
+}

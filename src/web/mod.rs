@@ -12,6 +12,7 @@
 //! signed-in person or sign someone in as somebody else.
 
 mod actions;
+mod arshjul;
 mod assets;
 mod overview;
 mod reports;
@@ -62,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .route("/lederteam", get(overview::team))
         .route("/rapport", get(reports::page))
         .route("/rapport/frys", post(reports::freeze))
+        .route("/arshjul", get(arshjul::page))
+        .route("/arshjul/send/{id}", post(arshjul::resend))
         .route("/oppsett", get(setup::page))
         .route("/oppsett/enhet/{id}", post(setup::unit))
         .route("/oppsett/team/{id}", post(setup::team))
@@ -98,6 +101,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("team.html", include_str!("templates/team.html")),
         ("report.html", include_str!("templates/report.html")),
         ("setup.html", include_str!("templates/setup.html")),
+        ("arshjul.html", include_str!("templates/arshjul.html")),
     ] {
         env.add_template(name, source).expect("the built-in templates parse");
     }

@@ -666,6 +666,45 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
     assert!(page.contains("Lagret"), "{page}");
     let units = app.ok("{ units { name } }", json!({})).await.to_string();
     assert!(units.contains("\"PPT\"") && !units.contains("PP-tjenesten"), "{units}");
+
+    // Årshjul: the jobs, and a failed message sent again.
+    let message = tiltak::entities::notification::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the sign-in email");
+    tiltak::entities::notification::Entity::update_many()
+        .col_expr(
+            tiltak::entities::notification::Column::Status,
+            sea_orm::sea_query::Expr::value("FAILED"),
+        )
+        .col_expr(
+            tiltak::entities::notification::Column::LastError,
+            sea_orm::sea_query::Expr::value("550 5.1.1 mailbox unavailable"),
+        )
+        .filter(tiltak::entities::notification::Column::Id.eq(message.id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    client.goto(&format!("{}/arshjul", app.address)).await.unwrap();
+    let page = wait_text(&client, "Jobber").await;
+    assert!(
+        page.contains("deadline-reminders") && page.contains("550 5.1.1 mailbox unavailable"),
+        "{page}"
+    );
+    accessible(&client, "the årshjul page").await;
+    let resend = client
+        .find(Locator::Css("form[aria-label^='Feilet melding'] button"))
+        .await
+        .unwrap();
+    resend.click().await.unwrap();
+    assert!(wait_text(&client, "sendes på nytt").await.contains("sendes på nytt"));
+    let again = tiltak::entities::notification::Entity::find_by_id(message.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.status, "PENDING");
     client.close().await.unwrap();
 
     // A member of a leader team comments on an action of a unit the team follows.

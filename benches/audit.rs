@@ -69,7 +69,7 @@ async fn generate(db: &DatabaseConnection, key: &AuditKey, organization_id: Uuid
                         kind: "STATUS_CHANGED",
                         from: Some(STATUSES[i % 4]),
                         to: Some(STATUSES[(i + 1) % 4]),
-                        comment: (i % 3 == 0).then_some(COMMENTS[i % 4]),
+                        comment: i.is_multiple_of(3).then_some(COMMENTS[i % 4]),
                         via: None,
                     };
                     let hash = history::event_hash(key, &prev, &content);

@@ -68,13 +68,13 @@ async fn refresh(state: &AppState) -> Result<(), sea_orm::DbErr> {
             .order_by_desc(job_run::Column::FinishedAt)
             .one(db)
             .await?;
-        if let Some(run) = last {
-            if let Some(finished) = run.finished_at {
-                metrics::gauge!("tiltak_job_last_success_timestamp_seconds", "job" => job.name())
-                    .set(finished.timestamp() as f64);
-                let took = (finished - run.started_at).num_milliseconds() as f64 / 1000.0;
-                metrics::gauge!("tiltak_job_last_duration_seconds", "job" => job.name()).set(took);
-            }
+        if let Some(run) = last
+            && let Some(finished) = run.finished_at
+        {
+            metrics::gauge!("tiltak_job_last_success_timestamp_seconds", "job" => job.name())
+                .set(finished.timestamp() as f64);
+            let took = (finished - run.started_at).num_milliseconds() as f64 / 1000.0;
+            metrics::gauge!("tiltak_job_last_duration_seconds", "job" => job.name()).set(took);
         }
     }
     Ok(())

@@ -133,10 +133,10 @@ async fn graphql(
             }
         },
     };
-    if admitted.introspects {
-        if let Err(refusal) = http.gate.introspection_allowed(viewer.is_some()) {
-            return refused(refusal);
-        }
+    if admitted.introspects
+        && let Err(refusal) = http.gate.introspection_allowed(viewer.is_some())
+    {
+        return refused(refusal);
     }
     let request = batch.data(RequestContext::new(&http.state, viewer));
     let response = match http.schema.execute_batch(request).await {

@@ -290,14 +290,14 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
             changed.prevention_level = Set(to);
         }
     }
-    if let Some(recurrence) = changes.recurrence {
-        if record(
+    if let Some(recurrence) = changes.recurrence
+        && record(
             EventKind::Recurrence,
             Some(current.recurrence.clone()),
             Some(recurrence.code().to_owned()),
-        ) {
-            changed.recurrence = Set(recurrence.code().to_owned());
-        }
+        )
+    {
+        changed.recurrence = Set(recurrence.code().to_owned());
     }
     if let Some(decision_ref) = changes.decision_ref {
         let decision_ref = optional_text("decisionRef", decision_ref.as_deref(), MAX_NAME)?;
@@ -426,10 +426,10 @@ async fn load_for_change(
     let current =
         find_in_org::<action::Entity, _>(txn, |a| a.organization_id, viewer.organization_id, "action", action_id)
             .await?;
-    if let Some(expected) = expected_version {
-        if expected != current.version {
-            return Err(stale(expected, current.version));
-        }
+    if let Some(expected) = expected_version
+        && expected != current.version
+    {
+        return Err(stale(expected, current.version));
     }
     Ok(current)
 }

@@ -339,17 +339,17 @@ pub async fn dispatch_settled(
             .all(db)
             .await?;
         let full = due.len() as u64 == PAGE;
-        let outcomes: Vec<AppResult<Sent>> = futures_util::stream::iter(due)
+        let outcomes: Vec<AppResult<Attempt>> = futures_util::stream::iter(due)
             .map(|row| send_one(db, mailer, settings, now, started, row))
             .buffer_unordered(settings.parallel_sends.max(1))
             .collect()
             .await;
         for outcome in outcomes {
             match outcome? {
-                Sent::Sent => done.sent += 1,
-                Sent::Retrying => done.retrying += 1,
-                Sent::Failed => done.failed += 1,
-                Sent::NotClaimed => {}
+                Attempt::Delivered => done.sent += 1,
+                Attempt::Retrying => done.retrying += 1,
+                Attempt::Failed => done.failed += 1,
+                Attempt::NotClaimed => {}
             }
         }
         if !full {
@@ -363,8 +363,9 @@ pub async fn dispatch_settled(
 const PAGE: u64 = 200;
 const MAX_PAGES: usize = 50;
 
-enum Sent {
-    Sent,
+/// What one attempt at a message came to.
+enum Attempt {
+    Delivered,
     Retrying,
     Failed,
     /// Another dispatcher had it first.
@@ -379,7 +380,7 @@ async fn send_one(
     now: DateTime<Utc>,
     started: std::time::Instant,
     row: notification::Model,
-) -> AppResult<Sent> {
+) -> AppResult<Attempt> {
     let lease = Duration::seconds(settings.send_lease_seconds.max(1));
     let attempts = row.attempts + 1;
     // The lease runs from the time this pass has taken, so a slow pass never holds expired leases.
@@ -398,11 +399,11 @@ async fn send_one(
         .exec(db)
         .await?;
     if claimed.rows_affected != 1 {
-        return Ok(Sent::NotClaimed);
+        return Ok(Attempt::NotClaimed);
     }
     // Read again once claimed: until then the same day's later items could still join it.
     let Some(row) = notification::Entity::find_by_id(row.id).one(db).await? else {
-        return Ok(Sent::NotClaimed);
+        return Ok(Attempt::NotClaimed);
     };
     let outcome = mailer.send(&settings.from, &row).await;
     let mut update = notification::Entity::update_many()
@@ -424,7 +425,7 @@ async fn send_one(
                 .col_expr(notification::Column::SentAt, Expr::value(now))
                 .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None));
             metrics::counter!("tiltak_mail_sent_total").increment(1);
-            Sent::Sent
+            Attempt::Delivered
         }
         Err(error) => {
             tracing::warn!(notification = %row.id, attempts, %error, "sending failed");
@@ -435,11 +436,11 @@ async fn send_one(
                     notification::Column::Status,
                     Expr::value(NotificationStatus::Failed.code()),
                 );
-                Sent::Failed
+                Attempt::Failed
             } else {
                 let next = now + backoff(settings, attempts);
                 update = update.col_expr(notification::Column::NextAttemptAt, Expr::value(next));
-                Sent::Retrying
+                Attempt::Retrying
             }
         }
     };

@@ -65,13 +65,13 @@ pub async fn create_plan<C: ConnectionTrait>(
             return Err(AppError::validation(field, "must be a year between 1900 and 2200"));
         }
     }
-    if let (Some(start), Some(end)) = (input.period_start, input.period_end) {
-        if end < start {
-            return Err(AppError::validation(
-                "periodEnd",
-                format!("{end} is before periodStart {start}"),
-            ));
-        }
+    if let (Some(start), Some(end)) = (input.period_start, input.period_end)
+        && end < start
+    {
+        return Err(AppError::validation(
+            "periodEnd",
+            format!("{end} is before periodStart {start}"),
+        ));
     }
     let evaluation_schedule = schedule("evaluationSchedule", input.evaluation_schedule)?;
     let revision_schedule = schedule("revisionSchedule", input.revision_schedule)?;

@@ -222,15 +222,16 @@ pub async fn unit_leader_items(
         };
         let days_left = (deadline - today).num_days();
         let mut due = Vec::new();
-        if reasons.contains(&Reason::DeadlineApproaching) && days_left >= 0 {
-            if let Some(offset) = offsets.iter().find(|o| i64::from(**o) >= days_left) {
-                let note = match days_left {
-                    0 => "Fristen er i dag".to_owned(),
-                    1 => "Fristen er i morgen".to_owned(),
-                    n => format!("Fristen er om {n} dager"),
-                };
-                due.push((Reason::DeadlineApproaching, format!("{deadline}/{offset}"), note));
-            }
+        if reasons.contains(&Reason::DeadlineApproaching)
+            && days_left >= 0
+            && let Some(offset) = offsets.iter().find(|o| i64::from(**o) >= days_left)
+        {
+            let note = match days_left {
+                0 => "Fristen er i dag".to_owned(),
+                1 => "Fristen er i morgen".to_owned(),
+                n => format!("Fristen er om {n} dager"),
+            };
+            due.push((Reason::DeadlineApproaching, format!("{deadline}/{offset}"), note));
         }
         if reasons.contains(&Reason::Overdue) && days_left < 0 {
             let note = format!("Fristen gikk ut for {} dager siden", -days_left);

@@ -339,10 +339,10 @@ async fn save_update(
     };
     let from = status_of(&current);
     let status_changes = status.is_some_and(|s| s != from);
-    if let Some(to) = status.filter(|_| status_changes) {
-        if let Err(error) = check_transition(from, to, comment.as_deref()) {
-            errors.comment = Some(transition_norsk(&error));
-        }
+    if let Some(to) = status.filter(|_| status_changes)
+        && let Err(error) = check_transition(from, to, comment.as_deref())
+    {
+        errors.comment = Some(transition_norsk(&error));
     }
     let progress_changes = progress.is_some_and(|p| p != current.progress);
     if errors.status.is_none() && errors.progress.is_none() && errors.comment.is_none() {
@@ -430,10 +430,11 @@ async fn save(
         )
         .await?;
     }
-    if status.is_none() && progress.is_none() {
-        if let Some(comment) = comment {
-            actions::comment(&state.db, &state.audit_key, viewer, now, current.id, comment).await?;
-        }
+    if status.is_none()
+        && progress.is_none()
+        && let Some(comment) = comment
+    {
+        actions::comment(&state.db, &state.audit_key, viewer, now, current.id, comment).await?;
     }
     Ok(())
 }
@@ -629,7 +630,6 @@ struct Entry {
     via_email: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn render(
     state: &AppState,
     jar: CookieJar,

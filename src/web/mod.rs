@@ -163,10 +163,11 @@ fn message(status: StatusCode, jar: CookieJar, title: &str, text: &str, link: Op
 
 /// The browser's CSRF value, making one (and the cookie) when it has none.
 fn csrf_token(jar: CookieJar) -> (CookieJar, String) {
-    if let Some(value) = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()) {
-        if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return (jar, value);
-        }
+    if let Some(value) = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned())
+        && value.len() == 64
+        && value.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return (jar, value);
     }
     let (token, _) = crate::services::auth::new_token();
     let value = token.trim_start_matches("tiltak_").to_owned();

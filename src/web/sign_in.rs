@@ -171,10 +171,10 @@ pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, Form(form):
     if !csrf_ok(&jar, &form.csrf) {
         return csrf_refused(jar);
     }
-    if let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
-        if let Err(error) = sessions::sign_out(&state.db, &secret, state.now()).await {
-            return error_page(jar, error);
-        }
+    if let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned())
+        && let Err(error) = sessions::sign_out(&state.db, &secret, state.now()).await
+    {
+        return error_page(jar, error);
     }
     let jar = jar
         .remove(Cookie::build(SESSION_COOKIE).path("/"))

@@ -75,9 +75,10 @@ fn driver() -> Option<Driver> {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
+    let driver = Driver { child, port };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(Driver { child, port });
+            return Some(driver);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -145,13 +146,13 @@ async fn accessible(client: &Client, page: &str) {
 async fn wait_text(client: &Client, needle: &str) -> String {
     let mut seen = String::new();
     for _ in 0..100 {
-        if let Ok(body) = client.find(Locator::Css("body")).await {
-            if let Ok(text) = body.text().await {
-                if text.contains(needle) {
-                    return text;
-                }
-                seen = text;
+        if let Ok(body) = client.find(Locator::Css("body")).await
+            && let Ok(text) = body.text().await
+        {
+            if text.contains(needle) {
+                return text;
             }
+            seen = text;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

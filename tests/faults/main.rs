@@ -159,15 +159,15 @@ impl Cluster {
     pub async fn ready(&mut self, i: usize) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(response) = self.client.get(format!("{}/health/ready", self.urls[i])).send().await {
-                if response.status() == 200 {
-                    return;
-                }
+            if let Ok(response) = self.client.get(format!("{}/health/ready", self.urls[i])).send().await
+                && response.status() == 200
+            {
+                return;
             }
-            if let Some(child) = self.nodes[i].as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("instance {i} exited with {status}:\n{}", self.log(i));
-                }
+            if let Some(child) = self.nodes[i].as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("instance {i} exited with {status}:\n{}", self.log(i));
             }
             assert!(
                 Instant::now() < deadline,

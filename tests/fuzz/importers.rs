@@ -145,10 +145,10 @@ fn insertion() -> impl Strategy<Value = String> {
 fn edit() -> impl Strategy<Value = Edit> {
     let at = any::<usize>();
     prop_oneof![
-        2 => (at.clone(), 1..400usize).prop_map(|(at, len)| Edit::Delete { at, len }),
-        4 => (at.clone(), insertion()).prop_map(|(at, text)| Edit::Insert { at, text }),
-        1 => (at.clone(), 1..2_000usize).prop_map(|(at, len)| Edit::Duplicate { at, len }),
-        1 => (at.clone(), any::<u8>()).prop_map(|(at, byte)| Edit::Flip { at, byte }),
+        2 => (at, 1..400usize).prop_map(|(at, len)| Edit::Delete { at, len }),
+        4 => (at, insertion()).prop_map(|(at, text)| Edit::Insert { at, text }),
+        1 => (at, 1..2_000usize).prop_map(|(at, len)| Edit::Duplicate { at, len }),
+        1 => (at, any::<u8>()).prop_map(|(at, byte)| Edit::Flip { at, byte }),
         1 => at.prop_map(|at| Edit::Truncate { at }),
     ]
 }
@@ -434,9 +434,12 @@ fn guard_text() -> impl Strategy<Value = String> {
     vec(piece, 0..60).prop_map(|pieces| pieces.concat())
 }
 
+/// Runs one batch of generated inputs, noting the input being tried.
+type Batch = Box<dyn Fn(&mut TestRunner, &Mutex<String>) -> Result<(), String>>;
+
 /// One kind of input and the calls it is fed to.
 struct Target {
-    batch: Box<dyn Fn(&mut TestRunner, &Mutex<String>) -> Result<(), String>>,
+    batch: Batch,
 }
 
 fn target<S>(name: &'static str, strategy: S, call: impl Fn(&S::Value) + 'static) -> Target
@@ -573,7 +576,7 @@ fn importers_and_the_guard_survive_random_and_mutated_input() {
     let seed: u64 = std::env::var("TILTAK_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand_seed());
+        .unwrap_or_else(rand_seed);
     eprintln!("fuzzing importers for {seconds} s; repeat with TILTAK_FUZZ_SEED={seed}");
     let last = Arc::new(Mutex::new(String::new()));
     let (done, finished) = mpsc::channel();

@@ -163,7 +163,8 @@ pub struct SmtpSettings {
     pub port: u16,
     pub tls: SmtpTls,
     pub username: String,
-    pub password: String,
+    /// Never printed, also not in `Debug` output.
+    pub password: Secret,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

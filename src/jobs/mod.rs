@@ -55,17 +55,6 @@ impl Job {
         }
     }
 
-    pub fn description(self) -> &'static str {
-        match self {
-            Job::DeadlineReminders => {
-                "reminders to unit leaders: deadlines approaching, overdue actions, evaluations, revisions"
-            }
-            Job::WeeklyDigest => "leader teams: their units' overdue and delayed actions",
-            Job::AnnualEvaluation => "opens the evaluation round for the previous year",
-            Job::PlanRevision => "creates revision tasks (and evaluation rounds) from each plan's own expression",
-        }
-    }
-
     fn config_key(self) -> &'static str {
         match self {
             Job::DeadlineReminders => "jobs.deadline_reminders",

@@ -196,10 +196,6 @@ pub async fn plan<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: Uuid) -> AppR
     find_in_org::<plan::Entity, _>(db, |p| p.organization_id, viewer.organization_id, "plan", id).await
 }
 
-pub async fn chapter(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<chapter::Model> {
-    find_in_org::<chapter::Entity, _>(db, |c| c.organization_id, viewer.organization_id, "chapter", id).await
-}
-
 /// Counts per status for the whole plan and for each chapter, from one query.
 pub async fn progress(db: &DatabaseConnection, plan: &plan::Model) -> AppResult<PlanProgress> {
     let chapters = chapter::Entity::find()

@@ -14,6 +14,7 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::{audit_key::AuditKey, clock::Clock, config::Settings, graphql, http, jobs, state::AppState};
 
@@ -174,11 +175,35 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        let stop = CancellationToken::new();
+        tokio::spawn(cancel_on_signal(stop.clone()));
+        self.run_until(stop).await
+    }
+
+    /// Serves until `stop` is cancelled: then stops accepting, lets the requests under way
+    /// finish (for at most [`REQUEST_GRACE`], as a live subscription would never end), and
+    /// returns.
+    pub async fn run_until(self, stop: CancellationToken) -> anyhow::Result<()> {
+        let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(stop.clone().cancelled_owned());
+        let grace = async {
+            stop.cancelled().await;
+            tokio::time::sleep(REQUEST_GRACE).await;
+        };
+        tokio::select! {
+            served = serve => served?,
+            () = grace => tracing::warn!("requests still open {REQUEST_GRACE:?} after the signal; stopping anyway"),
+        }
         Ok(())
     }
+}
+
+/// How long requests under way may take to finish once the service is told to stop.
+pub const REQUEST_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Cancels `stop` at Ctrl-C or SIGTERM.
+pub async fn cancel_on_signal(stop: CancellationToken) {
+    shutdown_signal().await;
+    stop.cancel();
 }
 
 async fn shutdown_signal() {

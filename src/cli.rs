@@ -694,8 +694,22 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = application.state.clone();
     let jobs = jobs::Jobs::from_settings(&state.settings)?;
     let mailer = Mailer::from_settings(&state.settings.mail)?;
-    jobs::spawn_background(state, jobs, mailer);
-    application.run_until_stopped().await
+    // SIGTERM or Ctrl-C: stop accepting, let requests and the background rounds under way
+    // finish (a dispatch sends or releases what it claimed), then exit.
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(app::cancel_on_signal(stop.clone()));
+    let background = jobs::spawn_background(state.clone(), jobs, mailer, stop.clone());
+    application.run_until(stop.clone()).await?;
+    stop.cancel();
+    let lease = std::time::Duration::from_secs(state.settings.mail.send_lease_seconds.max(1) as u64);
+    if tokio::time::timeout(lease, futures_util::future::join_all(background))
+        .await
+        .is_err()
+    {
+        tracing::warn!("background work still running {lease:?} after the signal; its claims expire on their own");
+    }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// Parses `--plan`: a plan's id, which `tiltak plans` lists.

@@ -6,6 +6,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::{Job, Jobs, Trigger, instance_name, run};
 use crate::{
@@ -95,16 +97,23 @@ impl Scheduler {
 
 /// Starts the outbox dispatcher, and the scheduler unless `scheduler.enabled` is false, as
 /// background tasks of `tiltak serve`. Messages caused by changes (a status set to DELAYED)
-/// are sent by the dispatcher on every instance.
-pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
+/// are sent by the dispatcher on every instance. When `stop` is cancelled each loop finishes
+/// the round it is in (a dispatch sends or releases what it claimed, a job run is recorded)
+/// and ends; await the handles to know they have.
+pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer, stop: CancellationToken) -> Vec<JoinHandle<()>> {
+    let mut handles = Vec::new();
     if state.settings.scheduler.enabled {
         let tick = StdDuration::from_secs(state.settings.scheduler.tick_seconds.max(1));
         let scheduler = Scheduler::new(state.clone(), jobs);
         tracing::info!(instance = %scheduler.instance, "scheduler started");
-        tokio::spawn(async move {
+        let stop = stop.clone();
+        handles.push(tokio::spawn(async move {
             let mut interval = tokio::time::interval(tick);
             loop {
-                interval.tick().await;
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    _ = interval.tick() => {}
+                }
                 scheduler
                     .state
                     .scheduler_heartbeat
@@ -113,15 +122,17 @@ pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
                     tracing::error!(error = format!("{error:#}"), "scheduler tick failed");
                 }
             }
-        });
+            tracing::info!("scheduler stopped");
+        }));
     }
     let every = StdDuration::from_secs(state.settings.mail.dispatch_interval_seconds.max(1));
-    tokio::spawn(async move {
+    handles.push(tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
         loop {
             tokio::select! {
+                () = stop.cancelled() => break,
                 _ = interval.tick() => {}
-                _ = state.outbox.notified() => {}
+                () = state.outbox.notified() => {}
             }
             let settle = chrono::Duration::seconds(state.settings.mail.digest_settle_seconds.max(0));
             match outbox::dispatch_settled(&state.db, &mailer, &state.settings.mail, state.now(), settle).await {
@@ -130,5 +141,7 @@ pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer) {
                 Err(error) => tracing::error!(error = error.cause(), "outbox dispatch failed"),
             }
         }
-    });
+        tracing::info!("outbox dispatcher stopped");
+    }));
+    handles
 }

@@ -39,7 +39,10 @@ impl Mailer {
                     .tls(tls)
                     .timeout(Some(Duration::from_secs(30)));
                 if !smtp.username.is_empty() {
-                    builder = builder.credentials(Credentials::new(smtp.username.clone(), smtp.password.expose().to_owned()));
+                    builder = builder.credentials(Credentials::new(
+                        smtp.username.clone(),
+                        smtp.password.expose().to_owned(),
+                    ));
                 }
                 Mailer::Smtp(builder.build())
             }

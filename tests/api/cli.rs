@@ -721,3 +721,87 @@ fn logs_are_json_lines_when_configured() {
         assert!(event["level"].is_string() && event["timestamp"].is_string(), "{event}");
     }
 }
+
+/// SIGTERM while `tiltak serve` sends mail: it stops accepting, lets the dispatch under way
+/// finish, and exits 0, leaving no message claimed (leased) behind and none sent twice.
+#[tokio::test]
+async fn sigterm_during_a_dispatch_finishes_it_and_leaves_no_claim() {
+    use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter};
+    use tiltak::entities::notification;
+
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    sink.slow(1500);
+    let dir = tempfile::tempdir().unwrap();
+    let with_mail = |command: &mut Command| {
+        command
+            .env("TILTAK_MAIL__TRANSPORT", "smtp")
+            .env("TILTAK_MAIL__SMTP__HOST", "127.0.0.1")
+            .env("TILTAK_MAIL__SMTP__PORT", sink.port.to_string())
+            .env("TILTAK_MAIL__SMTP__TLS", "none")
+            .env("TILTAK_MAIL__DISPATCH_INTERVAL_SECONDS", "1")
+            .env("TILTAK_MAIL__DIGEST_SETTLE_SECONDS", "0")
+            .env("TILTAK_MAIL__PARALLEL_SENDS", "1");
+    };
+    let mut serve = tiltak(dir.path());
+    with_mail(&mut serve);
+    let mut child = serve
+        .arg("serve")
+        .env("TILTAK_HTTP__ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().starts_with("tiltak is running")));
+    let mut job = tiltak(dir.path());
+    with_mail(&mut job);
+    let ran = job.args(["jobs", "run", "deadline-reminders"]).output_within().unwrap();
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+
+    // As soon as the first message is being sent, SIGTERM.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sink.sessions() == 0 {
+        assert!(std::time::Instant::now() < deadline, "the dispatcher never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let signalled = std::time::Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(30),
+            "serve did not stop after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "serve exits 0 after SIGTERM: {status}");
+
+    let db = Database::connect(format!("sqlite://{}/tiltak.db", dir.path().display()))
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let rows = notification::Entity::find().all(&db).await.unwrap();
+    assert!(!rows.is_empty());
+    let claimed: Vec<_> = rows
+        .iter()
+        .filter(|n| n.status == "PENDING" && n.lease_until.is_some_and(|until| until > now))
+        .collect();
+    assert!(claimed.is_empty(), "claimed rows left behind: {claimed:#?}");
+    let sent = notification::Entity::find()
+        .filter(notification::Column::Status.eq("SENT"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(!sent.is_empty(), "the dispatch under way finished");
+    assert_eq!(
+        sink.received().len(),
+        sent.len(),
+        "each sent message reached the server once"
+    );
+}

@@ -19,6 +19,10 @@ pub struct SmtpSink {
     received: Arc<Mutex<Vec<String>>>,
     refusing: Arc<AtomicBool>,
     down: Arc<AtomicBool>,
+    /// Milliseconds to wait before accepting a message's data.
+    slow: Arc<std::sync::atomic::AtomicU64>,
+    /// Sessions opened so far.
+    sessions: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SmtpSink {
@@ -53,12 +57,25 @@ impl SmtpSink {
         self.down.store(down, Ordering::SeqCst);
     }
 
+    /// Each message's data is accepted only after this long.
+    #[allow(dead_code)]
+    pub fn slow(&self, millis: u64) {
+        self.slow.store(millis, Ordering::SeqCst);
+    }
+
+    /// How many sessions have been opened.
+    #[allow(dead_code)]
+    pub fn sessions(&self) -> u64 {
+        self.sessions.load(Ordering::SeqCst)
+    }
+
     /// The raw messages accepted so far.
     pub fn received(&self) -> Vec<String> {
         self.received.lock().unwrap().clone()
     }
 
     async fn session(&self, socket: tokio::net::TcpStream) {
+        self.sessions.fetch_add(1, Ordering::SeqCst);
         let (read, mut write) = socket.into_split();
         let mut lines = BufReader::new(read).lines();
         let _ = write.write_all(b"220 sink.test ESMTP\r\n").await;
@@ -66,6 +83,10 @@ impl SmtpSink {
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some(message) = data.as_mut() {
                 if line == "." {
+                    let wait = self.slow.load(Ordering::SeqCst);
+                    if wait > 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                    }
                     self.received.lock().unwrap().push(data.take().unwrap());
                     let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
                 } else {

@@ -14,6 +14,7 @@
 mod actions;
 mod arshjul;
 mod assets;
+mod import;
 mod overview;
 mod reports;
 mod setup;
@@ -65,10 +66,12 @@ pub fn router(state: AppState) -> Router {
         .route("/rapport/frys", post(reports::freeze))
         .route("/arshjul", get(arshjul::page))
         .route("/arshjul/send/{id}", post(arshjul::resend))
+        .route("/import", get(import::page).post(import::upload))
         .route("/oppsett", get(setup::page))
         .route("/oppsett/enhet/{id}", post(setup::unit))
         .route("/oppsett/team/{id}", post(setup::team))
         .route("/oppsett/plan/{id}", post(setup::plan))
+        .route("/oppsett/person", post(setup::person))
         .route("/e/{token}", get(actions::email_page).post(actions::email_update))
         .route("/e/{token}/evaluering/{evaluation}", post(actions::email_evaluate))
         .route("/assets/{*path}", get(assets::serve))
@@ -102,6 +105,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("report.html", include_str!("templates/report.html")),
         ("setup.html", include_str!("templates/setup.html")),
         ("arshjul.html", include_str!("templates/arshjul.html")),
+        ("import.html", include_str!("templates/import.html")),
     ] {
         env.add_template(name, source).expect("the built-in templates parse");
     }

@@ -79,7 +79,25 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, saved: bool, 
                 }
             })
             .collect();
+        let role_label = |role: &str| match role {
+            "admin" => "Administrator",
+            "coordinator" => "Koordinator",
+            "unit-leader" => "Enhetsleder",
+            "team-member" => "Medlem av lederteam",
+            _ => "Leser",
+        };
+        let person_rows: Vec<_> = people
+            .iter()
+            .map(|p| minijinja::context! {
+                name => p.name.clone(),
+                email => p.email.clone(),
+                role => role_label(&p.role),
+                unit => p.unit_id.and_then(|id| units.iter().find(|u| u.id == id)).map(|u| u.name.clone()),
+            })
+            .collect();
         Ok(minijinja::context! {
+            people => person_rows,
+            roles => crate::domain::Role::ALL.iter().filter(|r| **r != crate::domain::Role::Admin || viewer.role == crate::domain::Role::Admin).map(|r| minijinja::context! { code => r.code(), label => role_label(r.code()) }).collect::<Vec<_>>(),
             units => units.iter().map(|u| minijinja::context! {
                 id => u.id.to_string(), name => u.name.clone(), leader_name => u.leader_name.clone(),
                 leader_email => u.leader_email.clone(), archived => u.archived_at.is_some(),
@@ -113,6 +131,8 @@ fn norsk(error: &AppError) -> Option<String> {
     };
     let field = match error.field.as_str() {
         "name" => "Navn",
+        "email" => "E-post",
+        "unitId" => "Enhet",
         "leaderName" => "Leders navn",
         "leaderEmail" => "Leders e-post",
         "memberIds" => "Medlemmer",
@@ -124,7 +144,7 @@ fn norsk(error: &AppError) -> Option<String> {
     };
     let problem = if error.message.contains("already exists") {
         "navnet er allerede i bruk.".to_owned()
-    } else if error.message.contains("email") || error.field == "leaderEmail" {
+    } else if error.message.contains("email") || error.field.ends_with("mail") {
         "skriv en hel e-postadresse, for eksempel kari.nordmann@kommune.no.".to_owned()
     } else if error.field.ends_with("Schedule") {
         "skriv et cron-uttrykk med sekund, minutt, time, dag, måned, ukedag og eventuelt år, for eksempel «0 0 8 15 1 * *» (15. januar kl. 08).".to_owned()
@@ -216,6 +236,49 @@ pub async fn team(
     };
     let saved = org::update_team(&state.db, &viewer, id, changes).await.map(|_| ());
     after(&state, jar, &viewer, &format!("team-{id}"), saved).await
+}
+
+#[derive(Deserialize)]
+pub struct PersonForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// `POST /oppsett/person`: a new person, who then signs in with their email address.
+pub async fn person(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Form(form): Form<PersonForm>,
+) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    let Ok(role) = form.role.parse::<crate::domain::Role>() else {
+        let error = FormError {
+            form: "person".into(),
+            text: "Rolle: velg en av rollene i listen.".into(),
+        };
+        return render(&state, jar, &viewer, false, Some(error)).await;
+    };
+    let input = org::NewPerson {
+        name: form.name,
+        email: form.email,
+        role,
+        unit_id: Uuid::parse_str(form.unit.trim()).ok(),
+    };
+    let saved = org::create_person(&state.db, &viewer, state.now(), input)
+        .await
+        .map(|_| ());
+    after(&state, jar, &viewer, "person", saved).await
 }
 
 #[derive(Deserialize)]

@@ -706,35 +706,98 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         .unwrap()
         .unwrap();
     assert_eq!(again.status, "PENDING");
-    client.close().await.unwrap();
+    // Import: the real plan uploaded, its dry run shown, then applied.
+    client.goto(&format!("{}/import", app.address)).await.unwrap();
+    wait_text(&client, "Importer plan").await;
+    accessible(&client, "the import page").await;
+    let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.txt");
+    client
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(plan_file)
+        .await
+        .unwrap();
+    type_into(&client, "title", "Forebyggende plan 2025–2028").await;
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Prøveimport").await;
+    assert!(
+        page.contains("56 tiltak funnet") && page.contains("56 blir nye"),
+        "{page}"
+    );
+    accessible(&client, "the import's dry run").await;
+    screenshot(&client, "10-import").await;
+    let plans_before = app.ok("{ plans { id } }", json!({})).await["plans"]
+        .as_array()
+        .unwrap()
+        .len();
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&client, "/planer/").await;
+    let page = wait_text(&client, "17.17").await;
+    assert!(page.contains("17.17"), "{page}");
+    let plans_after = app.ok("{ plans { id } }", json!({})).await["plans"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(plans_after, plans_before + 1);
 
-    // A member of a leader team comments on an action of a unit the team follows.
-    let ids = app.ok("{ units { id name } }", json!({})).await;
-    let unit = ids["units"]
+    // A person added on the page, and made a member of a leader team.
+    client.goto(&format!("{}/oppsett", app.address)).await.unwrap();
+    wait_text(&client, "Personer").await;
+    type_into(&client, "ny-navn", "Siri Team").await;
+    type_into(&client, "ny-epost", "siri@eksempel.kommune.no").await;
+    let role = "#ny-rolle option[value=team-member]";
+    client.find(Locator::Css(role)).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("form[aria-label='Ny person'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert!(page.contains("siri@eksempel.kommune.no"), "{page}");
+    let teams = app.ok("{ teams { id name } }", json!({})).await;
+    let team = teams["teams"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|u| u["name"] == "Barne- og ungdomsvern")
+        .find(|t| t["name"] == "Familiens hus lederteam")
         .unwrap()["id"]
-        .clone();
-    let member = app
-        .ok(
-            "mutation($input: CreatePersonInput!) { createPerson(input: $input) { id } }",
-            json!({ "input": { "name": "Siri Team", "email": "siri@eksempel.kommune.no", "role": "TEAM_MEMBER" } }),
-        )
-        .await["createPerson"]["id"]
-        .clone();
-    app.ok(
-        "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }",
-        json!({ "input": { "name": "Oppvekstteamet", "memberIds": [member], "unitIds": [unit] } }),
-    )
-    .await;
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let siri = client
+        .find(Locator::XPath(&format!(
+            "//form[@action='/oppsett/team/{team}']//label[contains(., 'siri@eksempel.kommune.no')]"
+        )))
+        .await
+        .unwrap();
+    siri.click().await.unwrap();
+    let save = format!("form[action='/oppsett/team/{team}'] button");
+    client.find(Locator::Css(&save)).await.unwrap().click().await.unwrap();
+    assert!(wait_text(&client, "Lagret").await.contains("Lagret"));
+    client.close().await.unwrap();
+
+    // The member comments on an action of a unit the team follows.
     let client = browser(&driver, true).await;
     sign_in(&client, &app, "siri@eksempel.kommune.no", false).await;
     client.goto(&format!("{}/lederteam", app.address)).await.unwrap();
-    let page = wait_text(&client, "Oppvekstteamet").await;
+    let page = wait_text(&client, "Familiens hus lederteam").await;
     assert!(
-        !page.contains("Familiens hus lederteam"),
+        !page.contains("SLT-koordineringsgruppen"),
         "a member sees their own teams: {page}"
     );
     client

@@ -39,6 +39,8 @@ code_enum! {
         Tags = "TAGS",
         Recurrence = "RECURRENCE",
         DecisionRef = "DECISION_REF",
+        /// The action's number changed: moved to another chapter or renumbered.
+        Number = "NUMBER",
         /// The yearly evaluation was submitted.
         Evaluated = "EVALUATED",
         /// A comment without a change.

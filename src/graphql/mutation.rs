@@ -5,7 +5,7 @@ use super::{
     types::{Action, ActionEvent, Chapter, Date, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
 };
 use crate::{
-    error::AppResult,
+    error::{AppError, AppResult},
     import::Format,
     services::{
         actions, auth,
@@ -134,6 +134,10 @@ pub struct UpdateActionInput {
     tags: Option<Vec<String>>,
     decision_ref: MaybeUndefined<String>,
     recurrence: Option<Recurrence>,
+    /// Moves the action to this chapter of the same plan (with `number`), or renumbers it.
+    chapter_id: Option<ID>,
+    /// The action's number in its (new) chapter; needs `chapterId`.
+    number: Option<i32>,
     /// Why, kept in the history.
     comment: Option<String>,
 }
@@ -380,6 +384,12 @@ impl BaseMutation {
             tags: input.tags,
             decision_ref: change(input.decision_ref, Ok)?,
             recurrence: input.recurrence.map(Into::into),
+            place: match (input.chapter_id, input.number) {
+                (Some(chapter), Some(number)) => Some((parse_id("chapterId", &chapter)?, number)),
+                (None, None) => None,
+                (Some(_), None) => return Err(AppError::validation("number", "give the number with chapterId").into()),
+                (None, Some(_)) => return Err(AppError::validation("chapterId", "give the chapter with number").into()),
+            },
             comment: input.comment,
         };
         let viewer = ctx.viewer()?;

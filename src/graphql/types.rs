@@ -46,7 +46,7 @@ remote_enum!(
     /// What a history entry records.
     EventKind = "crate::domain::EventKind" {
         Created, Status, Progress, Title, Description, Deadline, ResponsibleUnit, ContributingUnits,
-        PreventionLevel, Tags, Recurrence, DecisionRef, Evaluated, Comment
+        PreventionLevel, Tags, Recurrence, DecisionRef, Number, Evaluated, Comment
     }
 );
 

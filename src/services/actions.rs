@@ -55,6 +55,8 @@ pub struct ActionChanges {
     pub tags: Option<Vec<String>>,
     pub decision_ref: Option<Option<String>>,
     pub recurrence: Option<Recurrence>,
+    /// Another chapter of the same plan and the number there (a move, or a renumbering).
+    pub place: Option<(Uuid, i32)>,
     /// Why: kept on every history event the change writes.
     pub comment: Option<String>,
 }
@@ -224,6 +226,7 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     let current = load_for_change(&txn, viewer, action_id, expected_version).await?;
     let only_progress = changes.title.is_none()
+        && changes.place.is_none()
         && changes.description.is_none()
         && changes.responsible_unit_id.is_none()
         && changes.contributing_unit_ids.is_none()
@@ -328,6 +331,40 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
             changed.responsible_unit_id = Set(unit_id);
             // Setting the responsible unit settles any suggestion.
             changed.suggested_unit_id = Set(None);
+        }
+    }
+    if let Some((chapter_id, number)) = changes.place {
+        let chapter = find_in_org::<chapter::Entity, _>(&txn, |c| c.organization_id, org, "chapter", chapter_id)
+            .await
+            .map_err(|_| AppError::validation("chapterId", format!("no chapter {chapter_id} in this organization")))?;
+        if chapter.plan_id != current.plan_id {
+            return Err(AppError::validation("chapterId", "the chapter belongs to another plan"));
+        }
+        if number < 1 {
+            return Err(AppError::validation("number", "must be a positive number"));
+        }
+        let taken = action::Entity::find()
+            .filter(action::Column::ChapterId.eq(chapter.id))
+            .filter(action::Column::Number.eq(number))
+            .filter(action::Column::Id.ne(current.id))
+            .one(&txn)
+            .await?;
+        let new_number = domain::ActionNumber::new(chapter.number as u32, number as u32);
+        if taken.is_some() {
+            return Err(AppError::validation(
+                "number",
+                format!("action {new_number} already exists"),
+            ));
+        }
+        let old_chapter = chapter::Entity::find_by_id(current.chapter_id).one(&txn).await?;
+        let old_number = domain::ActionNumber::new(old_chapter.map_or(0, |c| c.number) as u32, current.number as u32);
+        if record(
+            EventKind::Number,
+            Some(old_number.to_string()),
+            Some(new_number.to_string()),
+        ) {
+            changed.chapter_id = Set(chapter.id);
+            changed.number = Set(number);
         }
     }
     let mut new_contributors = None;

@@ -165,6 +165,17 @@ pub async fn action_details(db: &DatabaseConnection, organization_id: Uuid, id: 
     })
 }
 
+/// The units contributing to an action.
+pub async fn contributors(db: &DatabaseConnection, action_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(action_contributor::Entity::find()
+        .filter(action_contributor::Column::ActionId.eq(action_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.unit_id)
+        .collect())
+}
+
 /// Whether the viewer may change this action's status and progress (to show the form).
 pub async fn may_follow_up(db: &DatabaseConnection, viewer: &Viewer, action: &action::Model) -> AppResult<bool> {
     let relation = policy::relation_to_action(db, viewer, action).await?;

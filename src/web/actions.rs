@@ -385,6 +385,12 @@ async fn save_update(
     errors
         .summary
         .get_or_insert_with(|| "Skjemaet har feil. Rett feltene som er merket, og lagre på nytt.".into());
+    // Shown again with what was typed, on the version that is there now, so saving again
+    // after a look at the new state works.
+    let mut form = form;
+    if let Ok(now_there) = actions::action(&state.db, viewer, id).await {
+        form.version = now_there.version;
+    }
     render(state, jar, viewer, access, id, Some(form), None, errors, false).await
 }
 
@@ -760,6 +766,8 @@ async fn render(
             statuses,
             may_update,
             may_comment,
+            may_edit => !email_link && crate::services::auth::policy::allows(viewer.role, crate::services::auth::Permission::ManagePlans, crate::services::auth::Relation::None),
+            id => action.id.to_string(),
             comment_url => format!("/tiltak/{}/kommentar", action.id),
             form => super::value(&typed),
             evaluation,
@@ -786,6 +794,7 @@ fn event_label(kind: &str) -> &'static str {
         Ok(EventKind::Tags) => "Stikkord",
         Ok(EventKind::Recurrence) => "Gjentakelse",
         Ok(EventKind::DecisionRef) => "Vedtak",
+        Ok(EventKind::Number) => "Nummer",
         Ok(EventKind::Evaluated) => "Evaluert",
         Ok(EventKind::Comment) => "Kommentar",
         Err(_) => "Endring",

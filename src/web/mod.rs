@@ -14,6 +14,7 @@
 mod actions;
 mod arshjul;
 mod assets;
+mod edit;
 mod import;
 mod overview;
 mod reports;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tiltak/{id}", get(actions::page).post(actions::update))
         .route("/tiltak/{id}/evaluering/{evaluation}", post(actions::evaluate))
         .route("/tiltak/{id}/kommentar", post(actions::comment))
+        .route("/tiltak/{id}/rediger", get(edit::page).post(edit::save))
         .route("/actions/{id}", get(actions::old_link))
         .route("/planer", get(overview::list))
         .route("/planer/{id}", get(overview::plan))
@@ -106,6 +108,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("setup.html", include_str!("templates/setup.html")),
         ("arshjul.html", include_str!("templates/arshjul.html")),
         ("import.html", include_str!("templates/import.html")),
+        ("edit.html", include_str!("templates/edit.html")),
     ] {
         env.add_template(name, source).expect("the built-in templates parse");
     }

@@ -134,3 +134,33 @@ on_both_databases! {
         assert_eq!(saved["updatePlan"]["revisionSchedule"], Value::Null);
     }
 }
+
+on_both_databases! {
+    async fn an_action_moves_to_another_chapter_with_its_history(app: TestApp) {
+        app.with_example_plan().await;
+        let plan = app
+            .ok("{ plans { id chapters { id number actions { id number } } } }", json!({}))
+            .await;
+        let chapters = plan["plans"][0]["chapters"].as_array().unwrap();
+        let from = &chapters[0];
+        let to = &chapters[1];
+        let action = from["actions"][0]["id"].as_str().unwrap().to_owned();
+        let taken = to["actions"][0]["number"].as_str().unwrap().rsplit('.').next().unwrap().parse::<i32>().unwrap();
+        let update = "mutation($input: UpdateActionInput!) { updateAction(input: $input) { number history { kind from to } } }";
+        let refused = app
+            .gql(update, json!({ "input": { "actionId": action, "chapterId": to["id"], "number": taken } }))
+            .await;
+        assert_eq!(error_field(&refused), Some("number"), "{refused}");
+        let half = app.gql(update, json!({ "input": { "actionId": action, "chapterId": to["id"] } })).await;
+        assert_eq!(error_field(&half), Some("number"), "{half}");
+        let moved = app
+            .ok(update, json!({ "input": { "actionId": action, "chapterId": to["id"], "number": 99, "comment": "Hører til tidlig innsats" } }))
+            .await;
+        let new_number = format!("{}.99", to["number"]);
+        assert_eq!(moved["updateAction"]["number"], new_number.as_str());
+        let history = moved["updateAction"]["history"].to_string();
+        assert!(history.contains("NUMBER") && history.contains(&format!("\"{new_number}\"")), "{history}");
+        let verify = app.cli(&["audit", "verify"]);
+        assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    }
+}

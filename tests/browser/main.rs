@@ -706,6 +706,51 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         .unwrap()
         .unwrap();
     assert_eq!(again.status, "PENDING");
+    // An action edited: a bad date is refused naming the field, a good one saved.
+    client.goto(&format!("{}/mine", app.address)).await.unwrap();
+    wait_text(&client, "Mine tiltak").await;
+    client
+        .find(Locator::Css("main table a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&client, "Rediger tiltaket").await;
+    client
+        .find(Locator::LinkText("Rediger tiltaket (tekst, enhet, frist, kapittel)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&client, "Nummer i kapitlet").await;
+    accessible(&client, "the edit page").await;
+    let deadline = client.find(Locator::Id("deadline")).await.unwrap();
+    deadline.clear().await.unwrap();
+    deadline.send_keys("31.02.2027").await.unwrap();
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Frist:").await;
+    assert!(page.contains("Frist: skriv datoen som 31.12.2026"), "{page}");
+    let deadline = client.find(Locator::Id("deadline")).await.unwrap();
+    deadline.clear().await.unwrap();
+    deadline.send_keys("31.12.2027").await.unwrap();
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert!(page.contains("31.12.2027") && page.contains("Frist"), "{page}");
+
     // Import: the real plan uploaded, its dry run shown, then applied.
     client.goto(&format!("{}/import", app.address)).await.unwrap();
     wait_text(&client, "Importer plan").await;

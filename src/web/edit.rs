@@ -207,7 +207,6 @@ pub async fn save(
         changes,
     )
     .await;
-    let mut typed = typed;
     match saved {
         Ok(_) => {
             state.history_changed();

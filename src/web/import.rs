@@ -32,14 +32,16 @@ pub async fn page(State(state): State<AppState>, jar: CookieJar, SignedIn { view
 
 enum Step {
     Choose,
-    Preview {
-        file_name: String,
-        content: String,
-        target: String,
-        title: String,
-        document: PlanDocument,
-        report: ImportReport,
-    },
+    Preview(Box<Preview>),
+}
+
+struct Preview {
+    file_name: String,
+    content: String,
+    target: String,
+    title: String,
+    document: PlanDocument,
+    report: ImportReport,
 }
 
 async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, step: Step, error: Option<String>) -> Response {
@@ -56,36 +58,39 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, step: Step, e
         .collect();
     let preview = match step {
         Step::Choose => None,
-        Step::Preview {
-            file_name,
-            content,
-            target,
-            title,
-            document,
-            report,
-        } => Some(minijinja::context! {
-            file_name,
-            content,
-            target,
-            title,
-            document_title => document.title.clone(),
-            chapters => document.chapters.iter().map(|c| minijinja::context! {
-                number => c.number,
-                title => c.title.clone(),
-                actions => c.actions.iter().map(|a| minijinja::context! {
-                    number => if c.number == 0 { a.number.to_string() } else { format!("{}.{}", c.number, a.number) },
-                    title => a.title.clone(),
-                    unit => a.responsible_unit.clone(),
+        Step::Preview(preview) => {
+            let Preview {
+                file_name,
+                content,
+                target,
+                title,
+                document,
+                report,
+            } = *preview;
+            Some(minijinja::context! {
+                file_name,
+                content,
+                target,
+                title,
+                document_title => document.title.clone(),
+                chapters => document.chapters.iter().map(|c| minijinja::context! {
+                    number => c.number,
+                    title => c.title.clone(),
+                    actions => c.actions.iter().map(|a| minijinja::context! {
+                        number => if c.number == 0 { a.number.to_string() } else { format!("{}.{}", c.number, a.number) },
+                        title => a.title.clone(),
+                        unit => a.responsible_unit.clone(),
+                    }).collect::<Vec<_>>(),
                 }).collect::<Vec<_>>(),
-            }).collect::<Vec<_>>(),
-            count => document.chapters.iter().map(|c| c.actions.len()).sum::<usize>(),
-            created => report.created.len(),
-            updated => report.updated.len(),
-            unchanged => report.unchanged.len(),
-            missing => report.missing,
-            warnings => report.warnings,
-            hints => report.hints,
-        }),
+                count => document.chapters.iter().map(|c| c.actions.len()).sum::<usize>(),
+                created => report.created.len(),
+                updated => report.updated.len(),
+                unchanged => report.unchanged.len(),
+                missing => report.missing,
+                warnings => report.warnings,
+                hints => report.hints,
+            })
+        }
     };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -227,14 +232,14 @@ pub async fn upload(
             Redirect::to(&format!("/planer/{}", report.plan_id)).into_response()
         }
         Ok(report) => {
-            let step = Step::Preview {
+            let step = Step::Preview(Box::new(Preview {
                 file_name: upload.file_name,
                 content,
                 target: upload.target,
                 title: upload.title,
                 document,
                 report,
-            };
+            }));
             render(&state, jar, &viewer, step, None).await
         }
         Err(AppError::Validation(error)) => {

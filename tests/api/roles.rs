@@ -106,6 +106,8 @@ on_both_databases! {
             .await["createCalendarFeed"]["id"]
             .clone();
 
+        let team = app.ok("{ teams { id } }", json!({})).await["teams"][0]["id"].clone();
+
         // An action of the other unit, which the unit leader and the team do not follow.
         let foreign = app.add_action(&f.chapter_id, 2, &f.other_unit_id).await;
 
@@ -132,6 +134,12 @@ on_both_databases! {
             ("mutation($plan: ID!) { createCalendarFeed(input: { planId: $plan }) { id } }", json!({ "plan": f.plan_id }), &ROLES),
             ("mutation($id: ID!) { revokeCalendarFeed(id: $id) { id } }", json!({ "id": feed }), &["ADMIN"]),
             ("mutation($plan: ID!, $k: Int!) { freezeReport(planId: $plan, year: $k, confirmEmpty: true) { hash } }", json!({ "plan": f.plan_id }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($unit: ID!, $n: String!) { updateUnit(input: { unitId: $unit, name: $n }) { id } }", json!({ "unit": f.other_unit_id }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($unit: ID!, $team: ID!) { updateTeam(input: { teamId: $team, unitIds: [$unit] }) { id } }", json!({ "unit": f.unit_id, "team": team }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($plan: ID!, $n: String!) { updatePlan(input: { planId: $plan, title: $n }) { id } }", json!({ "plan": f.plan_id }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($action: ID!, $chapter: ID!, $k: Int!) { updateAction(input: { actionId: $action, chapterId: $chapter, number: $k }) { id } }", json!({ "action": foreign, "chapter": f.chapter_id }), &["COORDINATOR", "ADMIN"]),
+            ("mutation { revokeEmailLinks(email: \"leder@kommune.no\") }", json!({}), &["COORDINATOR", "ADMIN"]),
+            ("mutation { revokeSessions(email: \"leder@kommune.no\") }", json!({}), &["COORDINATOR", "ADMIN"]),
         ];
         let db = app.db().await;
         let mut n = 0;

@@ -1,5 +1,5 @@
 //! Units can be archived, and keep the names they had: reports of earlier years show a
-//! renamed unit by its name then, and still find it.
+//! renamed unit by its name then, and still find it. A plan can have a public page.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -41,10 +41,22 @@ impl MigrationTrait for Migration {
                 &["unit_id"],
                 false,
             ))
+            .await?;
+        // When an admin switched the plan's public page on; none: off.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("plan")
+                    .add_column(timestamp_with_time_zone_null("public_since"))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(Table::alter().table("plan").drop_column("public_since").to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table("unit_former_name").if_exists().to_owned())
             .await?;

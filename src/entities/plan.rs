@@ -20,6 +20,8 @@ pub struct Model {
     /// Cron expression (seconds … year) for the plan's revisions.
     pub revision_schedule: Option<String>,
     pub created_at: DateTimeUtc,
+    /// When an admin switched the public page on; `None`: no public page.
+    pub public_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

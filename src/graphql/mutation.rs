@@ -267,6 +267,15 @@ impl BaseMutation {
         Ok(Plan(plans::update_plan(&state.db, ctx.viewer()?, id, changes).await?))
     }
 
+    /// Switches the plan's public page (`/offentlig/{planId}`, no sign-in) on or off. Admins.
+    async fn set_plan_public(&self, ctx: &Context<'_>, plan_id: ID, public: bool) -> async_graphql::Result<Plan> {
+        let state = ctx.state();
+        let id = parse_id("planId", &plan_id)?;
+        Ok(Plan(
+            plans::set_public(&state.db, ctx.viewer()?, state.now(), id, public).await?,
+        ))
+    }
+
     /// Stops every reminder-email link sent to this address from working (a leader who left,
     /// a forwarded email). Returns how many links were revoked. Admins and coordinators.
     async fn revoke_email_links(&self, ctx: &Context<'_>, email: String) -> async_graphql::Result<i32> {

@@ -92,6 +92,10 @@ impl Plan {
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// Whether the plan has a public page at `/offentlig/{id}` (no sign-in).
+    async fn public(&self) -> bool {
+        self.0.public_since.is_some()
+    }
     /// The council decision that adopted the plan, e.g. "KST 032/24".
     async fn decision_ref(&self) -> Option<&str> {
         self.0.decision_ref.as_deref()

@@ -90,6 +90,7 @@ pub async fn create_plan<C: ConnectionTrait>(
         evaluation_schedule: Set(evaluation_schedule),
         revision_schedule: Set(revision_schedule),
         created_at: Set(now),
+        public_since: Set(None),
     }
     .insert(db)
     .await?)
@@ -138,6 +139,85 @@ pub async fn update_plan(
         row.revision_schedule = Set(schedule("revisionSchedule", expr)?);
     }
     Ok(row.update(db).await?)
+}
+
+/// Switches a plan's public page on or off. Admins only: the page needs no sign-in.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %id))]
+pub async fn set_public(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    id: Uuid,
+    public: bool,
+) -> AppResult<plan::Model> {
+    authorize(viewer, Permission::Publish, Relation::None)?;
+    let current = plan(db, viewer, id).await?;
+    let since = match (public, current.public_since) {
+        (true, Some(since)) => Some(since),
+        (true, None) => Some(now),
+        (false, _) => None,
+    };
+    let mut row: plan::ActiveModel = current.into();
+    row.public_since = Set(since);
+    Ok(row.update(db).await?)
+}
+
+/// One action as the public page shows it: nothing internal (no comments, people or history).
+pub struct PublicAction {
+    pub number: String,
+    pub title: String,
+    pub status: Status,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub unit: Option<String>,
+}
+
+/// A plan with a public page, by chapter; `NotFound` for any other plan (also another
+/// organization's, or one whose page is off), so nothing is revealed.
+pub async fn public_plan(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> AppResult<(plan::Model, Vec<(chapter::Model, Vec<PublicAction>)>)> {
+    use crate::entities::{action, unit};
+    let plan = plan::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|p| p.public_since.is_some())
+        .ok_or_else(|| AppError::not_found("plan", id))?;
+    let mut chapters = chapter::Entity::find()
+        .filter(chapter::Column::PlanId.eq(plan.id))
+        .all(db)
+        .await?;
+    chapters.sort_by_key(|c| c.number);
+    let actions = action::Entity::find()
+        .filter(action::Column::PlanId.eq(plan.id))
+        .all(db)
+        .await?;
+    let units: std::collections::HashMap<Uuid, String> = unit::Entity::find()
+        .filter(unit::Column::OrganizationId.eq(plan.organization_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let by_chapter = chapters
+        .into_iter()
+        .map(|chapter| {
+            let mut list: Vec<&action::Model> = actions.iter().filter(|a| a.chapter_id == chapter.id).collect();
+            list.sort_by_key(|a| a.number);
+            let rows = list
+                .into_iter()
+                .map(|a| PublicAction {
+                    number: crate::domain::ActionNumber::new(chapter.number as u32, a.number as u32).to_string(),
+                    title: a.title.clone(),
+                    status: a.status.parse().unwrap_or(Status::NotStarted),
+                    deadline: a.deadline,
+                    unit: a.responsible_unit_id.and_then(|u| units.get(&u).cloned()),
+                })
+                .collect();
+            (chapter, rows)
+        })
+        .collect();
+    Ok((plan, by_chapter))
 }
 
 /// A cron expression of the `cron` crate (seconds, minutes, hours, day of month, month,

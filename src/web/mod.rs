@@ -17,6 +17,7 @@ mod assets;
 mod edit;
 mod import;
 mod overview;
+mod public;
 mod reports;
 mod setup;
 mod sign_in;
@@ -69,11 +70,13 @@ pub fn router(state: AppState) -> Router {
         .route("/arshjul", get(arshjul::page))
         .route("/arshjul/send/{id}", post(arshjul::resend))
         .route("/import", get(import::page).post(import::upload))
+        .route("/offentlig/{id}", get(public::plan))
         .route("/oppsett", get(setup::page))
         .route("/oppsett/enhet/{id}", post(setup::unit))
         .route("/oppsett/team/{id}", post(setup::team))
         .route("/oppsett/plan/{id}", post(setup::plan))
         .route("/oppsett/person", post(setup::person))
+        .route("/oppsett/plan/{id}/offentlig", post(setup::public))
         .route("/e/{token}", get(actions::email_page).post(actions::email_update))
         .route("/e/{token}/evaluering/{evaluation}", post(actions::email_evaluate))
         .route("/assets/{*path}", get(assets::serve))
@@ -109,6 +112,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("arshjul.html", include_str!("templates/arshjul.html")),
         ("import.html", include_str!("templates/import.html")),
         ("edit.html", include_str!("templates/edit.html")),
+        ("public.html", include_str!("templates/public.html")),
     ] {
         env.add_template(name, source).expect("the built-in templates parse");
     }

@@ -76,6 +76,7 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, saved: bool, 
                     owner => p.owner_unit_id.map(|id| id.to_string()).unwrap_or_default(),
                     evaluation => p.evaluation_schedule.unwrap_or_default(),
                     revision => p.revision_schedule.unwrap_or_default(),
+                    public => p.public_since.is_some(),
                 }
             })
             .collect();
@@ -97,6 +98,7 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, saved: bool, 
             .collect();
         Ok(minijinja::context! {
             people => person_rows,
+            may_publish => crate::services::auth::policy::allows(viewer.role, Permission::Publish, Relation::None),
             roles => crate::domain::Role::ALL.iter().filter(|r| **r != crate::domain::Role::Admin || viewer.role == crate::domain::Role::Admin).map(|r| minijinja::context! { code => r.code(), label => role_label(r.code()) }).collect::<Vec<_>>(),
             units => units.iter().map(|u| minijinja::context! {
                 id => u.id.to_string(), name => u.name.clone(), leader_name => u.leader_name.clone(),
@@ -279,6 +281,30 @@ pub async fn person(
         .await
         .map(|_| ());
     after(&state, jar, &viewer, "person", saved).await
+}
+
+#[derive(Deserialize)]
+pub struct PublicForm {
+    #[serde(default)]
+    csrf: String,
+    public: Option<String>,
+}
+
+/// `POST /oppsett/plan/{id}/offentlig`: switches the public page on or off (admins).
+pub async fn public(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PublicForm>,
+) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    let saved = plans::set_public(&state.db, &viewer, state.now(), id, form.public.is_some())
+        .await
+        .map(|_| ());
+    after(&state, jar, &viewer, &format!("plan-{id}"), saved).await
 }
 
 #[derive(Deserialize)]

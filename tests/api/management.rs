@@ -164,3 +164,54 @@ on_both_databases! {
         assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
     }
 }
+
+on_both_databases! {
+    async fn a_public_page_shows_statuses_and_nothing_internal(app: TestApp) {
+        app.with_example_plan().await;
+        let plan = app.ok("{ plans { id } }", json!({})).await["plans"][0]["id"].as_str().unwrap().to_owned();
+        let url = format!("{}/offentlig/{plan}", app.address);
+        assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404, "off by default");
+
+        let coordinator = app.token_for("koordinator@eksempel.kommune.no", "COORDINATOR", None).await;
+        let set = "mutation($plan: ID!, $on: Boolean!) { setPlanPublic(planId: $plan, public: $on) { public } }";
+        let refused = app.gql_as(Some(&coordinator), set, json!({ "plan": plan, "on": true })).await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "only admins publish: {refused}");
+        assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404);
+
+        let on = app.ok(set, json!({ "plan": plan, "on": true })).await;
+        assert_eq!(on["setPlanPublic"]["public"], true);
+        let response = app.client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+        assert!(response.headers().get("set-cookie").is_none(), "no cookie on the public page");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Forsinket") && page.contains("Barne- og ungdomsvern"), "{page}");
+        // Nothing internal: no comment from the history, no person, no address.
+        let history = app
+            .ok("{ actions(first: 50) { history(first: 50) { comment actor { name email } } } }", json!({}))
+            .await
+            .to_string();
+        let values: Value = serde_json::from_str(&history).unwrap();
+        let mut internal = Vec::new();
+        for action in values["actions"].as_array().unwrap() {
+            for event in action["history"].as_array().unwrap() {
+                if let Some(comment) = event["comment"].as_str() {
+                    internal.push(comment.to_owned());
+                }
+                if let Some(name) = event["actor"]["name"].as_str() {
+                    internal.push(name.to_owned());
+                }
+            }
+        }
+        internal.extend(["Kari Nordmann".to_owned(), "Administrator".to_owned()]);
+        assert!(internal.len() > 2, "the example has comments to look for");
+        for text in internal {
+            assert!(!page.contains(&text), "the public page shows {text:?}");
+        }
+        assert!(!page.contains('@'), "no email address on the public page");
+
+        let off = app.ok(set, json!({ "plan": plan, "on": false })).await;
+        assert_eq!(off["setPlanPublic"]["public"], false);
+        assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404);
+    }
+}

@@ -140,6 +140,7 @@ on_both_databases! {
             ("mutation($action: ID!, $chapter: ID!, $k: Int!) { updateAction(input: { actionId: $action, chapterId: $chapter, number: $k }) { id } }", json!({ "action": foreign, "chapter": f.chapter_id }), &["COORDINATOR", "ADMIN"]),
             ("mutation { revokeEmailLinks(email: \"leder@kommune.no\") }", json!({}), &["COORDINATOR", "ADMIN"]),
             ("mutation { revokeSessions(email: \"leder@kommune.no\") }", json!({}), &["COORDINATOR", "ADMIN"]),
+            ("mutation($plan: ID!) { setPlanPublic(planId: $plan, public: true) { public } }", json!({ "plan": f.plan_id }), &["ADMIN"]),
         ];
         let db = app.db().await;
         let mut n = 0;

@@ -798,6 +798,39 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         .len();
     assert_eq!(plans_after, plans_before + 1);
 
+    // The public page, switched on by the admin, read without signing in.
+    client.goto(&format!("{}/oppsett", app.address)).await.unwrap();
+    wait_text(&client, "Offentlig side").await;
+    let public = client
+        .find(Locator::Css("form[aria-label^='Offentlig side'] input[type=checkbox]"))
+        .await
+        .unwrap();
+    public.click().await.unwrap();
+    let save = client
+        .find(Locator::Css("form[aria-label^='Offentlig side'] button"))
+        .await
+        .unwrap();
+    save.click().await.unwrap();
+    assert!(wait_text(&client, "Lagret").await.contains("/offentlig/"));
+    let href = client
+        .find(Locator::Css("a[href^='/offentlig/']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let reader = browser(&driver, true).await;
+    reader.goto(&format!("{}{href}", app.address)).await.unwrap();
+    let page = wait_text(&reader, "Slik går det").await;
+    assert!(page.contains("gjennomført"), "{page}");
+    for internal in ["@", "Venter på ny veileder fra Bufdir", "Kari Nordmann", "Logg ut"] {
+        assert!(!page.contains(internal), "the public page shows {internal:?}: {page}");
+    }
+    accessible(&reader, "the public page").await;
+    screenshot(&reader, "11-offentlig").await;
+    reader.close().await.unwrap();
+
     // A person added on the page, and made a member of a leader team.
     client.goto(&format!("{}/oppsett", app.address)).await.unwrap();
     wait_text(&client, "Personer").await;

@@ -40,6 +40,8 @@ pub enum Permission {
     RevokeCalendarFeed,
     /// The outbox (notifications, resending) and the job runs.
     Operate,
+    /// Switch a plan's public page (no sign-in) on or off.
+    Publish,
 }
 
 /// What the viewer is to the thing a permission is asked about.
@@ -70,7 +72,7 @@ pub enum Grant {
 use Relation::{Contributes, Created, Follows, Leads};
 
 /// Every permission in the order README lists them.
-pub const PERMISSIONS: [Permission; 9] = [
+pub const PERMISSIONS: [Permission; 10] = [
     Permission::ManagePlans,
     Permission::GrantAdmin,
     Permission::FollowUp,
@@ -80,6 +82,7 @@ pub const PERMISSIONS: [Permission; 9] = [
     Permission::FreezeReport,
     Permission::RevokeCalendarFeed,
     Permission::Operate,
+    Permission::Publish,
 ];
 
 /// The role matrix.
@@ -88,7 +91,7 @@ pub const fn grant(role: Role, permission: Permission) -> Grant {
     use Permission::*;
     match (role, permission) {
         (Role::Admin, _) => Yes,
-        (Role::Coordinator, GrantAdmin | Operate) => No,
+        (Role::Coordinator, GrantAdmin | Operate | Publish) => No,
         (Role::Coordinator, RevokeCalendarFeed) => When(&[Created]),
         (Role::Coordinator, _) => Yes,
         (Role::UnitLeader, FollowUp | Comment) => When(&[Leads, Contributes]),
@@ -136,6 +139,7 @@ impl Permission {
             Permission::FreezeReport => "freeze a report",
             Permission::RevokeCalendarFeed => "revoke this calendar feed",
             Permission::Operate => "see the outbox or the job runs, or resend",
+            Permission::Publish => "switch a plan's public page on or off",
         }
     }
 
@@ -151,6 +155,7 @@ impl Permission {
             Permission::FreezeReport => "freeze a council report",
             Permission::RevokeCalendarFeed => "revoke a calendar feed",
             Permission::Operate => "outbox, resend, job runs",
+            Permission::Publish => "switch a plan's public page on or off",
         }
     }
 }
@@ -268,6 +273,7 @@ mod tests {
             (Role::Coordinator, ManagePlans, &RELATIONS),
             (Role::Coordinator, GrantAdmin, &[]),
             (Role::Coordinator, Operate, &[]),
+            (Role::Coordinator, Publish, &[]),
             (Role::Coordinator, FreezeReport, &RELATIONS),
             (Role::Coordinator, RevokeCalendarFeed, &[Created]),
             (Role::UnitLeader, ManagePlans, &[]),

@@ -28,6 +28,7 @@ fn history() -> History {
         evaluation_schedule: None,
         revision_schedule: None,
         created_at: start,
+        public_since: None,
     };
     let units: Vec<unit::Model> = (0..8)
         .map(|i| unit::Model {

@@ -37,6 +37,16 @@ pub struct UpdateUnitInput {
     archived: Option<bool>,
 }
 
+/// The same unit and/or deadline on many actions; all or nothing.
+#[derive(InputObject)]
+pub struct UpdateActionsInput {
+    action_ids: Vec<ID>,
+    responsible_unit_id: Option<ID>,
+    deadline: Option<Date>,
+    /// Why, kept in each action's history.
+    comment: Option<String>,
+}
+
 /// Lists given replace the team's lists; fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateTeamInput {
@@ -265,6 +275,43 @@ impl BaseMutation {
             revision_schedule: change(input.revision_schedule, Ok)?,
         };
         Ok(Plan(plans::update_plan(&state.db, ctx.viewer()?, id, changes).await?))
+    }
+
+    /// Sets one responsible unit and/or deadline on many actions at once. Admins and
+    /// coordinators.
+    async fn update_actions(&self, ctx: &Context<'_>, input: UpdateActionsInput) -> async_graphql::Result<Vec<Action>> {
+        let state = ctx.state();
+        let ids = parse_ids("actionIds", &input.action_ids)?;
+        let unit = input
+            .responsible_unit_id
+            .as_ref()
+            .map(|id| parse_id("responsibleUnitId", id))
+            .transpose()?;
+        let deadline = input.deadline.map(|d| d.parse("deadline")).transpose()?;
+        let saved = actions::update_many(
+            &state.db,
+            &state.audit_key,
+            ctx.viewer()?,
+            state.now(),
+            ids,
+            unit,
+            deadline,
+            input.comment,
+        )
+        .await?;
+        state.history_changed();
+        Ok(saved.into_iter().map(Action).collect())
+    }
+
+    /// Makes each suggested unit of the plan's actions (read from an imported document) the
+    /// responsible unit. Returns the actions changed. Admins and coordinators.
+    async fn confirm_suggested_units(&self, ctx: &Context<'_>, plan_id: ID) -> async_graphql::Result<Vec<Action>> {
+        let state = ctx.state();
+        let id = parse_id("planId", &plan_id)?;
+        let saved =
+            actions::confirm_suggested_units(&state.db, &state.audit_key, ctx.viewer()?, state.now(), id).await?;
+        state.history_changed();
+        Ok(saved.into_iter().map(Action).collect())
     }
 
     /// Switches the plan's public page (`/offentlig/{planId}`, no sign-in) on or off. Admins.

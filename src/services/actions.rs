@@ -393,6 +393,76 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
     Ok(action)
 }
 
+/// Sets the same responsible unit and/or deadline on many actions at once, each change in
+/// its history; all or nothing. Admins and coordinators.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, actions = ids.len()))]
+pub async fn update_many(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    ids: Vec<Uuid>,
+    responsible_unit_id: Option<Uuid>,
+    deadline: Option<NaiveDate>,
+    comment: Option<String>,
+) -> AppResult<Vec<action::Model>> {
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    if ids.is_empty() {
+        return Err(AppError::validation("actionIds", "choose at least one action"));
+    }
+    if responsible_unit_id.is_none() && deadline.is_none() {
+        return Err(AppError::validation(
+            "responsibleUnitId",
+            "give a unit or a deadline to set",
+        ));
+    }
+    let txn = db.begin().await?;
+    let mut saved = Vec::new();
+    for id in dedup(ids) {
+        let changes = ActionChanges {
+            responsible_unit_id: responsible_unit_id.map(Some),
+            deadline: deadline.map(Some),
+            comment: comment.clone(),
+            ..Default::default()
+        };
+        saved.push(update_action(&txn, key, viewer, now, id, None, changes).await?);
+    }
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Makes every suggested unit of a plan's actions (read from an imported document) their
+/// responsible unit, in one step. Returns the actions changed.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %plan_id))]
+pub async fn confirm_suggested_units(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    plan_id: Uuid,
+) -> AppResult<Vec<action::Model>> {
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    let txn = db.begin().await?;
+    let suggested = action::Entity::find()
+        .filter(action::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(action::Column::PlanId.eq(plan_id))
+        .filter(action::Column::SuggestedUnitId.is_not_null())
+        .filter(action::Column::ResponsibleUnitId.is_null())
+        .all(&txn)
+        .await?;
+    let mut saved = Vec::new();
+    for action in suggested {
+        let changes = ActionChanges {
+            responsible_unit_id: Some(action.suggested_unit_id),
+            comment: Some("Foreslått enhet fra importen bekreftet".to_owned()),
+            ..Default::default()
+        };
+        saved.push(update_action(&txn, key, viewer, now, action.id, None, changes).await?);
+    }
+    txn.commit().await?;
+    Ok(saved)
+}
+
 pub async fn action(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<action::Model> {
     find_in_org::<action::Entity, _>(db, |a| a.organization_id, viewer.organization_id, "action", id).await
 }

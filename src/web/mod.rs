@@ -63,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .route("/planer", get(overview::list))
         .route("/planer/{id}", get(overview::plan))
         .route("/planer/{id}/{file}", get(overview::export))
+        .route("/planer/{id}/flere", post(overview::bulk))
+        .route("/planer/{id}/bekreft-enheter", post(overview::confirm_units))
         .route("/plans/{id}", get(overview::old_link))
         .route("/lederteam", get(overview::team))
         .route("/rapport", get(reports::page))

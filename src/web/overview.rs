@@ -21,6 +21,7 @@ use crate::{
     import,
     services::{
         actions::{self, ActionFilter},
+        auth::{Permission, Relation, policy},
         imports, pages, plans,
     },
     state::AppState,
@@ -179,6 +180,7 @@ pub async fn plan(
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
     Query(filters): Query<Filters>,
+    Query(saved): Query<Notice>,
 ) -> Response {
     let result: Result<_, AppError> = async {
         let plan = plans::plan(&state.db, &viewer, id).await?;
@@ -216,6 +218,10 @@ pub async fn plan(
             chapters,
             filters => value(&filters),
             choices => filter_choices(&catalog, None),
+            bulk => policy::allows(viewer.role, Permission::ManagePlans, Relation::None),
+            suggested => all.iter().filter(|a| a.suggested_unit_id.is_some() && a.responsible_unit_id.is_none()).count(),
+            saved => saved.lagret.is_some(),
+            error => saved.feil.clone(),
         })
     }
     .await;
@@ -223,6 +229,98 @@ pub async fn plan(
         Ok(context) => {
             let (jar, csrf) = csrf_token(jar);
             page(jar, "plan.html", Frame::signed_in(&csrf, &viewer), context)
+        }
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// What the last bulk change said, carried in the query after its redirect.
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    lagret: Option<String>,
+    feil: Option<String>,
+}
+
+/// `POST /planer/{id}/flere`: one unit and/or deadline on the ticked actions.
+pub async fn bulk(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let (mut csrf, mut ids, mut unit, mut deadline) = (String::new(), Vec::new(), None, String::new());
+    for (key, value) in form_urlencoded::parse(body.as_bytes()) {
+        match key.as_ref() {
+            "csrf" => csrf = value.into_owned(),
+            "action" => ids.extend(Uuid::parse_str(&value).ok()),
+            "unit" => unit = Uuid::parse_str(&value).ok(),
+            "deadline" => deadline = value.trim().to_owned(),
+            _ => {}
+        }
+    }
+    if !super::csrf_ok(&jar, &csrf) {
+        return super::csrf_refused(jar);
+    }
+    let back = |text: Option<&str>| {
+        let query = match text {
+            Some(text) => format!("feil={}", urlencoding::encode(text)),
+            None => "lagret=1".to_owned(),
+        };
+        Redirect::to(&format!("/planer/{id}?{query}")).into_response()
+    };
+    let deadline = match deadline.as_str() {
+        "" => None,
+        text => match crate::domain::parse_date("deadline", text) {
+            Ok(day) => Some(day),
+            Err(_) => return back(Some("Frist: skriv datoen som 31.12.2026.")),
+        },
+    };
+    if ids.is_empty() {
+        return back(Some("Velg: kryss av for minst ett tiltak."));
+    }
+    if unit.is_none() && deadline.is_none() {
+        return back(Some(
+            "Ansvarlig enhet eller frist: velg hva de valgte tiltakene skal få.",
+        ));
+    }
+    let comment = Some("Endret for flere tiltak samtidig".to_owned());
+    match actions::update_many(
+        &state.db,
+        &state.audit_key,
+        &viewer,
+        state.now(),
+        ids,
+        unit,
+        deadline,
+        comment,
+    )
+    .await
+    {
+        Ok(_) => {
+            state.history_changed();
+            back(None)
+        }
+        Err(AppError::Validation(error)) => back(Some(&format!("{}: {}", error.field, error.message))),
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// `POST /planer/{id}/bekreft-enheter`: the import's suggested units become responsible.
+pub async fn confirm_units(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<super::sign_in::CsrfOnly>,
+) -> Response {
+    if !super::csrf_ok(&jar, form.csrf()) {
+        return super::csrf_refused(jar);
+    }
+    match actions::confirm_suggested_units(&state.db, &state.audit_key, &viewer, state.now(), id).await {
+        Ok(_) => {
+            state.history_changed();
+            Redirect::to(&format!("/planer/{id}?lagret=1")).into_response()
         }
         Err(error) => error_page(jar, error),
     }

@@ -140,6 +140,12 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
+impl CsrfOnly {
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /logg-inn/{token}`: uses the link up, sets the session cookie, and goes home.
 pub async fn use_link(
     State(state): State<AppState>,

@@ -215,3 +215,52 @@ on_both_databases! {
         assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404);
     }
 }
+
+on_both_databases! {
+    async fn many_actions_get_a_unit_or_deadline_and_suggestions_are_confirmed(app: TestApp) {
+        app.with_example_plan().await;
+        let text = include_str!("../data/forebyggende-plan.txt");
+        let imported = app
+            .ok(
+                "mutation($text: String!) { importPlan(input: { title: \"Forebyggende plan\", format: TEXT, content: $text }) { plan { id } } }",
+                json!({ "text": text }),
+            )
+            .await;
+        let plan = imported["importPlan"]["plan"]["id"].as_str().unwrap().to_owned();
+        let before = plan_actions(&app, &plan).await;
+        let suggested = before.iter().filter(|a| !a["suggestedUnit"].is_null() && a["responsibleUnit"].is_null()).count();
+        assert!(suggested > 0, "the real plan names units the example has");
+        let confirmed = app
+            .ok("mutation($plan: ID!) { confirmSuggestedUnits(planId: $plan) { id } }", json!({ "plan": plan }))
+            .await;
+        assert_eq!(confirmed["confirmSuggestedUnits"].as_array().unwrap().len(), suggested);
+        let after = plan_actions(&app, &plan).await;
+        assert!(after.iter().all(|a| a["suggestedUnit"].is_null() || !a["responsibleUnit"].is_null()));
+
+        // A deadline on three actions at once; a bad one changes none.
+        let ids: Vec<&Value> = after.iter().take(3).map(|a| &a["id"]).collect();
+        let set = "mutation($input: UpdateActionsInput!) { updateActions(input: $input) { deadline } }";
+        let unknown = app
+            .gql(set, json!({ "input": { "actionIds": [ids[0], uuid::Uuid::new_v4()], "deadline": "31.12.2027" } }))
+            .await;
+        assert_eq!(error_code(&unknown), Some("NOT_FOUND"), "{unknown}");
+        assert_ne!(plan_actions(&app, &plan).await[0]["deadline"], "2027-12-31", "all or nothing");
+        let nothing = app.gql(set, json!({ "input": { "actionIds": ids } })).await;
+        assert_eq!(error_field(&nothing), Some("responsibleUnitId"), "{nothing}");
+        let saved = app.ok(set, json!({ "input": { "actionIds": ids, "deadline": "31.12.2027" } })).await;
+        assert_eq!(saved["updateActions"].as_array().unwrap().len(), 3);
+        let now = plan_actions(&app, &plan).await;
+        assert_eq!(now.iter().filter(|a| a["deadline"] == "2027-12-31").count(), 3);
+    }
+}
+
+async fn plan_actions(app: &TestApp, plan: &str) -> Vec<Value> {
+    app.ok(
+        "query($plan: ID!) { actions(filter: { planId: $plan }, first: 100) { id number deadline responsibleUnit { name } suggestedUnit { name } } }",
+        json!({ "plan": plan }),
+    )
+    .await["actions"]
+        .as_array()
+        .unwrap()
+        .clone()
+}

@@ -141,6 +141,8 @@ on_both_databases! {
             ("mutation { revokeEmailLinks(email: \"leder@kommune.no\") }", json!({}), &["COORDINATOR", "ADMIN"]),
             ("mutation { revokeSessions(email: \"leder@kommune.no\") }", json!({}), &["COORDINATOR", "ADMIN"]),
             ("mutation($plan: ID!) { setPlanPublic(planId: $plan, public: true) { public } }", json!({ "plan": f.plan_id }), &["ADMIN"]),
+            ("mutation($action: ID!) { updateActions(input: { actionIds: [$action], deadline: \"31.12.2030\" }) { id } }", json!({ "action": foreign }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($plan: ID!) { confirmSuggestedUnits(planId: $plan) { id } }", json!({ "plan": f.plan_id }), &["COORDINATOR", "ADMIN"]),
         ];
         let db = app.db().await;
         let mut n = 0;

@@ -798,6 +798,27 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         .len();
     assert_eq!(plans_after, plans_before + 1);
 
+    // The import's suggested units confirmed in one step, and a deadline set on two actions.
+    let confirm = client
+        .find(Locator::Css("form[aria-label='Bekreft foreslåtte enheter'] button"))
+        .await
+        .unwrap();
+    confirm.click().await.unwrap();
+    wait_text(&client, "Lagret").await;
+    accessible(&client, "a plan with the bulk form").await;
+    let boxes = client.find_all(Locator::Css("input[name=action]")).await.unwrap();
+    for checkbox in boxes.iter().take(2) {
+        checkbox.click().await.unwrap();
+    }
+    type_into(&client, "flere-frist", "31.12.2027").await;
+    let apply = client
+        .find(Locator::Css("form[aria-label='Endre flere tiltak'] fieldset button"))
+        .await
+        .unwrap();
+    apply.click().await.unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert_eq!(page.matches("31.12.2027").count(), 2, "{page}");
+
     // The public page, switched on by the admin, read without signing in.
     client.goto(&format!("{}/oppsett", app.address)).await.unwrap();
     wait_text(&client, "Offentlig side").await;

@@ -896,6 +896,10 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
     client.goto(&format!("{}/lederteam", app.address)).await.unwrap();
     let page = wait_text(&client, "Familiens hus lederteam").await;
     assert!(
+        page.contains("Forsinket: «"),
+        "the member sees the delayed action and why: {page}"
+    );
+    assert!(
         !page.contains("SLT-koordineringsgruppen"),
         "a member sees their own teams: {page}"
     );

@@ -44,6 +44,23 @@ struct FormError {
 }
 
 async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, saved: bool, error: Option<FormError>) -> Response {
+    render_with(state, jar, viewer, saved, error, None).await
+}
+
+/// A secret shown once on the page: a sign-in link or an API token.
+struct Shown {
+    what: String,
+    secret: String,
+}
+
+async fn render_with(
+    state: &AppState,
+    jar: CookieJar,
+    viewer: &Viewer,
+    saved: bool,
+    error: Option<FormError>,
+    shown: Option<Shown>,
+) -> Response {
     if let Err(error) = authorize(viewer, Permission::ManagePlans, Relation::None) {
         return error_page(jar, error);
     }
@@ -87,9 +104,26 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, saved: bool, 
             "team-member" => "Medlem av lederteam",
             _ => "Leser",
         };
+        let may_issue = crate::services::auth::policy::allows(viewer.role, Permission::IssueCredentials, Relation::None);
+        let tokens = if may_issue {
+            crate::services::auth::tokens(&state.db, viewer.organization_id).await?
+        } else {
+            Vec::new()
+        };
+        let token_rows: Vec<_> = tokens
+            .iter()
+            .map(|t| minijinja::context! {
+                id => t.token.id.to_string(),
+                person => format!("{} ({})", t.person.name, t.person.email),
+                created => t.token.created_at.with_timezone(&crate::domain::OSLO).format("%d.%m.%Y").to_string(),
+                used => t.token.last_used_at.map(|at| at.with_timezone(&crate::domain::OSLO).format("%d.%m.%Y kl. %H:%M").to_string()),
+                revoked => t.token.revoked_at.is_some(),
+            })
+            .collect();
         let person_rows: Vec<_> = people
             .iter()
             .map(|p| minijinja::context! {
+                id => p.id.to_string(),
                 name => p.name.clone(),
                 email => p.email.clone(),
                 role => role_label(&p.role),
@@ -98,6 +132,9 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, saved: bool, 
             .collect();
         Ok(minijinja::context! {
             people => person_rows,
+            may_issue,
+            tokens => token_rows,
+            shown => shown.map(|s| minijinja::context! { what => s.what, secret => s.secret }),
             may_publish => crate::services::auth::policy::allows(viewer.role, Permission::Publish, Relation::None),
             roles => crate::domain::Role::ALL.iter().filter(|r| **r != crate::domain::Role::Admin || viewer.role == crate::domain::Role::Admin).map(|r| minijinja::context! { code => r.code(), label => role_label(r.code()) }).collect::<Vec<_>>(),
             units => units.iter().map(|u| minijinja::context! {
@@ -339,4 +376,84 @@ pub async fn plan(
     };
     let saved = plans::update_plan(&state.db, &viewer, id, changes).await.map(|_| ());
     after(&state, jar, &viewer, &format!("plan-{id}"), saved).await
+}
+
+/// `POST /oppsett/person/{id}/lenke`: a one-time sign-in link for the person, shown once.
+pub async fn sign_in_link(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    Form(form): Form<super::sign_in::CsrfOnly>,
+) -> Response {
+    if !csrf_ok(&jar, form.csrf()) {
+        return csrf_refused(jar);
+    }
+    let web = &state.settings.web;
+    match crate::services::auth::sessions::sign_in_link_for(&state.db, &viewer, web, id, state.now()).await {
+        Ok(secret) => {
+            let shown = Shown {
+                what: format!(
+                    "Innloggingslenke (virker én gang, i {} minutter); gi den bare til personen selv",
+                    web.sign_in_link_minutes
+                ),
+                secret: format!("{}/logg-inn/{secret}", state.settings.public_url()),
+            };
+            render_with(&state, jar, &viewer, false, None, Some(shown)).await
+        }
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// `POST /oppsett/person/{id}/nokkel`: an API token for the person, shown once.
+pub async fn token(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    Form(form): Form<super::sign_in::CsrfOnly>,
+) -> Response {
+    if !csrf_ok(&jar, form.csrf()) {
+        return csrf_refused(jar);
+    }
+    let issued: Result<String, AppError> = async {
+        authorize(&viewer, Permission::IssueCredentials, Relation::None)?;
+        let people = org::people(&state.db, viewer.organization_id).await?;
+        let person = people
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| AppError::not_found("person", id))?;
+        crate::services::auth::issue_token(&state.db, &person, state.now(), None).await
+    }
+    .await;
+    match issued {
+        Ok(secret) => {
+            let shown = Shown {
+                what: "API-nøkkel (vises bare nå; send den som \"Authorization: Bearer …\")".to_owned(),
+                secret,
+            };
+            render_with(&state, jar, &viewer, false, None, Some(shown)).await
+        }
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// `POST /oppsett/nokkel/{id}/trekk`: revokes an API token.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    Form(form): Form<super::sign_in::CsrfOnly>,
+) -> Response {
+    if !csrf_ok(&jar, form.csrf()) {
+        return csrf_refused(jar);
+    }
+    let revoked: Result<(), AppError> = async {
+        authorize(&viewer, Permission::IssueCredentials, Relation::None)?;
+        crate::services::auth::revoke_token(&state.db, viewer.organization_id, id, state.now()).await?;
+        Ok(())
+    }
+    .await;
+    after(&state, jar, &viewer, "token", revoked).await
 }

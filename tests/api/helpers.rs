@@ -268,6 +268,16 @@ impl TestApp {
         .unwrap();
     }
 
+    /// The id of the app's organization.
+    pub async fn state_org(&self) -> uuid::Uuid {
+        tiltak::entities::organization::Entity::find()
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
     pub async fn token_for(&self, email: &str, role: &str, unit_id: Option<&str>) -> String {
         self.ok(
             "mutation($input: CreatePersonInput!) { createPerson(input: $input) { id } }",

@@ -380,3 +380,49 @@ async fn email_links_expire() {
     assert_eq!(expired.status, 401);
     assert!(expired.body.contains("Lenken virker ikke"));
 }
+
+on_both_databases! {
+    async fn an_admin_makes_sign_in_links_and_tokens_on_the_setup_page(app: TestApp) {
+        app.with_example_plan().await;
+        app.token_for("koordinator@eksempel.kommune.no", "COORDINATOR", None).await;
+        let person = tiltak::services::org::person_by_email(&app.state.db, app.state_org().await, "koordinator@eksempel.kommune.no")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut admin = Browser::new(&app);
+        sign_in(&app, &mut admin, "admin@eksempel.kommune.no").await;
+        let setup = admin.get("/oppsett").await;
+        assert!(setup.body.contains("Innloggingslenke for"), "{}", setup.body);
+
+        // A one-time link for the coordinator, shown once, that signs them in.
+        let csrf = admin.csrf();
+        let shown = admin.post(&format!("/oppsett/person/{}/lenke", person.id), &[("csrf", &csrf)]).await;
+        let body = shown.body.replace("&#x2f;", "/");
+        let start = body.find("/logg-inn/tiltak_").expect("the link is shown");
+        let link: String = body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/_-".contains(*c)).collect();
+        let mut them = Browser::new(&app);
+        them.get(&link).await;
+        let csrf_them = them.csrf();
+        assert_eq!(them.post(&link, &[("csrf", &csrf_them)]).await.status, StatusCode::SEE_OTHER);
+        let mine = them.get("/mine").await;
+        assert!(mine.body.contains("Koordinator") || mine.body.contains("koordinator@"), "signed in as the coordinator");
+
+        // The coordinator may not make links or tokens for others.
+        let refused = them.post(&format!("/oppsett/person/{}/nokkel", person.id), &[("csrf", &csrf_them)]).await;
+        assert_eq!(refused.status, 403);
+
+        // A token made on the page works for GraphQL until it is revoked there.
+        let issued = admin.post(&format!("/oppsett/person/{}/nokkel", person.id), &[("csrf", &csrf)]).await;
+        let start = issued.body.find(">tiltak_").expect("the token is shown") + 1;
+        let token: String = issued.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let me = app.gql_as(Some(&token), "{ me { email } }", serde_json::json!({})).await;
+        assert_eq!(me["data"]["me"]["email"], "koordinator@eksempel.kommune.no", "{me}");
+        let tokens = tiltak::services::auth::tokens(&app.state.db, person.organization_id).await.unwrap();
+        let hash = tiltak::services::auth::hash_token(&token);
+        let id = tokens.iter().find(|t| t.token.token_hash == hash).unwrap().token.id;
+        let revoked = admin.post(&format!("/oppsett/nokkel/{id}/trekk"), &[("csrf", &csrf)]).await;
+        assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+        let after = app.gql_as(Some(&token), "{ me { email } }", serde_json::json!({})).await;
+        assert_eq!(crate::helpers::error_code(&after), Some("UNAUTHENTICATED"), "{after}");
+    }
+}

@@ -42,6 +42,8 @@ pub enum Permission {
     Operate,
     /// Switch a plan's public page (no sign-in) on or off.
     Publish,
+    /// Make a sign-in link or an API token for someone, list and revoke tokens.
+    IssueCredentials,
 }
 
 /// What the viewer is to the thing a permission is asked about.
@@ -72,7 +74,7 @@ pub enum Grant {
 use Relation::{Contributes, Created, Follows, Leads};
 
 /// Every permission in the order README lists them.
-pub const PERMISSIONS: [Permission; 10] = [
+pub const PERMISSIONS: [Permission; 11] = [
     Permission::ManagePlans,
     Permission::GrantAdmin,
     Permission::FollowUp,
@@ -83,6 +85,7 @@ pub const PERMISSIONS: [Permission; 10] = [
     Permission::RevokeCalendarFeed,
     Permission::Operate,
     Permission::Publish,
+    Permission::IssueCredentials,
 ];
 
 /// The role matrix.
@@ -91,7 +94,7 @@ pub const fn grant(role: Role, permission: Permission) -> Grant {
     use Permission::*;
     match (role, permission) {
         (Role::Admin, _) => Yes,
-        (Role::Coordinator, GrantAdmin | Operate | Publish) => No,
+        (Role::Coordinator, GrantAdmin | Operate | Publish | IssueCredentials) => No,
         (Role::Coordinator, RevokeCalendarFeed) => When(&[Created]),
         (Role::Coordinator, _) => Yes,
         (Role::UnitLeader, FollowUp | Comment) => When(&[Leads, Contributes]),
@@ -140,6 +143,7 @@ impl Permission {
             Permission::RevokeCalendarFeed => "revoke this calendar feed",
             Permission::Operate => "see the outbox or the job runs, or resend",
             Permission::Publish => "switch a plan's public page on or off",
+            Permission::IssueCredentials => "make sign-in links or API tokens for others",
         }
     }
 
@@ -156,6 +160,7 @@ impl Permission {
             Permission::RevokeCalendarFeed => "revoke a calendar feed",
             Permission::Operate => "outbox, resend, job runs",
             Permission::Publish => "switch a plan's public page on or off",
+            Permission::IssueCredentials => "sign-in links and API tokens for others",
         }
     }
 }
@@ -274,6 +279,7 @@ mod tests {
             (Role::Coordinator, GrantAdmin, &[]),
             (Role::Coordinator, Operate, &[]),
             (Role::Coordinator, Publish, &[]),
+            (Role::Coordinator, IssueCredentials, &[]),
             (Role::Coordinator, FreezeReport, &RELATIONS),
             (Role::Coordinator, RevokeCalendarFeed, &[Created]),
             (Role::UnitLeader, ManagePlans, &[]),

@@ -49,6 +49,34 @@ pub async fn issue_sign_in_link(
     Ok(token)
 }
 
+/// An admin makes a one-time sign-in link for someone in the organization (who cannot get
+/// the email, say); returns the secret, shown once.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, person = %person_id))]
+pub async fn sign_in_link_for(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    settings: &WebSettings,
+    person_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    super::authorize(viewer, super::Permission::IssueCredentials, super::Relation::None)?;
+    let person = crate::services::find_in_org::<person::Entity, _>(
+        db,
+        |p| p.organization_id,
+        viewer.organization_id,
+        "person",
+        person_id,
+    )
+    .await?;
+    issue_sign_in_link(
+        db,
+        &person,
+        now,
+        Duration::minutes(settings.sign_in_link_minutes.max(1)),
+    )
+    .await
+}
+
 /// Someone asked for a sign-in link for this address: each organization where it belongs to a
 /// person (or to a unit's leader, who becomes a person then) gets one, by email through the
 /// outbox. Says nothing about whether the address is known: the page shows the same answer.

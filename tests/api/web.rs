@@ -426,3 +426,89 @@ on_both_databases! {
         assert_eq!(crate::helpers::error_code(&after), Some("UNAUTHENTICATED"), "{after}");
     }
 }
+
+on_both_databases! {
+    async fn an_evaluation_is_submitted_from_the_email_link_and_no_link_reaches_another_organization(app: TestApp) {
+        app.with_example_plan().await;
+        // 15 January: the example plan's own schedule opens the round for last year, and the
+        // leaders get their reminders.
+        let january = chrono::DateTime::parse_from_rfc3339("2027-01-15T09:00:00+01:00").unwrap().with_timezone(&chrono::Utc);
+        app.clock.set(january);
+        jobs::run(&app.state, Job::PlanRevision, january, Trigger::Manual, "test").await.unwrap();
+        let reminder = notification::Entity::find()
+            .filter(notification::Column::Recipient.contains("kari.nordmann@"))
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|n| n.body_text.contains("Evaluering"))
+            .expect("an evaluation reminder to Kari");
+        let start = reminder.body_text.find("/e/").unwrap();
+        let link: String = reminder.body_text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/_".contains(*c)).collect();
+        let mut browser = Browser::new(&app);
+        let page = browser.get(&link).await;
+        let body = page.body.replace("&#x2f;", "/");
+        assert!(body.contains("Evaluering for 2026"), "{body}");
+        let evaluation = body
+            .find("/evaluering/")
+            .map(|at| body[at + "/evaluering/".len()..][..36].to_owned())
+            .expect("the evaluation form");
+        let form_url = format!("{link}/evaluering/{evaluation}");
+        let csrf = browser.csrf();
+
+        // Another organization's evaluation is out of reach through this link.
+        let db = app.db().await;
+        let other = tiltak::services::bootstrap::create_organization(&db, "Nabo kommune", app.clock.now()).await.unwrap();
+        let admin = tiltak::services::org::insert_person(
+            &db,
+            other.id,
+            app.clock.now(),
+            tiltak::services::org::NewPerson {
+                name: "Nabo".into(),
+                email: "admin@nabo.kommune.no".into(),
+                role: tiltak::domain::Role::Admin,
+                unit_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        let viewer = tiltak::services::Viewer::of(admin).unwrap();
+        tiltak::services::bootstrap::load_example_plan(&db, &app.state.audit_key, &viewer, app.clock.now(), &app.state.settings.public_url())
+            .await
+            .unwrap();
+        let their_plan = tiltak::entities::plan::Entity::find()
+            .filter(tiltak::entities::plan::Column::OrganizationId.eq(other.id))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        tiltak::services::evaluations::open_round(&app.state.db, &their_plan, 2026, app.state.today(), 45, january)
+            .await
+            .unwrap();
+        let foreign = tiltak::entities::evaluation::Entity::find()
+            .filter(tiltak::entities::evaluation::Column::OrganizationId.eq(other.id))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .expect("the other organization's round");
+        let before = events(&app).await.len();
+        let reached = browser
+            .post(&format!("{link}/evaluering/{}", foreign.id), &[("csrf", &csrf), ("carried_out", "YES"), ("effect", "Bra"), ("decision", "CONTINUE")])
+            .await;
+        assert_eq!(reached.status, 404);
+        assert_eq!(events(&app).await.len(), before);
+
+        // Missing answers are named in Norwegian; a full one is recorded, noted via the link.
+        let missing = browser.post(&form_url, &[("csrf", &csrf), ("carried_out", "YES"), ("effect", ""), ("decision", "")]).await;
+        assert_eq!(missing.status, 422);
+        assert!(missing.body.contains("Effekt: beskriv kort") && missing.body.contains("Videre: velg"), "{}", missing.body);
+        let sent = browser
+            .post(&form_url, &[("csrf", &csrf), ("carried_out", "PARTLY"), ("effect", "Flere familier fikk hjelp tidlig"), ("decision", "ADJUST")])
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let written = events(&app).await;
+        assert_eq!(written.len(), before + 1);
+        let event = written.iter().max_by_key(|e| e.id).unwrap();
+        assert_eq!((event.kind.as_str(), event.via.as_deref()), ("EVALUATED", Some("email-link")));
+    }
+}

@@ -69,6 +69,15 @@ pub struct UpdatePlanInput {
     revision_schedule: MaybeUndefined<String>,
 }
 
+/// Fields left out stay as they are; `unitId: null` leads no unit.
+#[derive(InputObject)]
+pub struct UpdatePersonInput {
+    person_id: ID,
+    name: Option<String>,
+    role: Option<Role>,
+    unit_id: MaybeUndefined<ID>,
+}
+
 #[derive(InputObject)]
 pub struct CreatePersonInput {
     name: String,
@@ -337,6 +346,19 @@ impl BaseMutation {
         let state = ctx.state();
         let ended = auth::sessions::revoke_sessions(&state.db, ctx.viewer()?, &email, state.now()).await?;
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+    }
+
+    /// Changes a person's name, role or the unit they lead. Admins and coordinators; only
+    /// admins make or unmake an admin.
+    async fn update_person(&self, ctx: &Context<'_>, input: UpdatePersonInput) -> async_graphql::Result<Person> {
+        let state = ctx.state();
+        let id = parse_id("personId", &input.person_id)?;
+        let changes = org::PersonChanges {
+            name: input.name,
+            role: input.role.map(Into::into),
+            unit_id: change(input.unit_id, |id| parse_id("unitId", &id))?,
+        };
+        Ok(Person(org::update_person(&state.db, ctx.viewer()?, id, changes).await?))
     }
 
     async fn create_person(&self, ctx: &Context<'_>, input: CreatePersonInput) -> async_graphql::Result<Person> {

@@ -128,6 +128,56 @@ pub async fn update_unit(
     Ok(saved)
 }
 
+/// A person's role and the unit they lead; `None` leaves a field alone.
+#[derive(Default)]
+pub struct PersonChanges {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// `Some(None)`: leads no unit.
+    pub unit_id: Option<Option<Uuid>>,
+}
+
+/// Changes a person's name, role or unit. Admins and coordinators; only admins make or unmake
+/// an admin. The change applies to their next request (tokens and sessions read the person).
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, person = %id))]
+pub async fn update_person(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    changes: PersonChanges,
+) -> AppResult<person::Model> {
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    let org = viewer.organization_id;
+    let current = find_in_org::<person::Entity, _>(db, |p| p.organization_id, org, "person", id).await?;
+    let was_admin = current.role == Role::Admin.code();
+    if changes.role.is_some_and(|r| r == Role::Admin) || (was_admin && changes.role.is_some_and(|r| r != Role::Admin)) {
+        authorize(viewer, Permission::GrantAdmin, Relation::None)?;
+    }
+    let mut row: person::ActiveModel = current.clone().into();
+    if let Some(name) = changes.name {
+        row.name = Set(required_line("name", &name, MAX_NAME)?);
+    }
+    if let Some(unit_id) = changes.unit_id {
+        if let Some(unit_id) = unit_id {
+            find_in_org::<unit::Entity, _>(db, |u| u.organization_id, org, "unit", unit_id)
+                .await
+                .map_err(|_| AppError::validation("unitId", format!("no unit {unit_id} in this organization")))?;
+        }
+        row.unit_id = Set(unit_id);
+    }
+    if let Some(role) = changes.role {
+        row.role = Set(role.code().to_owned());
+    }
+    let role: Role = changes
+        .role
+        .unwrap_or_else(|| current.role.parse().unwrap_or(Role::Viewer));
+    let unit = changes.unit_id.unwrap_or(current.unit_id);
+    if role == Role::UnitLeader && unit.is_none() {
+        return Err(AppError::validation("unitId", "a unit leader needs the unit they lead"));
+    }
+    Ok(row.update(db).await?)
+}
+
 /// The names units had before they were renamed.
 pub async fn former_names<C: ConnectionTrait>(
     db: &C,

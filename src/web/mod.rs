@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/oppsett/team/{id}", post(setup::team))
         .route("/oppsett/plan/{id}", post(setup::plan))
         .route("/oppsett/person", post(setup::person))
+        .route("/oppsett/person/{id}", post(setup::change_person))
         .route("/oppsett/person/{id}/lenke", post(setup::sign_in_link))
         .route("/oppsett/person/{id}/nokkel", post(setup::token))
         .route("/oppsett/nokkel/{id}/trekk", post(setup::revoke_token))

@@ -124,6 +124,8 @@ async fn render_with(
             .iter()
             .map(|p| minijinja::context! {
                 id => p.id.to_string(),
+                role_code => p.role.clone(),
+                unit_id => p.unit_id.map(|u| u.to_string()).unwrap_or_default(),
                 name => p.name.clone(),
                 email => p.email.clone(),
                 role => role_label(&p.role),
@@ -181,7 +183,9 @@ fn norsk(error: &AppError) -> Option<String> {
         "revisionSchedule" => "Rulleringsplan",
         other => other,
     };
-    let problem = if error.message.contains("already exists") {
+    let problem = if error.field == "unitId" && error.message.contains("needs") {
+        "en enhetsleder må ha enheten hen leder.".to_owned()
+    } else if error.message.contains("already exists") {
         "navnet er allerede i bruk.".to_owned()
     } else if error.message.contains("email") || error.field.ends_with("mail") {
         "skriv en hel e-postadresse, for eksempel kari.nordmann@kommune.no.".to_owned()
@@ -376,6 +380,43 @@ pub async fn plan(
     };
     let saved = plans::update_plan(&state.db, &viewer, id, changes).await.map(|_| ());
     after(&state, jar, &viewer, &format!("plan-{id}"), saved).await
+}
+
+#[derive(Deserialize)]
+pub struct PersonChangeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// `POST /oppsett/person/{id}`: a person's role and the unit they lead.
+pub async fn change_person(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PersonChangeForm>,
+) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    let Ok(role) = form.role.parse::<crate::domain::Role>() else {
+        let error = FormError {
+            form: format!("person-{id}"),
+            text: "Rolle: velg en av rollene i listen.".into(),
+        };
+        return render(&state, jar, &viewer, false, Some(error)).await;
+    };
+    let changes = org::PersonChanges {
+        name: None,
+        role: Some(role),
+        unit_id: Some(Uuid::parse_str(form.unit.trim()).ok()),
+    };
+    let saved = org::update_person(&state.db, &viewer, id, changes).await.map(|_| ());
+    after(&state, jar, &viewer, &format!("person-{id}"), saved).await
 }
 
 /// `POST /oppsett/person/{id}/lenke`: a one-time sign-in link for the person, shown once.

@@ -264,3 +264,29 @@ async fn plan_actions(app: &TestApp, plan: &str) -> Vec<Value> {
         .unwrap()
         .clone()
 }
+
+on_both_databases! {
+    async fn a_persons_role_and_unit_change_and_apply_at_once(app: TestApp) {
+        app.with_example_plan().await;
+        let unit = id_of(&app, "{ units { id name } }", "units", "PP-tjenesten").await;
+        let token = app.token_for("per@eksempel.kommune.no", "VIEWER", None).await;
+        let me = app.gql_as(Some(&token), "{ me { id role } }", json!({})).await;
+        let id = me["data"]["me"]["id"].as_str().unwrap().to_owned();
+        let update = "mutation($input: UpdatePersonInput!) { updatePerson(input: $input) { role unit { name } } }";
+
+        let no_unit = app.gql(update, json!({ "input": { "personId": id, "role": "UNIT_LEADER" } })).await;
+        assert_eq!(error_field(&no_unit), Some("unitId"), "{no_unit}");
+        let coordinator = app.token_for("koordinator@eksempel.kommune.no", "COORDINATOR", None).await;
+        let admin = app.gql_as(Some(&coordinator), update, json!({ "input": { "personId": id, "role": "ADMIN" } })).await;
+        assert_eq!(error_code(&admin), Some("FORBIDDEN"), "only admins make admins: {admin}");
+        let leader = app
+            .gql_as(Some(&coordinator), update, json!({ "input": { "personId": id, "role": "UNIT_LEADER", "unitId": unit } }))
+            .await;
+        assert_eq!(leader["data"]["updatePerson"]["role"], "UNIT_LEADER", "{leader}");
+        assert_eq!(leader["data"]["updatePerson"]["unit"]["name"], "PP-tjenesten");
+
+        // The person's own token carries the new role at once.
+        let me = app.gql_as(Some(&token), "{ me { role } }", json!({})).await;
+        assert_eq!(me["data"]["me"]["role"], "UNIT_LEADER", "{me}");
+    }
+}

@@ -107,6 +107,7 @@ on_both_databases! {
             .clone();
 
         let team = app.ok("{ teams { id } }", json!({})).await["teams"][0]["id"].clone();
+        let person = app.ok("{ me { id } }", json!({})).await["me"]["id"].clone();
 
         // An action of the other unit, which the unit leader and the team do not follow.
         let foreign = app.add_action(&f.chapter_id, 2, &f.other_unit_id).await;
@@ -143,6 +144,7 @@ on_both_databases! {
             ("mutation($plan: ID!) { setPlanPublic(planId: $plan, public: true) { public } }", json!({ "plan": f.plan_id }), &["ADMIN"]),
             ("mutation($action: ID!) { updateActions(input: { actionIds: [$action], deadline: \"31.12.2030\" }) { id } }", json!({ "action": foreign }), &["COORDINATOR", "ADMIN"]),
             ("mutation($plan: ID!) { confirmSuggestedUnits(planId: $plan) { id } }", json!({ "plan": f.plan_id }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($n: String!, $person: ID!) { updatePerson(input: { personId: $person, name: $n }) { id } }", json!({ "person": person }), &["COORDINATOR", "ADMIN"]),
         ];
         let db = app.db().await;
         let mut n = 0;

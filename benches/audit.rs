@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use tiltak::{
     audit_key::AuditKey,
     config::{Secret, Settings},
+    domain::EventKind,
     entities::{action, action_event},
     services::{
         audit, bootstrap,
@@ -66,7 +67,7 @@ async fn generate(db: &DatabaseConnection, key: &AuditKey, organization_id: Uuid
                         action_id: actions[i % actions.len()],
                         at,
                         actor_id: actor,
-                        kind: "STATUS_CHANGED",
+                        kind: EventKind::Status.code(),
                         from: Some(STATUSES[i % 4]),
                         to: Some(STATUSES[(i + 1) % 4]),
                         comment: i.is_multiple_of(3).then_some(COMMENTS[i % 4]),
@@ -81,7 +82,7 @@ async fn generate(db: &DatabaseConnection, key: &AuditKey, organization_id: Uuid
                         action_id: Set(content.action_id),
                         at: Set(at),
                         actor_id: Set(actor),
-                        kind: Set(content.kind.into()),
+                        kind: Set(EventKind::Status),
                         from_value: Set(content.from.map(Into::into)),
                         to_value: Set(content.to.map(Into::into)),
                         comment: Set(content.comment.map(Into::into)),
@@ -129,7 +130,7 @@ async fn previous_verify(db: &DatabaseConnection, key: &AuditKey, organization_i
                 e.action_id,
                 e.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
                 e.actor_id,
-                e.kind,
+                e.kind.code(),
                 e.from_value,
                 e.to_value,
                 e.comment

@@ -293,7 +293,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 JobsCommand::Run { name, at } => {
                     let at = at.unwrap_or_else(Utc::now);
                     match jobs::run(&state, name, at, jobs::Trigger::Manual, &jobs::instance_name()).await? {
-                        Some(run) if run.outcome == "SUCCEEDED" => {
+                        Some(run) if run.outcome == crate::domain::JobOutcome::Succeeded => {
                             println!("{name} as of {}: {}", at.to_rfc3339(), run.detail.unwrap_or_default());
                             Ok(())
                         }

@@ -133,6 +133,17 @@ code_enum! {
     }
 }
 
+impl PreventionLevel {
+    /// The Norwegian (bokmål) name shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            PreventionLevel::Universal => "Universell",
+            PreventionLevel::Selective => "Selektiv",
+            PreventionLevel::Indicated => "Indikert",
+        }
+    }
+}
+
 impl CarriedOut {
     pub fn label(self) -> &'static str {
         match self {

@@ -1,10 +1,12 @@
 //! Types and rules of the follow-up domain. Nothing here knows about the database or GraphQL:
 //! inputs are parsed into these types once, and services only see parsed values.
 
-/// An enum stored and exchanged by a fixed upper-case code, with `code()`, `ALL`,
-/// `Display` (the code) and `FromStr` (from the code).
+/// An enum stored and exchanged by a fixed code, with `code()`, `ALL`, `Display` (the code)
+/// and `FromStr` (from the code). `Name as "noun"` makes a bad code's error list the valid
+/// ones ("unknown job \"x\": the jobs are ..."). The entities store these as their code
+/// (`entities::codes`).
 macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident $(as $noun:literal)? { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
@@ -31,11 +33,20 @@ macro_rules! code_enum {
                     .iter()
                     .copied()
                     .find(|value| value.code() == s)
-                    .ok_or_else(|| format!("unknown {} {s:?}", stringify!($name)))
+                    .ok_or_else(|| $crate::domain::code_enum!(@unknown $name $($noun)?, s))
             }
         }
     };
+    (@unknown $name:ident, $s:ident) => {
+        format!("unknown {} {:?}", stringify!($name), $s)
+    };
+    (@unknown $name:ident $noun:literal, $s:ident) => {{
+        let codes: Vec<&str> = $name::ALL.iter().map(|value| value.code()).collect();
+        format!("unknown {} {:?}: the {}s are {}", $noun, $s, $noun, codes.join(", "))
+    }};
 }
+
+pub(crate) use code_enum;
 
 mod action_number;
 mod calendar;

@@ -15,3 +15,16 @@ code_enum! {
         Viewer = "viewer",
     }
 }
+
+impl Role {
+    /// The Norwegian (bokmål) name shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Coordinator => "Koordinator",
+            Role::UnitLeader => "Enhetsleder",
+            Role::TeamMember => "Medlem av lederteam",
+            Role::Viewer => "Leser",
+        }
+    }
+}

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{PreventionLevel, Recurrence, Status};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "action")]
 pub struct Model {
@@ -19,16 +21,13 @@ pub struct Model {
     /// A responsible unit an import read from the text, until a coordinator sets one.
     pub suggested_unit_id: Option<Uuid>,
     pub deadline: Option<Date>,
-    /// A [`crate::domain::Status`] code.
-    pub status: String,
+    pub status: Status,
     pub progress: i32,
-    /// A [`crate::domain::PreventionLevel`] code.
-    pub prevention_level: Option<String>,
+    pub prevention_level: Option<PreventionLevel>,
     /// A JSON array of strings.
     pub tags: Json,
     pub decision_ref: Option<String>,
-    /// A [`crate::domain::Recurrence`] code.
-    pub recurrence: String,
+    pub recurrence: Recurrence,
     /// Raised by one on every change; clients send it back as `expectedVersion`.
     pub version: i32,
     pub created_at: DateTimeUtc,

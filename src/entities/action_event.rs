@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{EventKind, Via};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "action_event")]
 pub struct Model {
@@ -11,8 +13,7 @@ pub struct Model {
     pub action_id: Uuid,
     pub at: DateTimeUtc,
     pub actor_id: Option<Uuid>,
-    /// A [`crate::domain::EventKind`] code.
-    pub kind: String,
+    pub kind: EventKind,
     #[sea_orm(column_type = "Text", nullable)]
     pub from_value: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
@@ -25,7 +26,7 @@ pub struct Model {
     /// SHA-256 for events sealed before the key, until `tiltak audit reseal`).
     pub hash: Option<String>,
     /// How the change came in, when worth noting: `email-link` for a reminder email's link.
-    pub via: Option<String>,
+    pub via: Option<Via>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{CarriedOut, EvaluationDecision, EvaluationStatus};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "evaluation")]
 pub struct Model {
@@ -14,19 +16,16 @@ pub struct Model {
     pub unit_id: Option<Uuid>,
     /// The year evaluated (the round opens in January of the year after).
     pub year: i32,
-    /// A [`crate::domain::EvaluationStatus`] code.
-    pub status: String,
+    pub status: EvaluationStatus,
     pub opened_on: Date,
     /// After this day an open evaluation becomes overdue.
     pub due_on: Date,
     pub submitted_at: Option<DateTimeUtc>,
     pub submitted_by: Option<Uuid>,
-    /// A [`crate::domain::CarriedOut`] code.
-    pub carried_out: Option<String>,
+    pub carried_out: Option<CarriedOut>,
     #[sea_orm(column_type = "Text", nullable)]
     pub effect: Option<String>,
-    /// A [`crate::domain::EvaluationDecision`] code.
-    pub decision: Option<String>,
+    pub decision: Option<EvaluationDecision>,
     #[sea_orm(column_type = "Text", nullable)]
     pub comment: Option<String>,
     pub created_at: DateTimeUtc,

@@ -2,24 +2,27 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::{
+    domain::JobOutcome,
+    jobs::{Job, Trigger},
+};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "job_run")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub job: String,
+    pub job: Job,
     /// The cron occurrence this run is for (the `--at` moment for manual runs).
     pub scheduled_for: DateTimeUtc,
-    /// "schedule" or "manual".
-    pub trigger: String,
+    pub trigger: Trigger,
     /// The instance holding the claim.
     pub instance: String,
     pub started_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
     /// Until when the claim holds; a running row past its lease may be taken over.
     pub lease_until: DateTimeUtc,
-    /// A [`crate::domain::JobOutcome`] code.
-    pub outcome: String,
+    pub outcome: JobOutcome,
     #[sea_orm(column_type = "Text", nullable)]
     pub detail: Option<String>,
     pub attempts: i32,

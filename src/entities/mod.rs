@@ -1,5 +1,6 @@
 //! sea-orm entities, one module per table. They never derive GraphQL traits: the GraphQL
-//! layer converts from them.
+//! layer converts from them. Codes are held as the domain's enums (stored as text, see
+//! [`codes`]), so a row with a code its enum does not know cannot be read.
 
 pub mod action;
 pub mod action_contributor;
@@ -8,6 +9,7 @@ pub mod action_link;
 pub mod api_token;
 pub mod calendar_feed;
 pub mod chapter;
+pub mod codes;
 pub mod evaluation;
 pub mod frozen_report;
 pub mod job_run;

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{NotificationStatus, Reason};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "notification")]
 pub struct Model {
@@ -9,15 +11,14 @@ pub struct Model {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub recipient: String,
-    /// A [`crate::domain::Reason`] code: what the message is mainly about.
-    pub reason: String,
+    /// What the message is mainly about.
+    pub reason: Reason,
     pub subject: String,
     #[sea_orm(column_type = "Text")]
     pub body_text: String,
     #[sea_orm(column_type = "Text")]
     pub body_html: String,
-    /// A [`crate::domain::NotificationStatus`] code.
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// Set while a dispatcher holds the row.

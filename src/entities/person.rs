@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Role;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "person")]
 pub struct Model {
@@ -10,8 +12,7 @@ pub struct Model {
     pub organization_id: Uuid,
     pub name: String,
     pub email: String,
-    /// A [`crate::domain::Role`] code.
-    pub role: String,
+    pub role: Role,
     pub unit_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::RevisionStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "revision")]
 pub struct Model {
@@ -13,8 +15,7 @@ pub struct Model {
     pub unit_id: Option<Uuid>,
     /// The date of the revision expression's occurrence.
     pub due_on: Date,
-    /// A [`crate::domain::RevisionStatus`] code.
-    pub status: String,
+    pub status: RevisionStatus,
     pub created_at: DateTimeUtc,
     pub completed_at: Option<DateTimeUtc>,
     pub completed_by: Option<Uuid>,

@@ -11,10 +11,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::{
     context::{ContextExt, Page, parse_id},
     loaders::one,
-    types::{Action, ActionEvent, Person, Plan, Unit, stored},
+    types::{Action, ActionEvent, Person, Plan, Unit},
 };
 use crate::{
-    domain,
     entities::{calendar_feed, evaluation, job_run, notification, revision},
     error::AppError,
     jobs, remote_enum,
@@ -66,8 +65,8 @@ impl Evaluation {
     async fn year(&self) -> i32 {
         self.0.year
     }
-    async fn status(&self) -> async_graphql::Result<EvaluationStatus> {
-        Ok(stored::<domain::EvaluationStatus>(&self.0.status)?.into())
+    async fn status(&self) -> EvaluationStatus {
+        self.0.status.into()
     }
     async fn action(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Action>> {
         Ok(one(&ctx.loaders()?.action, self.0.action_id).await?.map(Action))
@@ -94,21 +93,15 @@ impl Evaluation {
         let Some(id) = self.0.submitted_by else { return Ok(None) };
         Ok(one(&ctx.loaders()?.person, id).await?.map(Person))
     }
-    async fn carried_out(&self) -> async_graphql::Result<Option<CarriedOut>> {
-        Ok(match &self.0.carried_out {
-            Some(code) => Some(stored::<domain::CarriedOut>(code)?.into()),
-            None => None,
-        })
+    async fn carried_out(&self) -> Option<CarriedOut> {
+        self.0.carried_out.map(Into::into)
     }
     /// What effect was seen.
     async fn effect(&self) -> Option<&str> {
         self.0.effect.as_deref()
     }
-    async fn decision(&self) -> async_graphql::Result<Option<EvaluationDecision>> {
-        Ok(match &self.0.decision {
-            Some(code) => Some(stored::<domain::EvaluationDecision>(code)?.into()),
-            None => None,
-        })
+    async fn decision(&self) -> Option<EvaluationDecision> {
+        self.0.decision.map(Into::into)
     }
     async fn comment(&self) -> Option<&str> {
         self.0.comment.as_deref()
@@ -133,8 +126,8 @@ impl Revision {
     async fn due_on(&self) -> NaiveDate {
         self.0.due_on
     }
-    async fn status(&self) -> async_graphql::Result<RevisionStatus> {
-        Ok(stored::<domain::RevisionStatus>(&self.0.status)?.into())
+    async fn status(&self) -> RevisionStatus {
+        self.0.status.into()
     }
     async fn completed_at(&self) -> Option<DateTime<Utc>> {
         self.0.completed_at
@@ -163,22 +156,20 @@ pub struct JobRun {
     attempts: i32,
 }
 
-impl TryFrom<job_run::Model> for JobRun {
-    type Error = AppError;
-
-    fn try_from(run: job_run::Model) -> Result<Self, AppError> {
-        Ok(JobRun {
+impl From<job_run::Model> for JobRun {
+    fn from(run: job_run::Model) -> Self {
+        JobRun {
             id: ID(run.id.to_string()),
-            outcome: crate::services::actions::parse_stored::<domain::JobOutcome>(&run.outcome)?.into(),
-            job: run.job,
+            outcome: run.outcome.into(),
+            job: run.job.name().to_owned(),
             scheduled_for: run.scheduled_for,
-            trigger: run.trigger,
+            trigger: run.trigger.code().to_owned(),
             instance: run.instance,
             started_at: run.started_at,
             finished_at: run.finished_at,
             detail: run.detail,
             attempts: run.attempts,
-        })
+        }
     }
 }
 
@@ -193,8 +184,8 @@ impl Notification {
     async fn recipient(&self) -> &str {
         &self.0.recipient
     }
-    async fn reason(&self) -> async_graphql::Result<NotificationReason> {
-        Ok(stored::<domain::Reason>(&self.0.reason)?.into())
+    async fn reason(&self) -> NotificationReason {
+        self.0.reason.into()
     }
     async fn subject(&self) -> &str {
         &self.0.subject
@@ -203,8 +194,8 @@ impl Notification {
     async fn body_text(&self) -> &str {
         &self.0.body_text
     }
-    async fn status(&self) -> async_graphql::Result<NotificationStatus> {
-        Ok(stored::<domain::NotificationStatus>(&self.0.status)?.into())
+    async fn status(&self) -> NotificationStatus {
+        self.0.status.into()
     }
     async fn attempts(&self) -> i32 {
         self.0.attempts
@@ -368,7 +359,7 @@ impl ArshjulQuery {
             .await
             .map_err(AppError::from)?
             > 1;
-        let mut runs: Vec<JobRun> = runs.into_iter().map(JobRun::try_from).collect::<Result<_, _>>()?;
+        let mut runs: Vec<JobRun> = runs.into_iter().map(JobRun::from).collect();
         if shared {
             for run in &mut runs {
                 run.detail = None;

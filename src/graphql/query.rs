@@ -41,7 +41,7 @@ impl BaseQuery {
             organization_id: viewer.organization_id,
             name: viewer.name.clone(),
             email: viewer.email.clone(),
-            role: viewer.role.code().to_owned(),
+            role: viewer.role,
             unit_id: viewer.unit_id,
             created_at: Default::default(),
         };

@@ -77,11 +77,6 @@ impl async_graphql::ScalarType for Date {
     }
 }
 
-/// Parses a code stored by this service; a stored value is always valid.
-pub(super) fn stored<T: std::str::FromStr<Err = String>>(code: &str) -> async_graphql::Result<T> {
-    Ok(actions::parse_stored(code)?)
-}
-
 pub struct Plan(pub plan::Model);
 
 #[Object]
@@ -263,12 +258,12 @@ impl Action {
     async fn description(&self) -> &str {
         &self.0.description
     }
-    async fn status(&self) -> async_graphql::Result<Status> {
-        Ok(stored::<domain::Status>(&self.0.status)?.into())
+    async fn status(&self) -> Status {
+        self.0.status.into()
     }
     /// The status in Norwegian, e.g. "Videreført i drift".
-    async fn status_label(&self) -> async_graphql::Result<&'static str> {
-        Ok(stored::<domain::Status>(&self.0.status)?.label())
+    async fn status_label(&self) -> &'static str {
+        self.0.status.label()
     }
     async fn deadline(&self) -> Option<NaiveDate> {
         self.0.deadline
@@ -310,14 +305,8 @@ impl Action {
             .map(Unit)
             .collect())
     }
-    async fn prevention_level(&self) -> async_graphql::Result<Option<PreventionLevel>> {
-        let level = self
-            .0
-            .prevention_level
-            .as_deref()
-            .map(stored::<domain::PreventionLevel>)
-            .transpose()?;
-        Ok(level.map(Into::into))
+    async fn prevention_level(&self) -> Option<PreventionLevel> {
+        self.0.prevention_level.map(Into::into)
     }
     async fn tags(&self) -> Vec<String> {
         actions::stored_tags(&self.0)
@@ -326,8 +315,8 @@ impl Action {
     async fn decision_ref(&self) -> Option<&str> {
         self.0.decision_ref.as_deref()
     }
-    async fn recurrence(&self) -> async_graphql::Result<Recurrence> {
-        Ok(stored::<domain::Recurrence>(&self.0.recurrence)?.into())
+    async fn recurrence(&self) -> Recurrence {
+        self.0.recurrence.into()
     }
     /// Send it back as `expectedVersion` to make sure nobody changed the action meanwhile.
     async fn version(&self) -> i32 {
@@ -366,8 +355,8 @@ impl ActionEvent {
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
-    async fn kind(&self) -> async_graphql::Result<EventKind> {
-        Ok(stored::<domain::EventKind>(&self.0.kind)?.into())
+    async fn kind(&self) -> EventKind {
+        self.0.kind.into()
     }
     /// The value before the change (a status code for STATUS events).
     async fn from(&self) -> Option<&str> {
@@ -435,8 +424,8 @@ impl Person {
     async fn email(&self) -> &str {
         &self.0.email
     }
-    async fn role(&self) -> async_graphql::Result<Role> {
-        Ok(stored::<domain::Role>(&self.0.role)?.into())
+    async fn role(&self) -> Role {
+        self.0.role.into()
     }
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
         let Some(id) = self.0.unit_id else { return Ok(None) };

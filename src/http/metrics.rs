@@ -46,13 +46,13 @@ async fn refresh(state: &AppState) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
     for status in [NotificationStatus::Pending, NotificationStatus::Failed] {
         let count = notification::Entity::find()
-            .filter(notification::Column::Status.eq(status.code()))
+            .filter(notification::Column::Status.eq(status))
             .count(db)
             .await?;
         metrics::gauge!("tiltak_outbox_messages", "status" => status.code().to_lowercase()).set(count as f64);
     }
     let oldest_due = notification::Entity::find()
-        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
         .filter(notification::Column::NextAttemptAt.lte(now))
         .order_by_asc(notification::Column::NextAttemptAt)
         .one(db)
@@ -64,7 +64,7 @@ async fn refresh(state: &AppState) -> Result<(), sea_orm::DbErr> {
     for job in Job::ALL {
         let last = job_run::Entity::find()
             .filter(job_run::Column::Job.eq(job.name()))
-            .filter(job_run::Column::Outcome.eq(JobOutcome::Succeeded.code()))
+            .filter(job_run::Column::Outcome.eq(JobOutcome::Succeeded))
             .order_by_desc(job_run::Column::FinishedAt)
             .one(db)
             .await?;

@@ -21,38 +21,27 @@ use crate::{
     state::AppState,
 };
 
-/// The scheduled jobs; their names are part of the contract (config, CLI, `jobRuns`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Job {
-    /// Daily: reminders to unit leaders (deadlines approaching, overdue actions, evaluations
-    /// open and overdue, revisions due), one digest per recipient.
-    DeadlineReminders,
-    /// Weekly: leader teams get their units' overdue and delayed actions.
-    WeeklyDigest,
-    /// Yearly: opens the evaluation round for the previous year.
-    AnnualEvaluation,
-    /// Daily: checks each plan's own revision (and evaluation) expression.
-    PlanRevision,
+crate::domain::code_enum! {
+    /// The scheduled jobs; their names are part of the contract (config, CLI, `jobRuns`).
+    Job as "job" {
+        /// Daily: reminders to unit leaders (deadlines approaching, overdue actions, evaluations
+        /// open and overdue, revisions due), one digest per recipient.
+        DeadlineReminders = "deadline-reminders",
+        /// Weekly: leader teams get their units' overdue and delayed actions.
+        WeeklyDigest = "weekly-digest",
+        /// Yearly: opens the evaluation round for the previous year.
+        AnnualEvaluation = "annual-evaluation",
+        /// Daily: checks each plan's own revision (and evaluation) expression.
+        PlanRevision = "plan-revision",
+    }
 }
 
 /// The dispatcher runs continuously, not on a cron expression; listed for operators.
 pub const OUTBOX_DISPATCH: &str = "outbox-dispatch";
 
 impl Job {
-    pub const ALL: [Job; 4] = [
-        Job::DeadlineReminders,
-        Job::WeeklyDigest,
-        Job::AnnualEvaluation,
-        Job::PlanRevision,
-    ];
-
     pub fn name(self) -> &'static str {
-        match self {
-            Job::DeadlineReminders => "deadline-reminders",
-            Job::WeeklyDigest => "weekly-digest",
-            Job::AnnualEvaluation => "annual-evaluation",
-            Job::PlanRevision => "plan-revision",
-        }
+        self.code()
     }
 
     fn config_key(self) -> &'static str {
@@ -65,23 +54,6 @@ impl Job {
     }
 }
 
-impl std::str::FromStr for Job {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Job::ALL.into_iter().find(|job| job.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Job::ALL.iter().map(|j| j.name()).collect();
-            format!("unknown job {s:?}: the jobs are {}", names.join(", "))
-        })
-    }
-}
-
-impl std::fmt::Display for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// Each job with its parsed cron expression.
 #[derive(Debug, Clone)]
 pub struct Jobs(pub Vec<(Job, CronSchedule)>);
@@ -91,7 +63,8 @@ impl Jobs {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let config = &settings.jobs;
         Job::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .map(|job| {
                 let expr = match job {
                     Job::DeadlineReminders => &config.deadline_reminders,
@@ -109,20 +82,12 @@ impl Jobs {
     }
 }
 
-/// What started a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
-    Schedule,
-    /// `tiltak jobs run`.
-    Manual,
-}
-
-impl Trigger {
-    fn code(self) -> &'static str {
-        match self {
-            Trigger::Schedule => "schedule",
-            Trigger::Manual => "manual",
-        }
+crate::domain::code_enum! {
+    /// What started a run.
+    Trigger {
+        Schedule = "schedule",
+        /// `tiltak jobs run`.
+        Manual = "manual",
     }
 }
 
@@ -161,12 +126,12 @@ pub async fn run(
     // Recorded only while this instance still holds the claim: a run taken over after its
     // lease ran out must not overwrite the new holder's outcome.
     let record = job_run::Entity::update_many()
-        .col_expr(job_run::Column::Outcome, Expr::value(outcome.code()))
+        .col_expr(job_run::Column::Outcome, Expr::value(outcome))
         .col_expr(job_run::Column::Detail, Expr::value(detail.clone()))
         .col_expr(job_run::Column::FinishedAt, Expr::value(state.now()))
         .filter(job_run::Column::Id.eq(claim.id))
         .filter(job_run::Column::Instance.eq(instance))
-        .filter(job_run::Column::Outcome.eq(JobOutcome::Running.code()));
+        .filter(job_run::Column::Outcome.eq(JobOutcome::Running));
     if result.is_ok() {
         if record.exec(&txn).await?.rows_affected != 1 {
             txn.rollback().await?;
@@ -195,14 +160,14 @@ async fn claim(
     let lease_until = now + Duration::seconds(state.settings.scheduler.lease_seconds);
     let inserted = job_run::ActiveModel {
         id: Set(Uuid::new_v4()),
-        job: Set(job.name().to_owned()),
+        job: Set(job),
         scheduled_for: Set(at),
-        trigger: Set(trigger.code().to_owned()),
+        trigger: Set(trigger),
         instance: Set(instance.to_owned()),
         started_at: Set(now),
         finished_at: Set(None),
         lease_until: Set(lease_until),
-        outcome: Set(JobOutcome::Running.code().to_owned()),
+        outcome: Set(JobOutcome::Running),
         detail: Set(None),
         attempts: Set(1),
     }
@@ -219,10 +184,10 @@ async fn claim(
         .add(job_run::Column::ScheduledFor.eq(at));
     let retake = job_run::Entity::update_many()
         .col_expr(job_run::Column::Instance, Expr::value(instance))
-        .col_expr(job_run::Column::Trigger, Expr::value(trigger.code()))
+        .col_expr(job_run::Column::Trigger, Expr::value(trigger))
         .col_expr(job_run::Column::StartedAt, Expr::value(now))
         .col_expr(job_run::Column::LeaseUntil, Expr::value(lease_until))
-        .col_expr(job_run::Column::Outcome, Expr::value(JobOutcome::Running.code()))
+        .col_expr(job_run::Column::Outcome, Expr::value(JobOutcome::Running))
         .col_expr(job_run::Column::FinishedAt, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(
             job_run::Column::Attempts,
@@ -231,10 +196,10 @@ async fn claim(
         .filter(this_run.clone())
         .filter(
             Condition::any()
-                .add(job_run::Column::Outcome.eq(JobOutcome::Failed.code()))
+                .add(job_run::Column::Outcome.eq(JobOutcome::Failed))
                 .add(
                     Condition::all()
-                        .add(job_run::Column::Outcome.eq(JobOutcome::Running.code()))
+                        .add(job_run::Column::Outcome.eq(JobOutcome::Running))
                         .add(job_run::Column::LeaseUntil.lt(now)),
                 ),
         )
@@ -324,7 +289,7 @@ async fn previous_run_day(
     Ok(job_run::Entity::find()
         .filter(job_run::Column::Job.eq(job.name()))
         .filter(job_run::Column::ScheduledFor.lt(at))
-        .filter(job_run::Column::Outcome.eq(JobOutcome::Succeeded.code()))
+        .filter(job_run::Column::Outcome.eq(JobOutcome::Succeeded))
         .order_by_desc(job_run::Column::ScheduledFor)
         .one(txn)
         .await?

@@ -62,7 +62,7 @@ impl Scheduler {
     ) -> anyhow::Result<Option<DateTime<Utc>>> {
         let last = job_run::Entity::find()
             .filter(job_run::Column::Job.eq(job.name()))
-            .filter(job_run::Column::Trigger.eq(Trigger::Schedule.code()))
+            .filter(job_run::Column::Trigger.eq(Trigger::Schedule))
             .order_by_desc(job_run::Column::ScheduledFor)
             .one(&self.state.db)
             .await?;
@@ -87,8 +87,8 @@ impl Scheduler {
             .filter(|run| {
                 let wait = RETRY_AFTER * 2_i32.pow((run.attempts - 1).clamp(0, 10) as u32);
                 let retry_at = run.finished_at.unwrap_or(run.started_at) + wait;
-                let failed = run.outcome == JobOutcome::Failed.code() && run.attempts < MAX_ATTEMPTS && now >= retry_at;
-                let abandoned = run.outcome == JobOutcome::Running.code() && run.lease_until < now;
+                let failed = run.outcome == JobOutcome::Failed && run.attempts < MAX_ATTEMPTS && now >= retry_at;
+                let abandoned = run.outcome == JobOutcome::Running && run.lease_until < now;
                 failed || abandoned
             })
             .map(|run| run.scheduled_for))

@@ -18,7 +18,7 @@ use uuid::Uuid;
 pub use render::{csv, html, markdown};
 
 use crate::{
-    domain::{ActionNumber, CarriedOut, EvaluationDecision, EventKind, OSLO, Status, today_in_oslo},
+    domain::{ActionNumber, EventKind, OSLO, Status, today_in_oslo},
     entities::{action, action_event, chapter, evaluation, plan, unit, unit_former_name},
 };
 
@@ -124,8 +124,7 @@ fn is_follow_up(event: &action_event::Model) -> bool {
         EventKind::Comment,
         EventKind::Evaluated,
     ]
-    .iter()
-    .any(|kind| event.kind == kind.code())
+    .contains(&event.kind)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, async_graphql::SimpleObject)]
@@ -242,9 +241,20 @@ fn label(code: &str) -> String {
         .map_or_else(|_| code.to_owned(), |s| s.label().to_owned())
 }
 
+/// The status a STATUS event's value names. This service writes only codes there, so any
+/// other value is a corrupt history: an error, not a status guessed.
+fn status_value(action: &action::Model, value: Option<String>) -> anyhow::Result<(String, Status)> {
+    let code = value.ok_or_else(|| anyhow::anyhow!("action {}: a status change without a status", action.id))?;
+    let status = code
+        .parse::<Status>()
+        .map_err(|e| anyhow::anyhow!("action {}: stored status change: {e}", action.id))?;
+    Ok((code, status))
+}
+
 /// Builds the report of the whole plan for `year`. `previous` is last year's frozen report,
 /// if there is one: "changes since last year" then compare with what the council was shown.
-pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report {
+/// Fails only on a corrupt history (a status change to no known status).
+pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> anyhow::Result<Report> {
     let end = end_of(year);
     let end_before = end_of(year - 1);
     let units: HashMap<Uuid, &unit::Model> = history.units.iter().map(|u| (u.id, u)).collect();
@@ -284,7 +294,7 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                 .filter(|a| a.chapter_id == chapter.id && today_in_oslo(a.created_at).year() <= year)
                 .collect();
             actions.sort_by_key(|a| a.number);
-            ChapterReport {
+            Ok(ChapterReport {
                 number: chapter.number,
                 title: chapter.title.clone(),
                 actions: actions
@@ -292,17 +302,15 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                     .map(|action| {
                         let history = events.get(&action.id).map(Vec::as_slice).unwrap_or_default();
                         let of_kind = |kind: EventKind| -> Vec<&action_event::Model> {
-                            history.iter().copied().filter(|e| e.kind == kind.code()).collect()
+                            history.iter().copied().filter(|e| e.kind == kind).collect()
                         };
                         let status_changes = of_kind(EventKind::Status);
-                        let status = value_at(&status_changes, end, Some(action.status.clone()))
-                            .unwrap_or_else(|| Status::NotStarted.code().to_owned());
+                        let now = Some(action.status.code().to_owned());
+                        let (status, parsed) = status_value(action, value_at(&status_changes, end, now.clone()))?;
                         let existed_before = today_in_oslo(action.created_at).year() < year;
                         let previous = match previous_status.get(&action.id) {
                             Some(status) => Some(status.clone()),
-                            None if existed_before && last_year.is_none() => {
-                                value_at(&status_changes, end_before, Some(action.status.clone()))
-                            }
+                            None if existed_before && last_year.is_none() => value_at(&status_changes, end_before, now),
                             None => None,
                         };
                         let deadline = value_at(
@@ -330,7 +338,6 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                                 }
                             })
                             .collect();
-                        let parsed: Status = status.parse().unwrap_or(Status::NotStarted);
                         let delayed_reason = (parsed == Status::Delayed).then(|| {
                             status_changes
                                 .iter()
@@ -357,7 +364,7 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                                 units.get(&former.unit_id).copied()
                             })
                         });
-                        ActionReport {
+                        Ok(ActionReport {
                             id: action.id,
                             number: ActionNumber::new(chapter_number, action.number as u32).to_string(),
                             title,
@@ -368,18 +375,10 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                             status,
                             previous_status: previous,
                             evaluation: evaluations.get(&action.id).map(|e| EvaluationReport {
-                                status: e.status.clone(),
-                                carried_out: e
-                                    .carried_out
-                                    .as_deref()
-                                    .and_then(|c| c.parse::<CarriedOut>().ok())
-                                    .map(|c| c.label().to_owned()),
+                                status: e.status.code().to_owned(),
+                                carried_out: e.carried_out.map(|c| c.label().to_owned()),
                                 effect: e.effect.clone(),
-                                decision: e
-                                    .decision
-                                    .as_deref()
-                                    .and_then(|d| d.parse::<EvaluationDecision>().ok())
-                                    .map(|d| d.label().to_owned()),
+                                decision: e.decision.map(|d| d.label().to_owned()),
                                 comment: e.comment.clone(),
                             }),
                             flags: Flags {
@@ -393,13 +392,13 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                                 council_decision: decision_ref,
                             },
                             events: year_events,
-                        }
+                        })
                     })
-                    .collect(),
-            }
+                    .collect::<anyhow::Result<_>>()?,
+            })
         })
-        .collect();
-    finish(Report {
+        .collect::<anyhow::Result<_>>()?;
+    Ok(finish(Report {
         organization: history.organization.clone(),
         plan_id: history.plan.id,
         plan_title: history.plan.title.clone(),
@@ -408,7 +407,7 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
         view: "Hele planen".to_owned(),
         chapters,
         summary: empty_summary(),
-    })
+    }))
 }
 
 fn empty_summary() -> Summary {

@@ -129,12 +129,12 @@ pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
         responsible_unit_id: Set(input.responsible_unit_id),
         suggested_unit_id: Set(input.suggested_unit_id.filter(|_| input.responsible_unit_id.is_none())),
         deadline: Set(deadline),
-        status: Set(Status::NotStarted.code().to_owned()),
+        status: Set(Status::NotStarted),
         progress: Set(progress),
-        prevention_level: Set(input.prevention_level.map(|p| p.code().to_owned())),
+        prevention_level: Set(input.prevention_level),
         tags: Set(serde_json::json!(tags)),
         decision_ref: Set(decision_ref),
-        recurrence: Set(input.recurrence.unwrap_or(Recurrence::None).code().to_owned()),
+        recurrence: Set(input.recurrence.unwrap_or(Recurrence::None)),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -169,10 +169,10 @@ pub async fn update_status<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     let current = load_for_change(&txn, viewer, action_id, expected_version).await?;
     may_follow_up(&txn, viewer, &current).await?;
-    let from: Status = parse_stored(&current.status)?;
+    let from = current.status;
     check_transition(from, status, comment.as_deref()).map_err(|e| AppError::validation("status", e.to_string()))?;
     let mut changed = current.clone().into_active_model();
-    changed.status = Set(status.code().to_owned());
+    changed.status = Set(status);
     let event = Event {
         kind: EventKind::Status,
         from: Some(from.code().into()),
@@ -288,19 +288,19 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
         }
     }
     if let Some(level) = changes.prevention_level {
-        let to = level.map(|l| l.code().to_owned());
-        if record(EventKind::PreventionLevel, current.prevention_level.clone(), to.clone()) {
-            changed.prevention_level = Set(to);
+        let code = |level: Option<PreventionLevel>| level.map(|l| l.code().to_owned());
+        if record(EventKind::PreventionLevel, code(current.prevention_level), code(level)) {
+            changed.prevention_level = Set(level);
         }
     }
     if let Some(recurrence) = changes.recurrence
         && record(
             EventKind::Recurrence,
-            Some(current.recurrence.clone()),
+            Some(current.recurrence.code().to_owned()),
             Some(recurrence.code().to_owned()),
         )
     {
-        changed.recurrence = Set(recurrence.code().to_owned());
+        changed.recurrence = Set(recurrence);
     }
     if let Some(decision_ref) = changes.decision_ref {
         let decision_ref = optional_text("decisionRef", decision_ref.as_deref(), MAX_NAME)?;
@@ -483,7 +483,7 @@ pub async fn list(
         query = query.filter(action::Column::ResponsibleUnitId.eq(unit_id));
     }
     if let Some(status) = filter.status {
-        query = query.filter(action::Column::Status.eq(status.code()));
+        query = query.filter(action::Column::Status.eq(status));
     }
     if let Some(before) = filter.deadline_before {
         query = query.filter(action::Column::Deadline.lt(before));
@@ -505,17 +505,11 @@ pub async fn list(
 }
 
 pub fn is_overdue(action: &action::Model, today: NaiveDate) -> bool {
-    let open = action.status.parse::<Status>().is_ok_and(Status::is_open);
-    domain::is_overdue(action.deadline, open, today)
+    domain::is_overdue(action.deadline, action.status.is_open(), today)
 }
 
 pub fn stored_tags(action: &action::Model) -> Vec<String> {
     serde_json::from_value(action.tags.clone()).unwrap_or_default()
-}
-
-pub(crate) fn parse_stored<T: std::str::FromStr<Err = String>>(code: &str) -> AppResult<T> {
-    code.parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!("stored value: {e}")))
 }
 
 struct Event {
@@ -629,11 +623,11 @@ async fn write_events(
             action_id: action.id,
             at: now,
             actor_id: Some(viewer.person_id),
-            kind: event.kind.code().to_owned(),
+            kind: event.kind,
             from: event.from,
             to: event.to,
             comment: comment.clone(),
-            via: viewer.via.map(|via| via.code().to_owned()),
+            via: viewer.via,
         })
         .collect();
     history::append(txn, key, events).await

@@ -140,7 +140,7 @@ pub async fn first_admin(db: &DatabaseConnection, organization_id: Uuid) -> AppR
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     let admin = person::Entity::find()
         .filter(person::Column::OrganizationId.eq(organization_id))
-        .filter(person::Column::Role.eq(Role::Admin.code()))
+        .filter(person::Column::Role.eq(Role::Admin))
         .order_by_asc(person::Column::CreatedAt)
         .one(db)
         .await?

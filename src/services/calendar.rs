@@ -110,7 +110,7 @@ pub async fn render(db: &DatabaseConnection, base_url: &str, secret: &str) -> Ap
         evaluation::Entity::find().filter(evaluation::Column::OrganizationId.eq(feed.organization_id));
     let mut revisions = revision::Entity::find()
         .filter(revision::Column::OrganizationId.eq(feed.organization_id))
-        .filter(revision::Column::Status.eq(RevisionStatus::Open.code()));
+        .filter(revision::Column::Status.eq(RevisionStatus::Open));
     let name = match (feed.plan_id, feed.unit_id) {
         (Some(plan_id), _) => {
             actions = actions.filter(action::Column::PlanId.eq(plan_id));
@@ -166,10 +166,10 @@ pub async fn render(db: &DatabaseConnection, base_url: &str, secret: &str) -> Ap
             continue;
         };
         let item = catalog.item(action, None);
-        let state = match evaluation.status.parse() {
-            Ok(EvaluationStatus::Submitted) => "sendt inn",
-            Ok(EvaluationStatus::Overdue) => "forsinket",
-            _ => "åpen",
+        let state = match evaluation.status {
+            EvaluationStatus::Submitted => "sendt inn",
+            EvaluationStatus::Overdue => "forsinket",
+            EvaluationStatus::Open => "åpen",
         };
         calendar.push(
             icalendar::Event::new()

@@ -28,11 +28,11 @@ pub fn due_for_evaluation(action: &action::Model, plan: &plan::Model, year: i32)
     if today_in_oslo(action.created_at).year() > year {
         return false;
     }
-    let status: Status = action.status.parse().unwrap_or(Status::NotStarted);
+    let status = action.status;
     if status == Status::Cancelled && action.updated_at.year() < year {
         return false;
     }
-    match action.recurrence.parse().unwrap_or(Recurrence::None) {
+    match action.recurrence {
         Recurrence::Annual | Recurrence::Continuous => true,
         Recurrence::Biennial => {
             let first = plan.period_start.unwrap_or_else(|| plan.created_at.year());
@@ -80,7 +80,7 @@ pub async fn open_round(
             action_id: Set(action.id),
             unit_id: Set(action.responsible_unit_id),
             year: Set(year),
-            status: Set(EvaluationStatus::Open.code().to_owned()),
+            status: Set(EvaluationStatus::Open),
             opened_on: Set(today),
             due_on: Set(today + Duration::days(i64::from(grace_days))),
             submitted_at: Set(None),
@@ -101,12 +101,9 @@ pub async fn open_round(
 /// Open evaluations whose due date has passed become overdue.
 pub async fn mark_overdue(txn: &impl ConnectionTrait, organization_id: Uuid, today: NaiveDate) -> AppResult<u64> {
     let result = evaluation::Entity::update_many()
-        .col_expr(
-            evaluation::Column::Status,
-            Expr::value(EvaluationStatus::Overdue.code()),
-        )
+        .col_expr(evaluation::Column::Status, Expr::value(EvaluationStatus::Overdue))
         .filter(evaluation::Column::OrganizationId.eq(organization_id))
-        .filter(evaluation::Column::Status.eq(EvaluationStatus::Open.code()))
+        .filter(evaluation::Column::Status.eq(EvaluationStatus::Open))
         .filter(evaluation::Column::DueOn.lt(today))
         .exec(txn)
         .await?;
@@ -149,12 +146,12 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     .await?;
     may_evaluate(viewer, &current, &action)?;
     let mut row: evaluation::ActiveModel = current.clone().into();
-    row.status = Set(EvaluationStatus::Submitted.code().to_owned());
+    row.status = Set(EvaluationStatus::Submitted);
     row.submitted_at = Set(Some(now));
     row.submitted_by = Set(Some(viewer.person_id));
-    row.carried_out = Set(Some(input.carried_out.code().to_owned()));
+    row.carried_out = Set(Some(input.carried_out));
     row.effect = Set(Some(effect));
-    row.decision = Set(Some(input.decision.code().to_owned()));
+    row.decision = Set(Some(input.decision));
     row.comment = Set(comment.clone());
     let saved = row.update(&txn).await?;
     super::history::append(
@@ -165,11 +162,11 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
             action_id: action.id,
             at: now,
             actor_id: Some(viewer.person_id),
-            kind: EventKind::Evaluated.code().to_owned(),
+            kind: EventKind::Evaluated,
             from: Some(current.year.to_string()),
             to: Some(input.decision.code().to_owned()),
             comment,
-            via: viewer.via.map(|via| via.code().to_owned()),
+            via: viewer.via,
         }],
     )
     .await?;
@@ -206,7 +203,7 @@ pub async fn list(
         query = query.filter(evaluation::Column::Year.eq(year));
     }
     if let Some(status) = filter.status {
-        query = query.filter(evaluation::Column::Status.eq(status.code()));
+        query = query.filter(evaluation::Column::Status.eq(status));
     }
     Ok(query
         .order_by_desc(evaluation::Column::Year)

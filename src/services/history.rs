@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::{
     audit_key::AuditKey,
+    domain::{EventKind, Via},
     entities::{action_event, organization},
     error::{AppError, AppResult},
 };
@@ -34,12 +35,12 @@ pub struct NewEvent {
     pub action_id: Uuid,
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: EventKind,
     pub from: Option<String>,
     pub to: Option<String>,
     pub comment: Option<String>,
     /// How the change came in, when it is worth noting (`email-link`).
-    pub via: Option<String>,
+    pub via: Option<Via>,
 }
 
 /// What an event's hash covers besides the hash before it.
@@ -63,11 +64,11 @@ impl<'a> Content<'a> {
             action_id: event.action_id,
             at: event.at,
             actor_id: event.actor_id,
-            kind: &event.kind,
+            kind: event.kind.code(),
             from: event.from_value.as_deref(),
             to: event.to_value.as_deref(),
             comment: event.comment.as_deref(),
-            via: event.via.as_deref(),
+            via: event.via.map(Via::code),
         }
     }
 
@@ -224,11 +225,11 @@ pub async fn append(
                 action_id: event.action_id,
                 at,
                 actor_id: event.actor_id,
-                kind: &event.kind,
+                kind: event.kind.code(),
                 from: event.from.as_deref(),
                 to: event.to.as_deref(),
                 comment: event.comment.as_deref(),
-                via: event.via.as_deref(),
+                via: event.via.map(Via::code),
             },
         );
         let row = action_event::ActiveModel {

@@ -317,7 +317,7 @@ async fn update(
     };
     let updated = actions::update_action(txn, key, viewer, now, current.id, None, changes).await?;
     let mut changed = updated.version != current.version;
-    if let Some(status) = doc.status.filter(|s| s.code() != updated.status) {
+    if let Some(status) = doc.status.filter(|s| *s != updated.status) {
         actions::update_status(
             txn,
             key,
@@ -368,9 +368,9 @@ pub async fn export(db: &DatabaseConnection, viewer: &Viewer, plan_id: Uuid) -> 
                         number: a.number as u32,
                         responsible_unit: a.responsible_unit_id.and_then(|id| units.get(&id).cloned()),
                         deadline: a.deadline,
-                        status: Some(actions::parse_stored(&a.status)?),
-                        prevention_level: a.prevention_level.as_deref().map(actions::parse_stored).transpose()?,
-                        recurrence: Some(actions::parse_stored(&a.recurrence)?),
+                        status: Some(a.status),
+                        prevention_level: a.prevention_level,
+                        recurrence: Some(a.recurrence),
                         tags: Some(actions::stored_tags(&a)),
                         decision_ref: a.decision_ref,
                         title: a.title,

@@ -149,7 +149,7 @@ pub async fn update_person(
     authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let org = viewer.organization_id;
     let current = find_in_org::<person::Entity, _>(db, |p| p.organization_id, org, "person", id).await?;
-    let was_admin = current.role == Role::Admin.code();
+    let was_admin = current.role == Role::Admin;
     if changes.role.is_some_and(|r| r == Role::Admin) || (was_admin && changes.role.is_some_and(|r| r != Role::Admin)) {
         authorize(viewer, Permission::GrantAdmin, Relation::None)?;
     }
@@ -166,11 +166,9 @@ pub async fn update_person(
         row.unit_id = Set(unit_id);
     }
     if let Some(role) = changes.role {
-        row.role = Set(role.code().to_owned());
+        row.role = Set(role);
     }
-    let role: Role = changes
-        .role
-        .unwrap_or_else(|| current.role.parse().unwrap_or(Role::Viewer));
+    let role = changes.role.unwrap_or(current.role);
     let unit = changes.unit_id.unwrap_or(current.unit_id);
     if role == Role::UnitLeader && unit.is_none() {
         return Err(AppError::validation("unitId", "a unit leader needs the unit they lead"));
@@ -354,7 +352,7 @@ pub async fn insert_person(
         organization_id: Set(organization_id),
         name: Set(name),
         email: Set(email),
-        role: Set(input.role.code().to_owned()),
+        role: Set(input.role),
         unit_id: Set(input.unit_id),
         created_at: Set(now),
     }
@@ -475,7 +473,7 @@ pub async fn token_holder(
     let unit_id = input.unit_id.or_else(|| {
         existing
             .as_ref()
-            .filter(|p| p.role == input.role.code())
+            .filter(|p| p.role == input.role)
             .and_then(|p| p.unit_id)
     });
     if input.role == Role::UnitLeader && unit_id.is_none() {
@@ -485,7 +483,7 @@ pub async fn token_holder(
         ));
     }
     match existing {
-        Some(person) if person.role == input.role.code() && input.unit_id.is_none_or(|u| person.unit_id == Some(u)) => {
+        Some(person) if person.role == input.role && input.unit_id.is_none_or(|u| person.unit_id == Some(u)) => {
             Ok(person)
         }
         Some(person) if !input.change_role => Err(AppError::validation(
@@ -504,7 +502,7 @@ pub async fn token_holder(
                 find_in_org::<unit::Entity, _>(db, |u| u.organization_id, organization_id, "unit", unit_id).await?;
             }
             let mut changed: person::ActiveModel = person.into();
-            changed.role = Set(input.role.code().to_owned());
+            changed.role = Set(input.role);
             changed.unit_id = Set(unit_id);
             Ok(changed.update(db).await?)
         }

@@ -131,7 +131,7 @@ pub async fn enqueue(
                 all.append(&mut entries);
                 let rendered = render(organization_name, &recipient, &all);
                 let updated = notification::Entity::update_many()
-                    .col_expr(notification::Column::Reason, Expr::value(rendered.0.code()))
+                    .col_expr(notification::Column::Reason, Expr::value(rendered.0))
                     .col_expr(notification::Column::Subject, Expr::value(rendered.1.subject))
                     .col_expr(notification::Column::BodyText, Expr::value(rendered.1.text))
                     .col_expr(notification::Column::BodyHtml, Expr::value(rendered.1.html))
@@ -183,11 +183,11 @@ pub(crate) fn new_message(
         id: Set(Uuid::new_v4()),
         organization_id: Set(organization_id),
         recipient: Set(recipient),
-        reason: Set(reason.code().to_owned()),
+        reason: Set(reason),
         subject: Set(rendered.subject),
         body_text: Set(rendered.text),
         body_html: Set(rendered.html),
-        status: Set(NotificationStatus::Pending.code().to_owned()),
+        status: Set(NotificationStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         lease_until: Set(None),
@@ -240,7 +240,7 @@ fn render(organization_name: &str, recipient: &Recipient, entries: &[DigestEntry
 /// A message that no dispatcher has claimed or tried: still free to change.
 fn untried() -> Condition {
     Condition::all()
-        .add(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .add(notification::Column::Status.eq(NotificationStatus::Pending))
         .add(notification::Column::Attempts.eq(0))
         .add(notification::Column::LeaseUntil.is_null())
 }
@@ -322,7 +322,7 @@ pub async fn dispatch_settled(
     // pass that somehow would).
     for _ in 0..MAX_PAGES {
         let mut due = notification::Entity::find()
-            .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+            .filter(notification::Column::Status.eq(NotificationStatus::Pending))
             .filter(notification::Column::NextAttemptAt.lte(now))
             .filter(notification::Column::Attempts.lt(settings.max_attempts))
             .filter(free_lease(now));
@@ -392,7 +392,7 @@ async fn send_one(
     let claimed = notification::Entity::update_many()
         .col_expr(notification::Column::LeaseUntil, Expr::value(lease_until))
         .filter(notification::Column::Id.eq(row.id))
-        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
         .filter(notification::Column::Attempts.eq(row.attempts))
         .filter(notification::Column::NextAttemptAt.lte(now))
         .filter(free_lease(now))
@@ -413,15 +413,12 @@ async fn send_one(
         )
         .col_expr(notification::Column::Attempts, Expr::value(attempts))
         .filter(notification::Column::Id.eq(row.id))
-        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
         .filter(notification::Column::LeaseUntil.eq(lease_until));
     let sent = match outcome {
         Ok(()) => {
             update = update
-                .col_expr(
-                    notification::Column::Status,
-                    Expr::value(NotificationStatus::Sent.code()),
-                )
+                .col_expr(notification::Column::Status, Expr::value(NotificationStatus::Sent))
                 .col_expr(notification::Column::SentAt, Expr::value(now))
                 .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None));
             metrics::counter!("tiltak_mail_sent_total").increment(1);
@@ -432,10 +429,7 @@ async fn send_one(
             metrics::counter!("tiltak_mail_send_failures_total").increment(1);
             update = update.col_expr(notification::Column::LastError, Expr::value(error));
             if attempts >= settings.max_attempts {
-                update = update.col_expr(
-                    notification::Column::Status,
-                    Expr::value(NotificationStatus::Failed.code()),
-                );
+                update = update.col_expr(notification::Column::Status, Expr::value(NotificationStatus::Failed));
                 Attempt::Failed
             } else {
                 let next = now + backoff(settings, attempts);
@@ -451,7 +445,7 @@ async fn send_one(
 /// Messages that wait for a later moment than `now`: how many, and when the first is due.
 pub async fn waiting(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Option<(u64, DateTime<Utc>)>> {
     let rows = notification::Entity::find()
-        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
         .filter(notification::Column::NextAttemptAt.gt(now))
         .order_by_asc(notification::Column::NextAttemptAt)
         .all(db)
@@ -464,10 +458,7 @@ pub async fn waiting(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<O
 /// silently nor left waiting forever.
 async fn give_up_on_abandoned(db: &DatabaseConnection, settings: &MailSettings, now: DateTime<Utc>) -> AppResult<()> {
     notification::Entity::update_many()
-        .col_expr(
-            notification::Column::Status,
-            Expr::value(NotificationStatus::Failed.code()),
-        )
+        .col_expr(notification::Column::Status, Expr::value(NotificationStatus::Failed))
         .col_expr(
             notification::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -476,7 +467,7 @@ async fn give_up_on_abandoned(db: &DatabaseConnection, settings: &MailSettings, 
             notification::Column::LastError,
             Expr::value("gave up: the dispatcher stopped during the last attempt"),
         )
-        .filter(notification::Column::Status.eq(NotificationStatus::Pending.code()))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
         .filter(notification::Column::Attempts.gte(settings.max_attempts))
         .filter(notification::Column::LeaseUntil.lt(now))
         .exec(db)
@@ -542,10 +533,10 @@ pub async fn list(
         );
     }
     if let Some(status) = filter.status {
-        query = query.filter(notification::Column::Status.eq(status.code()));
+        query = query.filter(notification::Column::Status.eq(status));
     }
     if let Some(reason) = filter.reason {
-        query = query.filter(notification::Column::Reason.eq(reason.code()));
+        query = query.filter(notification::Column::Reason.eq(reason));
     }
     let mut query = query
         .order_by_desc(notification::Column::CreatedAt)
@@ -578,13 +569,13 @@ pub async fn resend(
         id,
     )
     .await?;
-    if row.status == NotificationStatus::Pending.code() {
+    if row.status == NotificationStatus::Pending {
         return Err(AppError::Conflict(format!(
             "notification {id} is already waiting to be sent"
         )));
     }
     let mut update: notification::ActiveModel = row.into();
-    update.status = Set(NotificationStatus::Pending.code().to_owned());
+    update.status = Set(NotificationStatus::Pending);
     update.attempts = Set(0);
     update.next_attempt_at = Set(now);
     update.lease_until = Set(None);

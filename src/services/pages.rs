@@ -90,7 +90,7 @@ pub async fn open_evaluations(
 ) -> AppResult<HashMap<Uuid, evaluation::Model>> {
     Ok(evaluation::Entity::find()
         .filter(evaluation::Column::OrganizationId.eq(organization_id))
-        .filter(evaluation::Column::Status.is_in([EvaluationStatus::Open.code(), EvaluationStatus::Overdue.code()]))
+        .filter(evaluation::Column::Status.is_in([EvaluationStatus::Open, EvaluationStatus::Overdue]))
         .order_by_asc(evaluation::Column::Year)
         .all(db)
         .await?
@@ -147,7 +147,7 @@ pub async fn action_details(db: &DatabaseConnection, organization_id: Uuid, id: 
         .await?;
     let open_evaluation = evaluation::Entity::find()
         .filter(evaluation::Column::ActionId.eq(id))
-        .filter(evaluation::Column::Status.is_in([EvaluationStatus::Open.code(), EvaluationStatus::Overdue.code()]))
+        .filter(evaluation::Column::Status.is_in([EvaluationStatus::Open, EvaluationStatus::Overdue]))
         .order_by_asc(evaluation::Column::Year)
         .one(db)
         .await?;
@@ -232,7 +232,7 @@ pub async fn latest_status_reasons(
     let events = action_event::Entity::find()
         .filter(action_event::Column::OrganizationId.eq(organization_id))
         .filter(action_event::Column::ActionId.is_in(action_ids))
-        .filter(action_event::Column::Kind.eq(crate::domain::EventKind::Status.code()))
+        .filter(action_event::Column::Kind.eq(crate::domain::EventKind::Status))
         .order_by_asc(action_event::Column::Id)
         .all(db)
         .await?;

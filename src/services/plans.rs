@@ -209,7 +209,7 @@ pub async fn public_plan(
                 .map(|a| PublicAction {
                     number: crate::domain::ActionNumber::new(chapter.number as u32, a.number as u32).to_string(),
                     title: a.title.clone(),
-                    status: a.status.parse().unwrap_or(Status::NotStarted),
+                    status: a.status,
                     deadline: a.deadline,
                     unit: a.responsible_unit_id.and_then(|u| units.get(&u).cloned()),
                 })
@@ -308,9 +308,7 @@ fn count<'a>(actions: impl Iterator<Item = &'a action::Model>) -> StatusCounts {
     for action in actions {
         total += 1;
         progress_sum += i64::from(action.progress);
-        if let Ok(status) = action.status.parse::<Status>() {
-            *counts.entry(status).or_default() += 1;
-        }
+        *counts.entry(action.status).or_default() += 1;
     }
     StatusCounts {
         total,

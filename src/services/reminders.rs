@@ -87,7 +87,7 @@ impl Catalog {
 
     /// An action as a digest line.
     pub fn item(&self, action: &action::Model, note: Option<String>) -> Item {
-        let status: Status = action.status.parse().unwrap_or(Status::NotStarted);
+        let status = action.status;
         Item {
             number: self.number(action),
             title: action.title.clone(),
@@ -157,7 +157,7 @@ async fn stewards(db: &impl ConnectionTrait, organization: &organization::Model)
     for (role, because) in [(Role::Coordinator, "koordinator"), (Role::Admin, "administrator")] {
         let mut chosen: Vec<Recipient> = people
             .iter()
-            .filter(|p| p.role == role.code())
+            .filter(|p| p.role == role)
             .map(|p| Recipient {
                 email: p.email.clone(),
                 name: p.name.clone(),
@@ -208,10 +208,7 @@ pub async fn unit_leader_items(
             .await?,
         |a| a.id,
     );
-    let mut open: Vec<&action::Model> = actions
-        .values()
-        .filter(|a| a.status.parse::<Status>().is_ok_and(Status::is_open))
-        .collect();
+    let mut open: Vec<&action::Model> = actions.values().filter(|a| a.status.is_open()).collect();
     open.sort_by_key(|a| (a.deadline, catalog.number(a)));
     let mut offsets = offsets.to_vec();
     offsets.sort_unstable();
@@ -258,7 +255,7 @@ pub async fn unit_leader_items(
     if reasons.contains(&Reason::EvaluationOpen) || reasons.contains(&Reason::EvaluationOverdue) {
         let evaluations = evaluation::Entity::find()
             .filter(evaluation::Column::OrganizationId.eq(org))
-            .filter(evaluation::Column::Status.is_in([EvaluationStatus::Open.code(), EvaluationStatus::Overdue.code()]))
+            .filter(evaluation::Column::Status.is_in([EvaluationStatus::Open, EvaluationStatus::Overdue]))
             .all(db)
             .await?;
         for evaluation in evaluations {
@@ -267,7 +264,7 @@ pub async fn unit_leader_items(
             };
             let unit_id = evaluation.unit_id.or(action.responsible_unit_id);
             let leader = catalog.leader(unit_id);
-            let (reason, period, note) = if evaluation.status == EvaluationStatus::Open.code() {
+            let (reason, period, note) = if evaluation.status == EvaluationStatus::Open {
                 (
                     Reason::EvaluationOpen,
                     evaluation.year.to_string(),
@@ -307,7 +304,7 @@ pub async fn unit_leader_items(
     if reasons.contains(&Reason::RevisionDue) {
         let revisions = revision::Entity::find()
             .filter(revision::Column::OrganizationId.eq(org))
-            .filter(revision::Column::Status.eq(RevisionStatus::Open.code()))
+            .filter(revision::Column::Status.eq(RevisionStatus::Open))
             .all(db)
             .await?;
         for revision in revisions {
@@ -407,7 +404,7 @@ pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: Nai
     let mut pending = Vec::new();
     for following in teams(db, org).await? {
         for action in &actions {
-            let status: Status = action.status.parse().unwrap_or(Status::NotStarted);
+            let status = action.status;
             let overdue = crate::domain::is_overdue(action.deadline, status.is_open(), today);
             let in_team = action.responsible_unit_id.is_some_and(|u| following.units.contains(&u));
             if !in_team || !(overdue || status == Status::Delayed) {

@@ -109,7 +109,7 @@ async fn frozen(
 async fn live(db: &impl ConnectionTrait, plan: crate::entities::plan::Model, year: i32) -> AppResult<Report> {
     let last_year = frozen(db, plan.id, year - 1).await?.map(|(_, report)| report);
     let history = history(db, plan).await?;
-    Ok(report::build(&history, year, last_year.as_ref()))
+    Ok(report::build(&history, year, last_year.as_ref())?)
 }
 
 /// The report of a plan for a year: the frozen version when there is one, the live one

@@ -59,7 +59,7 @@ pub async fn check(
         plan_id: Set(plan.id),
         unit_id: Set(plan.owner_unit_id),
         due_on: Set(due_on),
-        status: Set(RevisionStatus::Open.code().to_owned()),
+        status: Set(RevisionStatus::Open),
         created_at: Set(now),
         completed_at: Set(None),
         completed_by: Set(None),
@@ -81,7 +81,7 @@ pub async fn list(
         query = query.filter(revision::Column::PlanId.eq(plan_id));
     }
     if let Some(status) = status {
-        query = query.filter(revision::Column::Status.eq(status.code()));
+        query = query.filter(revision::Column::Status.eq(status));
     }
     Ok(query
         .order_by_desc(revision::Column::DueOn)
@@ -106,11 +106,11 @@ pub async fn complete(
         Permission::CompleteRevision,
         policy::relation_to_unit(viewer, current.unit_id),
     )?;
-    if current.status == RevisionStatus::Done.code() {
+    if current.status == RevisionStatus::Done {
         return Err(AppError::Conflict(format!("revision {id} is already done")));
     }
     let mut row: revision::ActiveModel = current.into();
-    row.status = Set(RevisionStatus::Done.code().to_owned());
+    row.status = Set(RevisionStatus::Done);
     row.completed_at = Set(Some(now));
     row.completed_by = Set(Some(viewer.person_id));
     row.comment = Set(comment);

@@ -57,10 +57,6 @@ fn date(day: Option<NaiveDate>) -> String {
     day.map_or_else(|| "Ingen frist".to_owned(), |d| d.format("%d.%m.%Y").to_string())
 }
 
-fn status_of(action: &action::Model) -> Status {
-    action.status.parse().unwrap_or(Status::NotStarted)
-}
-
 /// `GET /mine`: the actions of the person's unit, grouped by what needs doing; for those who
 /// lead no unit, all the organization's actions the same way.
 pub async fn mine(State(state): State<AppState>, jar: CookieJar, SignedIn { viewer }: SignedIn) -> Response {
@@ -101,7 +97,7 @@ pub async fn mine(State(state): State<AppState>, jar: CookieJar, SignedIn { view
         },
     ];
     for action in list {
-        let status = status_of(&action);
+        let status = action.status;
         let mut asks = Vec::new();
         if let Some(evaluation) = open_evaluations.get(&action.id) {
             asks.push(format!(
@@ -337,7 +333,7 @@ async fn save_update(
             }
         },
     };
-    let from = status_of(&current);
+    let from = current.status;
     let status_changes = status.is_some_and(|s| s != from);
     if let Some(to) = status.filter(|_| status_changes)
         && let Err(error) = check_transition(from, to, comment.as_deref())
@@ -652,7 +648,7 @@ async fn render(
         Err(error) => return error_page(jar, error),
     };
     let action = &details.action;
-    let status = status_of(action);
+    let status = action.status;
     let may_update = match access {
         Access::EmailLink { .. } => true,
         Access::Session => pages::may_follow_up(&state.db, viewer, action).await.unwrap_or(false),
@@ -665,16 +661,16 @@ async fn render(
         Ok(people) => people.into_iter().map(|p| (p.id, p.name)).collect(),
         Err(error) => return error_page(jar, error),
     };
-    let label = |kind: &str, value: Option<&str>| -> Option<String> {
+    let label = |kind: EventKind, value: Option<&str>| -> Option<String> {
         let value = value?;
         Some(match kind {
-            "STATUS" => value
+            EventKind::Status => value
                 .parse::<Status>()
                 .map_or(value.to_owned(), |s| s.label().to_owned()),
-            "PROGRESS" => format!("{value} %"),
-            "DEADLINE" => NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            EventKind::Progress => format!("{value} %"),
+            EventKind::Deadline => NaiveDate::parse_from_str(value, "%Y-%m-%d")
                 .map_or(value.to_owned(), |d| d.format("%d.%m.%Y").to_string()),
-            "RESPONSIBLE_UNIT" => Uuid::parse_str(value)
+            EventKind::ResponsibleUnit => Uuid::parse_str(value)
                 .ok()
                 .and_then(|id| details.units.get(&id).map(|u| u.name.clone()))
                 .unwrap_or_else(|| value.to_owned()),
@@ -695,11 +691,11 @@ async fn render(
                 .actor_id
                 .and_then(|id| names.get(&id).cloned())
                 .unwrap_or_else(|| "tiltak".to_owned()),
-            what: event_label(&event.kind).to_owned(),
-            from: label(&event.kind, event.from_value.as_deref()),
-            to: label(&event.kind, event.to_value.as_deref()),
+            what: event_label(event.kind).to_owned(),
+            from: label(event.kind, event.from_value.as_deref()),
+            to: label(event.kind, event.to_value.as_deref()),
             comment: event.comment.clone(),
-            via_email: event.via.as_deref() == Some(crate::domain::Via::EmailLink.code()),
+            via_email: event.via == Some(crate::domain::Via::EmailLink),
         })
         .collect();
     let statuses: Vec<_> = Status::ALL
@@ -714,7 +710,7 @@ async fn render(
         .collect();
     let typed = typed.unwrap_or_else(|| UpdateForm {
         version: action.version,
-        status: action.status.clone(),
+        status: action.status.code().to_owned(),
         progress: action.progress.to_string(),
         ..Default::default()
     });
@@ -723,7 +719,7 @@ async fn render(
             id => e.id.to_string(),
             year => e.year,
             due => e.due_on.format("%d.%m.%Y").to_string(),
-            overdue => e.status == "OVERDUE",
+            overdue => e.status == crate::domain::EvaluationStatus::Overdue,
         }
     });
     let (jar, csrf) = csrf_token(jar);
@@ -780,23 +776,22 @@ async fn render(
     )
 }
 
-fn event_label(kind: &str) -> &'static str {
-    match kind.parse::<EventKind>() {
-        Ok(EventKind::Created) => "Opprettet",
-        Ok(EventKind::Status) => "Status",
-        Ok(EventKind::Progress) => "Fremdrift",
-        Ok(EventKind::Title) => "Tittel",
-        Ok(EventKind::Description) => "Beskrivelse",
-        Ok(EventKind::Deadline) => "Frist",
-        Ok(EventKind::ResponsibleUnit) => "Ansvarlig enhet",
-        Ok(EventKind::ContributingUnits) => "Bidragsytere",
-        Ok(EventKind::PreventionLevel) => "Forebyggingsnivå",
-        Ok(EventKind::Tags) => "Stikkord",
-        Ok(EventKind::Recurrence) => "Gjentakelse",
-        Ok(EventKind::DecisionRef) => "Vedtak",
-        Ok(EventKind::Number) => "Nummer",
-        Ok(EventKind::Evaluated) => "Evaluert",
-        Ok(EventKind::Comment) => "Kommentar",
-        Err(_) => "Endring",
+fn event_label(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Created => "Opprettet",
+        EventKind::Status => "Status",
+        EventKind::Progress => "Fremdrift",
+        EventKind::Title => "Tittel",
+        EventKind::Description => "Beskrivelse",
+        EventKind::Deadline => "Frist",
+        EventKind::ResponsibleUnit => "Ansvarlig enhet",
+        EventKind::ContributingUnits => "Bidragsytere",
+        EventKind::PreventionLevel => "Forebyggingsnivå",
+        EventKind::Tags => "Stikkord",
+        EventKind::Recurrence => "Gjentakelse",
+        EventKind::DecisionRef => "Vedtak",
+        EventKind::Number => "Nummer",
+        EventKind::Evaluated => "Evaluert",
+        EventKind::Comment => "Kommentar",
     }
 }

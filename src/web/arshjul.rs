@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{Frame, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page};
 use crate::{
-    domain::{EvaluationStatus, NotificationStatus, OSLO},
+    domain::{EvaluationStatus, JobOutcome, NotificationStatus, OSLO},
     error::AppError,
     jobs,
     services::{
@@ -60,10 +60,10 @@ pub async fn page(
                 name => job.name(),
                 schedule => schedule.to_string(),
                 next => schedule.next_after(now).map(when).unwrap_or_else(|| "aldri".into()),
-                last => last.map(|run| format!("{} ({})", when(run.scheduled_for), match run.outcome.as_str() {
-                    "SUCCEEDED" => "fullført",
-                    "FAILED" => "feilet",
-                    _ => "kjører",
+                last => last.map(|run| format!("{} ({})", when(run.scheduled_for), match run.outcome {
+                    JobOutcome::Succeeded => "fullført",
+                    JobOutcome::Failed => "feilet",
+                    JobOutcome::Running => "kjører",
                 })).unwrap_or_else(|| "aldri".into()),
             });
         }
@@ -81,10 +81,10 @@ pub async fn page(
                 .and_then(|id| units.iter().find(|u| u.id == id))
                 .map_or_else(|| "Ingen enhet".to_owned(), |u| u.name.clone());
             let counts = round.entry(unit).or_default();
-            match evaluation.status.parse::<EvaluationStatus>() {
-                Ok(EvaluationStatus::Submitted) => counts[0] += 1,
-                Ok(EvaluationStatus::Open) => counts[1] += 1,
-                _ => counts[2] += 1,
+            match evaluation.status {
+                EvaluationStatus::Submitted => counts[0] += 1,
+                EvaluationStatus::Open => counts[1] += 1,
+                EvaluationStatus::Overdue => counts[2] += 1,
             }
         }
         let plan_titles: BTreeMap<Uuid, String> =
@@ -101,10 +101,10 @@ pub async fn page(
             })
             .collect();
         let messages = outbox::list(&state.db, &viewer, NotificationFilter::default(), 500, None).await?;
-        let count = |status: NotificationStatus| messages.iter().filter(|m| m.status == status.code()).count();
+        let count = |status: NotificationStatus| messages.iter().filter(|m| m.status == status).count();
         let failed: Vec<_> = messages
             .iter()
-            .filter(|m| m.status == NotificationStatus::Failed.code())
+            .filter(|m| m.status == NotificationStatus::Failed)
             .map(|m| {
                 minijinja::context! {
                     id => m.id.to_string(),

@@ -32,10 +32,6 @@ pub async fn old_link(Path(id): Path<Uuid>) -> Redirect {
     Redirect::permanent(&format!("/planer/{id}"))
 }
 
-fn status_of(action: &action::Model) -> Status {
-    action.status.parse().unwrap_or(Status::NotStarted)
-}
-
 #[derive(Serialize)]
 struct Count {
     label: &'static str,
@@ -106,18 +102,10 @@ impl Filters {
             self.enhet.is_empty() || action.responsible_unit_id.map(|u| u.to_string()) == Some(self.enhet.clone());
         let chapter_ok = self.kapittel.is_empty()
             || catalog.chapters.get(&action.chapter_id).map(|c| c.number.to_string()) == Some(self.kapittel.clone());
-        let level_ok = self.niva.is_empty() || action.prevention_level.as_deref() == Some(self.niva.as_str());
-        let status_ok = self.status.is_empty() || action.status == self.status;
+        let level_ok =
+            self.niva.is_empty() || action.prevention_level.map(PreventionLevel::code) == Some(self.niva.as_str());
+        let status_ok = self.status.is_empty() || action.status.code() == self.status;
         unit_ok && chapter_ok && level_ok && status_ok
-    }
-}
-
-fn level_label(code: Option<&str>) -> &'static str {
-    match code.and_then(|c| c.parse::<PreventionLevel>().ok()) {
-        Some(PreventionLevel::Universal) => "Universell",
-        Some(PreventionLevel::Selective) => "Selektiv",
-        Some(PreventionLevel::Indicated) => "Indikert",
-        None => "",
     }
 }
 
@@ -136,7 +124,7 @@ fn filter_choices(catalog: &pages::Catalog, unit_ids: Option<&[Uuid]>) -> miniji
     minijinja::context! {
         units,
         chapters,
-        levels => PreventionLevel::ALL.iter().map(|l| minijinja::context! { code => l.code(), label => level_label(Some(l.code())) }).collect::<Vec<_>>(),
+        levels => PreventionLevel::ALL.iter().map(|l| minijinja::context! { code => l.code(), label => l.label() }).collect::<Vec<_>>(),
         statuses => Status::ALL.iter().map(|s| minijinja::context! { code => s.code(), label => s.label() }).collect::<Vec<_>>(),
     }
 }
@@ -156,7 +144,7 @@ struct Row {
 }
 
 fn row(action: &action::Model, catalog: &pages::Catalog, note: Option<String>) -> Row {
-    let status = status_of(action);
+    let status = action.status;
     Row {
         id: action.id,
         number: catalog.number(action),
@@ -168,7 +156,7 @@ fn row(action: &action::Model, catalog: &pages::Catalog, note: Option<String>) -
             .deadline
             .map_or_else(|| "Ingen frist".to_owned(), |d| d.format("%d.%m.%Y").to_string()),
         progress: action.progress,
-        level: level_label(action.prevention_level.as_deref()),
+        level: action.prevention_level.map_or("", PreventionLevel::label),
         note,
     }
 }
@@ -392,11 +380,11 @@ pub async fn team(
                     .collect();
                 let mut by_status: HashMap<Status, u64> = HashMap::new();
                 for a in &mine {
-                    *by_status.entry(status_of(a)).or_default() += 1;
+                    *by_status.entry(a.status).or_default() += 1;
                 }
                 let late = mine
                     .iter()
-                    .filter(|a| status_of(a) == Status::Delayed || actions::is_overdue(a, today))
+                    .filter(|a| a.status == Status::Delayed || actions::is_overdue(a, today))
                     .count();
                 let (light, light_label) = match late {
                     0 => ("success", "Grønn: ingen forsinket eller over fristen".to_owned()),
@@ -412,7 +400,7 @@ pub async fn team(
             }
             let mut attention = Vec::new();
             for action in followed.iter().filter(|a| filters.keeps(a, &catalog)) {
-                let status = status_of(action);
+                let status = action.status;
                 let mut why = Vec::new();
                 if actions::is_overdue(action, today) {
                     why.push("Fristen er passert".to_owned());

@@ -97,13 +97,6 @@ async fn render_with(
                 }
             })
             .collect();
-        let role_label = |role: &str| match role {
-            "admin" => "Administrator",
-            "coordinator" => "Koordinator",
-            "unit-leader" => "Enhetsleder",
-            "team-member" => "Medlem av lederteam",
-            _ => "Leser",
-        };
         let may_issue = crate::services::auth::policy::allows(viewer.role, Permission::IssueCredentials, Relation::None);
         let tokens = if may_issue {
             crate::services::auth::tokens(&state.db, viewer.organization_id).await?
@@ -124,11 +117,11 @@ async fn render_with(
             .iter()
             .map(|p| minijinja::context! {
                 id => p.id.to_string(),
-                role_code => p.role.clone(),
+                role_code => p.role.code(),
                 unit_id => p.unit_id.map(|u| u.to_string()).unwrap_or_default(),
                 name => p.name.clone(),
                 email => p.email.clone(),
-                role => role_label(&p.role),
+                role => p.role.label(),
                 unit => p.unit_id.and_then(|id| units.iter().find(|u| u.id == id)).map(|u| u.name.clone()),
             })
             .collect();
@@ -138,7 +131,7 @@ async fn render_with(
             tokens => token_rows,
             shown => shown.map(|s| minijinja::context! { what => s.what, secret => s.secret }),
             may_publish => crate::services::auth::policy::allows(viewer.role, Permission::Publish, Relation::None),
-            roles => crate::domain::Role::ALL.iter().filter(|r| **r != crate::domain::Role::Admin || viewer.role == crate::domain::Role::Admin).map(|r| minijinja::context! { code => r.code(), label => role_label(r.code()) }).collect::<Vec<_>>(),
+            roles => crate::domain::Role::ALL.iter().filter(|r| **r != crate::domain::Role::Admin || viewer.role == crate::domain::Role::Admin).map(|r| minijinja::context! { code => r.code(), label => r.label() }).collect::<Vec<_>>(),
             units => units.iter().map(|u| minijinja::context! {
                 id => u.id.to_string(), name => u.name.clone(), leader_name => u.leader_name.clone(),
                 leader_email => u.leader_email.clone(), archived => u.archived_at.is_some(),

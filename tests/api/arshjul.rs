@@ -23,7 +23,7 @@ impl TestApp {
             .await
             .expect("job runs")
             .map(|run| {
-                assert_eq!(run.outcome, "SUCCEEDED", "{:?}", run.detail);
+                assert_eq!(run.outcome.code(), "SUCCEEDED", "{:?}", run.detail);
                 run.detail.unwrap_or_default()
             })
     }
@@ -396,11 +396,11 @@ on_both_databases! {
         // Down for ten days: one catch-up run per job that had occurrences, for the latest one.
         let later = start + chrono::Duration::days(10);
         let runs = scheduler.tick(later).await.unwrap();
-        let reminders: Vec<_> = runs.iter().filter(|r| r.job == "deadline-reminders").collect();
+        let reminders: Vec<_> = runs.iter().filter(|r| r.job.code() == "deadline-reminders").collect();
         assert_eq!(reminders.len(), 1, "{runs:#?}");
         let latest_seven = tiltak::domain::CronSchedule::latest_at_or_before(&"0 0 7 * * *".parse().unwrap(), later).unwrap();
         assert_eq!(reminders[0].scheduled_for, latest_seven);
-        assert_eq!(reminders[0].trigger, "schedule");
+        assert_eq!(reminders[0].trigger.code(), "schedule");
         // Nothing more is due until the next occurrence.
         assert!(scheduler.tick(later).await.unwrap().is_empty());
         assert!(scheduler.tick(later + chrono::Duration::minutes(1)).await.unwrap().is_empty());
@@ -422,9 +422,9 @@ on_both_databases! {
             let before = at(expected) - chrono::Duration::hours(23);
             jobs::run(&app.state, Job::DeadlineReminders, before, Trigger::Schedule, "test").await.unwrap();
             let early = scheduler.tick(at(tick) - chrono::Duration::minutes(1)).await.unwrap();
-            assert!(early.iter().all(|r| r.job != "deadline-reminders"), "not yet 07:00 local: {early:#?}");
+            assert!(early.iter().all(|r| r.job.code() != "deadline-reminders"), "not yet 07:00 local: {early:#?}");
             let runs = scheduler.tick(at(tick)).await.unwrap();
-            let run = runs.iter().find(|r| r.job == "deadline-reminders").expect("runs at 07:00 local");
+            let run = runs.iter().find(|r| r.job.code() == "deadline-reminders").expect("runs at 07:00 local");
             assert_eq!(run.scheduled_for, at(expected));
         }
     }
@@ -659,9 +659,12 @@ async fn two_schedulers_on_one_postgres_run_each_job_once() {
         all_runs.extend(a.unwrap());
         all_runs.extend(b.unwrap());
     }
-    let reminders: Vec<_> = all_runs.iter().filter(|r| r.job == "deadline-reminders").collect();
+    let reminders: Vec<_> = all_runs
+        .iter()
+        .filter(|r| r.job.code() == "deadline-reminders")
+        .collect();
     assert_eq!(reminders.len(), 1, "{all_runs:#?}");
-    let mut jobs_run: Vec<&str> = all_runs.iter().map(|r| r.job.as_str()).collect();
+    let mut jobs_run: Vec<&str> = all_runs.iter().map(|r| r.job.code()).collect();
     jobs_run.sort_unstable();
     let before = jobs_run.len();
     jobs_run.dedup();
@@ -677,7 +680,7 @@ async fn two_schedulers_on_one_postgres_run_each_job_once() {
         "every recorded run was carried out by exactly one instance"
     );
     assert!(
-        rows.iter().all(|r| r.attempts == 1 && r.outcome == "SUCCEEDED"),
+        rows.iter().all(|r| r.attempts == 1 && r.outcome.code() == "SUCCEEDED"),
         "{rows:#?}"
     );
     let sent = app.notifications().await;

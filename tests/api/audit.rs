@@ -107,7 +107,7 @@ async fn rechain_without_the_key(db: &DatabaseConnection, from: i64) {
                 e.action_id,
                 e.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
                 e.actor_id,
-                e.kind,
+                e.kind.code(),
                 e.from_value,
                 e.to_value,
                 e.comment

@@ -790,7 +790,7 @@ async fn sigterm_during_a_dispatch_finishes_it_and_leaves_no_claim() {
     assert!(!rows.is_empty());
     let claimed: Vec<_> = rows
         .iter()
-        .filter(|n| n.status == "PENDING" && n.lease_until.is_some_and(|until| until > now))
+        .filter(|n| n.status.code() == "PENDING" && n.lease_until.is_some_and(|until| until > now))
         .collect();
     assert!(claimed.is_empty(), "claimed rows left behind: {claimed:#?}");
     let sent = notification::Entity::find()

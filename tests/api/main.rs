@@ -10,6 +10,7 @@ mod actions;
 mod arshjul;
 mod audit;
 mod cli;
+mod codes;
 mod harness;
 mod hostile;
 mod imports;

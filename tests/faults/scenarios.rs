@@ -251,7 +251,10 @@ async fn cron_runs_each_moment_once_never_early_and_latest_only_after_an_outage(
         .all(&db)
         .await
         .unwrap();
-    let runs: Vec<_> = runs.into_iter().filter(|r| r.job == "weekly-digest").collect();
+    let runs: Vec<_> = runs
+        .into_iter()
+        .filter(|r| r.job == tiltak::jobs::Job::WeeklyDigest)
+        .collect();
     let mut per_moment: HashMap<chrono::DateTime<chrono::Utc>, usize> = HashMap::new();
     for run in &runs {
         *per_moment.entry(run.scheduled_for).or_default() += 1;
@@ -265,7 +268,10 @@ async fn cron_runs_each_moment_once_never_early_and_latest_only_after_an_outage(
         .iter()
         .filter(|r| r.scheduled_for > down_at + chrono::Duration::seconds(1) && r.scheduled_for <= up_at)
         .count();
-    let unfinished = runs.iter().filter(|r| r.outcome != "SUCCEEDED").count();
+    let unfinished = runs
+        .iter()
+        .filter(|r| r.outcome != tiltak::domain::JobOutcome::Succeeded)
+        .count();
     println!(
         "faults: cron: {} runs for {} moments, {twice} moments run twice, {kills} kills, {outage} catch-up runs for a 5 s outage, {unfinished} left unfinished by a kill",
         runs.len(),

@@ -92,7 +92,7 @@ pub async fn open(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) ->
         unit.leader_email.trim().eq_ignore_ascii_case(&link.recipient_email)
             || person
                 .as_ref()
-                .is_some_and(|p| p.role == Role::UnitLeader.code() && p.unit_id == Some(unit.id))
+                .is_some_and(|p| p.role == Role::UnitLeader && p.unit_id == Some(unit.id))
     };
     let unit = unit_ids
         .iter()

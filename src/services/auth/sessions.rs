@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Viewer, hash_token, new_token};
+use super::{Viewer, hash_token, holder, new_token};
 use crate::{
     config::WebSettings,
     domain::{Reason, Role, validate_email},
@@ -155,7 +155,7 @@ pub async fn peek_sign_in_link(db: &DatabaseConnection, token: &str, now: DateTi
     if link.used_at.is_some() || link.expires_at <= now {
         return Err(link_refused());
     }
-    person.ok_or_else(link_refused)
+    holder(db, person, link.person_id).await?.ok_or_else(link_refused)
 }
 
 fn link_refused() -> AppError {
@@ -183,13 +183,13 @@ pub async fn sign_in_with_link(
     if used.rows_affected != 1 {
         return Err(link_refused());
     }
-    let (_, person) = sign_in_link::Entity::find()
+    let (link, person) = sign_in_link::Entity::find()
         .find_also_related(person::Entity)
         .filter(sign_in_link::Column::TokenHash.eq(&hash))
         .one(&txn)
         .await?
         .ok_or_else(link_refused)?;
-    let person = person.ok_or_else(link_refused)?;
+    let person = holder(&txn, person, link.person_id).await?.ok_or_else(link_refused)?;
     let secret = open_session(&txn, settings, &person, METHOD_EMAIL_LINK, now).await?;
     txn.commit().await?;
     Ok((secret, Viewer::of(person)?))
@@ -235,7 +235,7 @@ pub async fn authenticate_session(
         .one(db)
         .await?
         .ok_or_else(refused)?;
-    let person = person.ok_or_else(refused)?;
+    let person = holder(db, person, session.person_id).await?.ok_or_else(refused)?;
     let idle = Duration::minutes(settings.session_idle_minutes.max(1));
     if session.revoked_at.is_some() || session.expires_at <= now || session.last_seen_at + idle <= now {
         return Err(refused());

@@ -74,6 +74,11 @@ pub fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
         .map_err(|_| AppError::validation(field, format!("{} is not a valid id", super::gate::quote(id.as_str()))))
 }
 
+/// An optional id argument: absent stays `None`, a bad one is a validation error naming `field`.
+pub fn parse_opt_id(field: &str, id: Option<&ID>) -> AppResult<Option<Uuid>> {
+    id.map(|id| parse_id(field, id)).transpose()
+}
+
 pub fn parse_ids(field: &str, ids: &[ID]) -> AppResult<Vec<Uuid>> {
     ids.iter().map(|id| parse_id(field, id)).collect()
 }

@@ -1,13 +1,20 @@
-//! The GraphQL API: schema, context, loaders, types, queries and mutations.
+//! The GraphQL API: schema, context, loaders and types, and the queries and mutations by
+//! concern (`query`/`mutation` for plans, actions and the organization; `evaluations`,
+//! `revisions`, `job_runs`, `outbox`, `calendar`, `reports`; `subscription`).
 
-mod arshjul;
+mod calendar;
 pub mod context;
 pub mod errors;
+mod evaluations;
 pub mod gate;
+mod job_runs;
 pub mod loaders;
 mod mutation;
+mod outbox;
 mod query;
 mod reports;
+mod revisions;
+mod subscription;
 pub mod types;
 
 use async_graphql::{MergedObject, Schema};
@@ -15,20 +22,31 @@ use async_graphql::{MergedObject, Schema};
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
-pub struct Query(query::BaseQuery, arshjul::ArshjulQuery, reports::ReportQuery);
+pub struct Query(
+    query::BaseQuery,
+    evaluations::EvaluationQuery,
+    revisions::RevisionQuery,
+    job_runs::JobRunQuery,
+    outbox::OutboxQuery,
+    calendar::CalendarQuery,
+    reports::ReportQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     mutation::BaseMutation,
-    arshjul::ArshjulMutation,
+    evaluations::EvaluationMutation,
+    revisions::RevisionMutation,
+    outbox::OutboxMutation,
+    calendar::CalendarMutation,
     reports::ReportMutation,
 );
 
-pub type TiltakSchema = Schema<Query, Mutation, arshjul::Subscription>;
+pub type TiltakSchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// The schema served over WebSocket: queries and subscriptions, no changes. Changes go through
 /// POST /graphql, where every request is authenticated and rate-limited.
-pub type SubscriptionSchema = Schema<Query, async_graphql::EmptyMutation, arshjul::Subscription>;
+pub type SubscriptionSchema = Schema<Query, async_graphql::EmptyMutation, subscription::Subscription>;
 
 pub fn schema(state: AppState) -> TiltakSchema {
     limited(Mutation::default(), state, None)
@@ -46,10 +64,10 @@ fn limited<M: async_graphql::ObjectType + 'static>(
     mutation: M,
     state: AppState,
     gate: Option<gate::Gate>,
-) -> Schema<Query, M, arshjul::Subscription> {
+) -> Schema<Query, M, subscription::Subscription> {
     use crate::config::Introspection;
     let limits = state.settings.graphql.clone();
-    let mut builder = Schema::build(Query::default(), mutation, arshjul::Subscription)
+    let mut builder = Schema::build(Query::default(), mutation, subscription::Subscription)
         .limit_depth(limits.max_depth)
         .data(state);
     if limits.introspection == Introspection::Off {
@@ -66,7 +84,7 @@ fn limited<M: async_graphql::ObjectType + 'static>(
 
 /// The schema in SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), arshjul::Subscription)
+    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
         .finish()
         .sdl()
 }

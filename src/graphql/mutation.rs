@@ -1,7 +1,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::{
-    context::{ContextExt, parse_id, parse_ids},
+    context::{ContextExt, parse_id, parse_ids, parse_opt_id},
     types::{Action, ActionEvent, Chapter, Date, Person, Plan, PreventionLevel, Recurrence, Role, Status, Team, Unit},
 };
 use crate::{
@@ -291,11 +291,7 @@ impl BaseMutation {
     async fn update_actions(&self, ctx: &Context<'_>, input: UpdateActionsInput) -> async_graphql::Result<Vec<Action>> {
         let state = ctx.state();
         let ids = parse_ids("actionIds", &input.action_ids)?;
-        let unit = input
-            .responsible_unit_id
-            .as_ref()
-            .map(|id| parse_id("responsibleUnitId", id))
-            .transpose()?;
+        let unit = parse_opt_id("responsibleUnitId", input.responsible_unit_id.as_ref())?;
         let deadline = input.deadline.map(|d| d.parse("deadline")).transpose()?;
         let saved = actions::update_many(
             &state.db,
@@ -367,7 +363,7 @@ impl BaseMutation {
             name: input.name,
             email: input.email,
             role: input.role.into(),
-            unit_id: input.unit_id.as_ref().map(|id| parse_id("unitId", id)).transpose()?,
+            unit_id: parse_opt_id("unitId", input.unit_id.as_ref())?,
         };
         Ok(Person(
             org::create_person(&state.db, ctx.viewer()?, state.now(), input).await?,
@@ -394,11 +390,7 @@ impl BaseMutation {
             adopted_on: input.adopted_on.map(|d| d.parse("adoptedOn")).transpose()?,
             period_start: input.period_start,
             period_end: input.period_end,
-            owner_unit_id: input
-                .owner_unit_id
-                .as_ref()
-                .map(|id| parse_id("ownerUnitId", id))
-                .transpose()?,
+            owner_unit_id: parse_opt_id("ownerUnitId", input.owner_unit_id.as_ref())?,
             evaluation_schedule: input.evaluation_schedule,
             revision_schedule: input.revision_schedule,
         };
@@ -425,11 +417,7 @@ impl BaseMutation {
             number: input.number,
             title: input.title,
             description: input.description,
-            responsible_unit_id: input
-                .responsible_unit_id
-                .as_ref()
-                .map(|id| parse_id("responsibleUnitId", id))
-                .transpose()?,
+            responsible_unit_id: parse_opt_id("responsibleUnitId", input.responsible_unit_id.as_ref())?,
             suggested_unit_id: None,
             contributing_unit_ids: parse_ids("contributingUnitIds", &input.contributing_unit_ids)?,
             deadline: input.deadline.map(|d| d.parse("deadline")).transpose()?,

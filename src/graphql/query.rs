@@ -1,7 +1,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 
 use super::{
-    context::{ContextExt, Page, parse_id},
+    context::{ContextExt, Page, parse_id, parse_opt_id},
     types::{Action, Date, Person, Plan, Status, Team, Unit},
 };
 use crate::{
@@ -89,16 +89,8 @@ impl BaseQuery {
         page.size(ctx.state().settings.graphql.max_page)?;
         let filter = filter.unwrap_or_default();
         let filter = actions::ActionFilter {
-            plan_id: filter
-                .plan_id
-                .as_ref()
-                .map(|id| parse_id("filter.planId", id))
-                .transpose()?,
-            unit_id: filter
-                .unit_id
-                .as_ref()
-                .map(|id| parse_id("filter.unitId", id))
-                .transpose()?,
+            plan_id: parse_opt_id("filter.planId", filter.plan_id.as_ref())?,
+            unit_id: parse_opt_id("filter.unitId", filter.unit_id.as_ref())?,
             status: filter.status.map(Into::into),
             overdue: filter.overdue,
             deadline_before: filter.deadline_before.map(|d| d.parse("deadlineBefore")).transpose()?,

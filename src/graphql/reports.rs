@@ -5,12 +5,11 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{
-    context::{ContextExt, parse_id},
+    context::{ContextExt, parse_id, parse_opt_id},
     loaders::one,
     types::Person,
 };
 use crate::{
-    error::AppError,
     report::Report,
     services::reports::{self, View},
 };
@@ -58,21 +57,6 @@ impl YearReport {
     }
 }
 
-fn view(unit_id: Option<ID>, team_id: Option<ID>) -> Result<(View, String), AppError> {
-    Ok(match (unit_id, team_id) {
-        (None, None) => (View::Plan, String::new()),
-        (Some(unit), None) => (
-            View::Unit(parse_id("unitId", &unit)?),
-            format!("?unitId={}", unit.as_str()),
-        ),
-        (None, Some(team)) => (
-            View::Team(parse_id("teamId", &team)?),
-            format!("?teamId={}", team.as_str()),
-        ),
-        (Some(_), Some(_)) => return Err(AppError::validation("teamId", "give unitId or teamId, not both")),
-    })
-}
-
 #[derive(Default)]
 pub struct ReportQuery;
 
@@ -90,9 +74,11 @@ impl ReportQuery {
         team_id: Option<ID>,
     ) -> async_graphql::Result<YearReport> {
         let plan_id = parse_id("planId", &plan_id)?;
-        let (view, query) = view(unit_id, team_id)?;
+        let unit_id = parse_opt_id("unitId", unit_id.as_ref())?;
+        let team_id = parse_opt_id("teamId", team_id.as_ref())?;
+        let view = View::of(unit_id, team_id)?;
         let report = reports::report(&ctx.state().db, ctx.viewer()?, plan_id, year, view).await?;
-        Ok(YearReport::new(report, &query))
+        Ok(YearReport::new(report, &view.query()))
     }
 }
 

@@ -352,11 +352,9 @@ async fn report_download(
         Ok(viewer) => viewer,
         Err(error) => return error.into_response(),
     };
-    let view = match (query.unit_id, query.team_id) {
-        (Some(unit), None) => View::Unit(unit),
-        (None, Some(team)) => View::Team(team),
-        (None, None) => View::Plan,
-        (Some(_), Some(_)) => return fail(StatusCode::BAD_REQUEST, "give unitId or teamId, not both".into()),
+    let view = match View::of(query.unit_id, query.team_id) {
+        Ok(view) => view,
+        Err(error) => return error.into_response(),
     };
     match reports::report(&http.state.db, &viewer, plan_id, year, view).await {
         Ok(year_report) => (

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use icalendar::{Calendar, Component, EventLike};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize};
@@ -88,6 +90,16 @@ pub async fn revoke_feed(
     let mut row: calendar_feed::ActiveModel = feed.into();
     row.revoked_at = Set(Some(now));
     Ok(row.update(db).await?)
+}
+
+/// The viewer's own calendar feeds, oldest first.
+pub async fn feeds(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<calendar_feed::Model>> {
+    Ok(calendar_feed::Entity::find()
+        .filter(calendar_feed::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(calendar_feed::Column::CreatedBy.eq(viewer.person_id))
+        .order_by_asc(calendar_feed::Column::CreatedAt)
+        .all(db)
+        .await?)
 }
 
 /// The feed's calendar for a secret from its URL; `NotFound` for an unknown or revoked one.

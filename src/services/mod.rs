@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod evaluations;
 pub mod history;
 pub mod imports;
+pub mod jobs;
 pub mod live;
 pub mod org;
 pub mod outbox;

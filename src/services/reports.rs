@@ -24,6 +24,28 @@ pub enum View {
     Team(Uuid),
 }
 
+impl View {
+    /// The view of a request's `unitId` and `teamId` (GraphQL, the download URL, the command
+    /// line): at most one of them.
+    pub fn of(unit_id: Option<Uuid>, team_id: Option<Uuid>) -> AppResult<View> {
+        match (unit_id, team_id) {
+            (None, None) => Ok(View::Plan),
+            (Some(unit), None) => Ok(View::Unit(unit)),
+            (None, Some(team)) => Ok(View::Team(team)),
+            (Some(_), Some(_)) => Err(AppError::validation("teamId", "give unitId or teamId, not both")),
+        }
+    }
+
+    /// The query string of the view's download URL (`/reports/{planId}/{year}.{ext}`).
+    pub fn query(self) -> String {
+        match self {
+            View::Plan => String::new(),
+            View::Unit(id) => format!("?unitId={id}"),
+            View::Team(id) => format!("?teamId={id}"),
+        }
+    }
+}
+
 /// A report with where it came from.
 pub struct YearReport {
     pub report: Report,

@@ -20,6 +20,7 @@ use crate::{
     error::AppError,
     jobs,
     services::{
+        self,
         auth::{Permission, Relation, authorize},
         evaluations::{self, EvaluationFilter},
         org,
@@ -51,9 +52,8 @@ pub async fn page(
         let defined = jobs::Jobs::from_settings(&state.settings).map_err(AppError::Internal)?;
         let mut job_rows = Vec::new();
         for (job, schedule) in &defined.0 {
-            let last = jobs::runs(&state.db, Some(*job), 1, None)
-                .await
-                .map_err(AppError::Internal)?
+            let last = services::jobs::runs(&state.db, &viewer, Some(*job), 1, None)
+                .await?
                 .into_iter()
                 .next();
             job_rows.push(minijinja::context! {

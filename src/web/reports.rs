@@ -42,14 +42,6 @@ fn view_of(visning: &str) -> View {
     }
 }
 
-fn query_of(visning: &str) -> String {
-    match view_of(visning) {
-        View::Plan => String::new(),
-        View::Unit(id) => format!("?unitId={id}"),
-        View::Team(id) => format!("?teamId={id}"),
-    }
-}
-
 /// The report's own HTML, without its document frame and print styles (the page has its own).
 fn report_body(report: &report::Report) -> String {
     let html = report::html(report);
@@ -100,7 +92,7 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, choice: Choic
                     .map(|ext| {
                         minijinja::context! {
                             ext => *ext,
-                            href => format!("/reports/{id}/{year}.{ext}{}", query_of(&choice.visning)),
+                            href => format!("/reports/{id}/{year}.{ext}{}", view_of(&choice.visning).query()),
                         }
                     })
                     .collect::<Vec<_>>()

@@ -116,7 +116,7 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Ut
         .await?
         .ok_or_else(refused)?;
     let person = holder(db, person, token.person_id).await?.ok_or_else(refused)?;
-    if token.revoked_at.is_some() || token.expires_at.is_some_and(|at| at <= now) {
+    if !matches!(token_state(&token, now), TokenState::Valid(_)) {
         return Err(refused());
     }
     // Last use is kept to the minute, so a busy client does not write on every request.
@@ -131,6 +131,24 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Ut
             .await?;
     }
     Viewer::of(person)
+}
+
+/// Where a token stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    /// Works, until the expiry if it has one.
+    Valid(Option<DateTime<Utc>>),
+    Expired(DateTime<Utc>),
+    Revoked(DateTime<Utc>),
+}
+
+/// A revoked token stays revoked; an unrevoked one expires at its expiry.
+pub fn token_state(token: &api_token::Model, now: DateTime<Utc>) -> TokenState {
+    match (token.revoked_at, token.expires_at) {
+        (Some(at), _) => TokenState::Revoked(at),
+        (None, Some(at)) if at <= now => TokenState::Expired(at),
+        (None, until) => TokenState::Valid(until),
+    }
 }
 
 /// A token as listed for operators: never the secret, which is not stored.

@@ -1,23 +1,28 @@
-//! The årshjul's scheduled jobs: what each does, and running one for a given moment with a
-//! claim that makes it run once however many instances try.
+//! The årshjul's scheduled jobs: running one for a given moment with a claim that makes it
+//! run once however many instances try. What each job does is its own module, behind
+//! [`JobWork`]; this module claims, runs and records, the same for all of them.
 
+mod annual_evaluation;
+mod deadline_reminders;
+mod plan_revision;
 mod scheduler;
+mod weekly_digest;
 
 pub use scheduler::{Scheduler, spawn_background};
 
-use chrono::{DateTime, Datelike, Duration, DurationRound, NaiveDate, Utc};
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait, sea_query::Expr, sea_query::ExprTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr, sea_query::ExprTrait,
 };
 use uuid::Uuid;
 
 use crate::{
-    config::Settings,
-    domain::{CronSchedule, JobOutcome, Reason, today_in_oslo},
+    config::{JobSettings, Settings},
+    domain::{CronSchedule, JobOutcome, today_in_oslo},
     entities::{job_run, organization},
     error::AppError,
-    services::{evaluations, outbox, reminders, revisions},
+    services::{outbox, reminders},
     state::AppState,
 };
 
@@ -40,18 +45,52 @@ crate::domain::code_enum! {
 pub const OUTBOX_DISPATCH: &str = "outbox-dispatch";
 
 impl Job {
+    /// The job's name (its code): in the configuration, the CLI and `job_run.job`.
     pub fn name(self) -> &'static str {
         self.code()
     }
 
-    fn config_key(self) -> &'static str {
+    /// The module that does the job.
+    fn work(self) -> &'static dyn JobWork {
         match self {
-            Job::DeadlineReminders => "jobs.deadline_reminders",
-            Job::WeeklyDigest => "jobs.weekly_digest",
-            Job::AnnualEvaluation => "jobs.annual_evaluation",
-            Job::PlanRevision => "jobs.plan_revision",
+            Job::DeadlineReminders => &deadline_reminders::DeadlineReminders,
+            Job::WeeklyDigest => &weekly_digest::WeeklyDigest,
+            Job::AnnualEvaluation => &annual_evaluation::AnnualEvaluation,
+            Job::PlanRevision => &plan_revision::PlanRevision,
         }
     }
+}
+
+/// What one scheduled job does. [`run`] calls it once per organization inside the run's
+/// transaction, enqueues what it returns, and records its summary with the outcome.
+#[async_trait::async_trait]
+trait JobWork: Sync {
+    /// The key of its cron expression in the configuration (`jobs.weekly_digest`).
+    fn config_key(&self) -> &'static str;
+
+    /// Its cron expression as configured.
+    fn expression<'a>(&self, jobs: &'a JobSettings) -> &'a str;
+
+    /// The work for one organization: rows it creates are added to `round.created`, and the
+    /// reminders it finds are returned for the outbox.
+    async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<outbox::Pending>>;
+
+    /// The run's one-line summary, once every organization is done.
+    fn summary(&self, round: &Round<'_>) -> String;
+}
+
+/// One run of a job, as its module sees it.
+struct Round<'a> {
+    settings: &'a Settings,
+    txn: &'a DatabaseTransaction,
+    job: Job,
+    at: DateTime<Utc>,
+    /// The Oslo day of `at`.
+    today: NaiveDate,
+    /// Messages enqueued so far.
+    messages: usize,
+    /// Rows (evaluations, revisions) the job created or changed so far.
+    created: usize,
 }
 
 /// Each job with its parsed cron expression.
@@ -66,15 +105,11 @@ impl Jobs {
             .iter()
             .copied()
             .map(|job| {
-                let expr = match job {
-                    Job::DeadlineReminders => &config.deadline_reminders,
-                    Job::WeeklyDigest => &config.weekly_digest,
-                    Job::AnnualEvaluation => &config.annual_evaluation,
-                    Job::PlanRevision => &config.plan_revision,
-                };
-                let schedule = expr
+                let work = job.work();
+                let schedule = work
+                    .expression(config)
                     .parse()
-                    .map_err(|e| anyhow::anyhow!("invalid configuration: {}: {e}", job.config_key()))?;
+                    .map_err(|e| anyhow::anyhow!("invalid configuration: {}: {e}", work.config_key()))?;
                 Ok((job, schedule))
             })
             .collect::<anyhow::Result<_>>()
@@ -214,78 +249,34 @@ async fn claim(
 /// The job's work, in the run's transaction; returns a one-line summary.
 async fn work(
     state: &AppState,
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &DatabaseTransaction,
     job: Job,
     at: DateTime<Utc>,
     run_id: Uuid,
 ) -> anyhow::Result<String> {
-    let today = today_in_oslo(at);
     let settings = &state.settings;
     let base_url = settings.public_url();
-    let mut messages = 0;
-    let mut created = 0;
+    let work = job.work();
+    let mut round = Round {
+        settings,
+        txn,
+        job,
+        at,
+        today: today_in_oslo(at),
+        messages: 0,
+        created: 0,
+    };
     for organization in organization::Entity::find().all(txn).await? {
-        let org_id = organization.id;
         let mut catalog = reminders::Catalog::load(txn, organization, &base_url).await?;
         catalog.email_link_valid = Duration::days(Ord::max(settings.web.email_link_days, 1));
-        let offsets = &settings.reminders.deadline_offsets_days;
-        let pending = match job {
-            Job::DeadlineReminders => {
-                created += evaluations::mark_overdue(txn, org_id, today).await? as usize;
-                reminders::unit_leader_items(txn, &catalog, today, offsets, Reason::ALL).await?
-            }
-            Job::WeeklyDigest => reminders::team_items(txn, &catalog, today).await?,
-            Job::AnnualEvaluation => {
-                for plan in catalog.plans().filter(|p| p.evaluation_schedule.is_none()) {
-                    let opened =
-                        evaluations::open_round(txn, plan, today.year() - 1, today, settings.evaluation.grace_days, at)
-                            .await?;
-                    created += opened.len();
-                }
-                reminders::unit_leader_items(txn, &catalog, today, offsets, &[Reason::EvaluationOpen]).await?
-            }
-            Job::PlanRevision => {
-                let after = previous_run_day(txn, job, at)
-                    .await?
-                    .unwrap_or(today - Duration::days(1));
-                for plan in catalog.plans() {
-                    if revisions::check(txn, plan, after, today, at).await?.is_some() {
-                        created += 1;
-                    }
-                    let own_round = plan
-                        .evaluation_schedule
-                        .as_deref()
-                        .and_then(|expr| revisions::due_day(expr, after, today));
-                    if let Some(day) = own_round {
-                        let grace = settings.evaluation.grace_days;
-                        created += evaluations::open_round(txn, plan, day.year() - 1, today, grace, at)
-                            .await?
-                            .len();
-                    }
-                }
-                let reasons = [Reason::RevisionDue, Reason::EvaluationOpen];
-                reminders::unit_leader_items(txn, &catalog, today, offsets, &reasons).await?
-            }
-        };
-        messages += outbox::enqueue(txn, &catalog, at, Some(run_id), pending).await?;
+        let pending = work.run(&mut round, &catalog).await?;
+        round.messages += outbox::enqueue(txn, &catalog, at, Some(run_id), pending).await?;
     }
-    Ok(match job {
-        Job::DeadlineReminders => format!("{messages} messages enqueued, {created} evaluations became overdue"),
-        Job::WeeklyDigest => format!("{messages} messages enqueued"),
-        Job::AnnualEvaluation => format!(
-            "{created} evaluations opened for {}, {messages} messages enqueued",
-            today.year() - 1
-        ),
-        Job::PlanRevision => format!("{created} revisions and evaluations created, {messages} messages enqueued"),
-    })
+    Ok(work.summary(&round))
 }
 
 /// The day of the latest earlier successful run of `job`, where the window of a daily check starts.
-async fn previous_run_day(
-    txn: &sea_orm::DatabaseTransaction,
-    job: Job,
-    at: DateTime<Utc>,
-) -> anyhow::Result<Option<NaiveDate>> {
+async fn previous_run_day(txn: &DatabaseTransaction, job: Job, at: DateTime<Utc>) -> anyhow::Result<Option<NaiveDate>> {
     Ok(job_run::Entity::find()
         .filter(job_run::Column::Job.eq(job.name()))
         .filter(job_run::Column::ScheduledFor.lt(at))
@@ -329,4 +320,25 @@ pub async fn runs(
         .limit(limit)
         .all(db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each job is its own module, named by its configuration key, with an expression the
+    /// defaults give.
+    #[test]
+    fn every_job_has_a_module_with_its_own_key_and_expression() {
+        let settings = Settings::defaults();
+        let mut keys = std::collections::HashSet::new();
+        for &job in Job::ALL {
+            let work = job.work();
+            assert_eq!(work.config_key(), format!("jobs.{}", job.name().replace('-', "_")));
+            assert!(keys.insert(work.config_key()), "{job}");
+            work.expression(&settings.jobs)
+                .parse::<CronSchedule>()
+                .unwrap_or_else(|e| panic!("{job}: {e}"));
+        }
+    }
 }

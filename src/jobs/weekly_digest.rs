@@ -1,0 +1,28 @@
+//! `weekly-digest`: each leader team gets its units' overdue and delayed actions.
+
+use super::{JobWork, Round};
+use crate::{
+    config::JobSettings,
+    services::{outbox::Pending, reminders},
+};
+
+pub(super) struct WeeklyDigest;
+
+#[async_trait::async_trait]
+impl JobWork for WeeklyDigest {
+    fn config_key(&self) -> &'static str {
+        "jobs.weekly_digest"
+    }
+
+    fn expression<'a>(&self, jobs: &'a JobSettings) -> &'a str {
+        &jobs.weekly_digest
+    }
+
+    async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
+        Ok(reminders::team_items(round.txn, catalog, round.today).await?)
+    }
+
+    fn summary(&self, round: &Round<'_>) -> String {
+        format!("{} messages enqueued", round.messages)
+    }
+}

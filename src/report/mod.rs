@@ -277,14 +277,33 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
     chapters.sort_by_key(|c| c.number);
     let chapters = chapters
         .into_iter()
-        .map(|chapter| {
+        .filter_map(|chapter| {
+            // An action is in the reports of the years it existed and was not archived from
+            // the start: archived during the year, it is there with "Arkivert" among the events.
+            let archived_before = |action: &action::Model| {
+                let changes: Vec<&action_event::Model> = events
+                    .get(&action.id)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|e| e.kind == EventKind::Archived.code())
+                    .collect();
+                let now = action.archived_at.map(|_| EventKind::Archived.code().to_owned());
+                value_at(&changes, end_before, now).is_some()
+            };
             let mut actions: Vec<&action::Model> = history
                 .actions
                 .iter()
-                .filter(|a| a.chapter_id == chapter.id && today_in_oslo(a.created_at).year() <= year)
+                .filter(|a| {
+                    a.chapter_id == chapter.id && today_in_oslo(a.created_at).year() <= year && !archived_before(a)
+                })
                 .collect();
             actions.sort_by_key(|a| a.number);
-            ChapterReport {
+            // An archived chapter with nothing left to report on is left out.
+            if chapter.archived_at.is_some() && actions.is_empty() {
+                return None;
+            }
+            Some(ChapterReport {
                 number: chapter.number,
                 title: chapter.title.clone(),
                 actions: actions
@@ -312,18 +331,31 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                         )
                         .and_then(|d| d.parse().ok());
                         let in_year = |e: &action_event::Model| today_in_oslo(e.at).year() == year;
-                        let year_events: Vec<YearEvent> = status_changes
+                        let mut year_changes: Vec<&action_event::Model> = status_changes.clone();
+                        year_changes.extend(of_kind(EventKind::Archived));
+                        year_changes.sort_by_key(|e| (e.at, e.id));
+                        let year_events: Vec<YearEvent> = year_changes
                             .iter()
                             .filter(|e| in_year(e))
                             .map(|e| {
                                 let to = e.to_value.clone().unwrap_or_default();
-                                YearEvent {
-                                    date: today_in_oslo(e.at),
-                                    change: format!(
+                                let change = if e.kind == EventKind::Archived.code() {
+                                    if to.is_empty() {
+                                        "Hentet tilbake fra arkivet"
+                                    } else {
+                                        "Arkivert"
+                                    }
+                                    .to_owned()
+                                } else {
+                                    format!(
                                         "{} → {}",
                                         e.from_value.as_deref().map_or_else(String::new, label),
                                         label(&to)
-                                    ),
+                                    )
+                                };
+                                YearEvent {
+                                    date: today_in_oslo(e.at),
+                                    change,
                                     from: e.from_value.clone(),
                                     to,
                                     comment: e.comment.clone(),
@@ -396,7 +428,7 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> Report
                         }
                     })
                     .collect(),
-            }
+            })
         })
         .collect();
     finish(Report {

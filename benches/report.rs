@@ -30,6 +30,7 @@ fn history() -> History {
         revision_schedule: None,
         created_at: start,
         public_since: None,
+        archived_at: None,
     };
     let units: Vec<unit::Model> = (0..8)
         .map(|i| unit::Model {
@@ -49,6 +50,7 @@ fn history() -> History {
             plan_id: plan.id,
             number: n,
             title: format!("Kapittel {n}"),
+            archived_at: None,
         })
         .collect();
     let mut actions = Vec::new();
@@ -86,6 +88,7 @@ fn history() -> History {
             version: 10,
             created_at: start,
             updated_at: start,
+            archived_at: None,
         });
         for (n, pair) in statuses.windows(2).enumerate() {
             events.push(action_event::Model {

@@ -14,6 +14,7 @@ mod m20261123_000006_report_chain_head;
 mod m20261124_000001_notification_digest;
 mod m20261125_000001_web_sign_in;
 mod m20261125_000002_unit_management;
+mod m20261202_000001_archiving;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_notification_digest::Migration),
             Box::new(m20261125_000001_web_sign_in::Migration),
             Box::new(m20261125_000002_unit_management::Migration),
+            Box::new(m20261202_000001_archiving::Migration),
         ]
     }
 }

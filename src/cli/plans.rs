@@ -46,7 +46,7 @@ pub struct ReportArgs {
 
 pub(super) async fn plans(settings: &Settings) -> anyhow::Result<()> {
     let (db, viewer) = command_line_viewer(settings).await?;
-    let plans = plans::plans(&db, &viewer).await?;
+    let plans = plans::plans(&db, &viewer, None).await?;
     if plans.is_empty() {
         println!("no plans yet: import one with `tiltak import FILE --title TITLE`");
     } else {
@@ -54,7 +54,8 @@ pub(super) async fn plans(settings: &Settings) -> anyhow::Result<()> {
     }
     for plan in plans {
         let actions = plans::progress(&db, &plan).await?.overall.total;
-        println!("{:<36}  {actions:>7}  {}", plan.id, plan.title);
+        let archived = if plan.archived_at.is_some() { " (arkivert)" } else { "" };
+        println!("{:<36}  {actions:>7}  {}{archived}", plan.id, plan.title);
     }
     Ok(())
 }

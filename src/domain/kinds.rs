@@ -45,6 +45,8 @@ code_enum! {
         Evaluated = "EVALUATED",
         /// A comment without a change.
         Comment = "COMMENT",
+        /// Archived (to `ARCHIVED`) or brought back (from `ARCHIVED`).
+        Archived = "ARCHIVED",
     }
 }
 

@@ -32,9 +32,31 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when the action was archived (instead of deleted): it keeps its number and history
+    /// and stays in the reports of the years it was followed up, but leaves the lists,
+    /// reminders and evaluation rounds.
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// The actions being followed up: not archived, and not in an archived plan. Lists,
+    /// reminders, evaluation rounds and counts start here; an action found by its id, the
+    /// history and the reports see archived ones too.
+    pub fn find_active() -> Select<Entity> {
+        use sea_orm::sea_query::Query;
+        Entity::find().filter(Column::ArchivedAt.is_null()).filter(
+            Column::PlanId.in_subquery(
+                Query::select()
+                    .column(super::plan::Column::Id)
+                    .from(super::plan::Entity)
+                    .and_where(super::plan::Column::ArchivedAt.is_null())
+                    .to_owned(),
+            ),
+        )
+    }
+}

@@ -11,6 +11,8 @@ pub struct Model {
     pub plan_id: Uuid,
     pub number: i32,
     pub title: String,
+    /// Set when the chapter was archived; only a chapter without active actions can be.
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

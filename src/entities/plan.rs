@@ -22,6 +22,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When an admin switched the public page on; `None`: no public page.
     pub public_since: Option<DateTimeUtc>,
+    /// Set when the plan was archived: it keeps its history and reports, but leaves the
+    /// lists, reminders, evaluation rounds and revisions.
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

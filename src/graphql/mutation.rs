@@ -67,6 +67,12 @@ pub struct UpdatePlanInput {
     /// Cron expression: sec min hour day month weekday [year].
     evaluation_schedule: MaybeUndefined<String>,
     revision_schedule: MaybeUndefined<String>,
+    adopted_on: MaybeUndefined<Date>,
+    period_start: MaybeUndefined<i32>,
+    period_end: MaybeUndefined<i32>,
+    /// An archived plan keeps its history and reports, but gets no reminders, evaluation
+    /// rounds or revisions.
+    archived: Option<bool>,
 }
 
 /// Fields left out stay as they are; `unitId: null` leads no unit.
@@ -157,8 +163,24 @@ pub struct UpdateActionInput {
     chapter_id: Option<ID>,
     /// The action's number in its (new) chapter; needs `chapterId`.
     number: Option<i32>,
+    /// true archives the action instead of deleting it: it keeps its number and history and
+    /// stays in the reports of the years it was followed up, but leaves lists, reminders and
+    /// evaluation rounds. An archived action changes only with `archived: false`.
+    archived: Option<bool>,
     /// Why, kept in the history.
     comment: Option<String>,
+}
+
+/// Fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateChapterInput {
+    chapter_id: ID,
+    /// A new number; each of the chapter's actions records its new number in its history.
+    number: Option<i32>,
+    title: Option<String>,
+    /// An archived chapter takes no new actions; only a chapter whose actions are all
+    /// archived (or moved) can be archived.
+    archived: Option<bool>,
 }
 
 #[derive(InputObject)]
@@ -272,18 +294,40 @@ impl BaseMutation {
         Ok(Team(org::update_team(&state.db, ctx.viewer()?, id, changes).await?))
     }
 
-    /// Changes a plan's title, decision, owner unit and schedules. Admins and coordinators.
+    /// Changes a plan's title, decision, adoption date, period, owner unit and schedules, or
+    /// archives it. Admins and coordinators.
     async fn update_plan(&self, ctx: &Context<'_>, input: UpdatePlanInput) -> async_graphql::Result<Plan> {
         let state = ctx.state();
         let id = parse_id("planId", &input.plan_id)?;
         let changes = plans::PlanChanges {
             title: input.title,
             decision_ref: change(input.decision_ref, Ok)?,
+            adopted_on: change(input.adopted_on, |d: Date| d.parse("adoptedOn"))?,
+            period_start: change(input.period_start, Ok)?,
+            period_end: change(input.period_end, Ok)?,
             owner_unit_id: change(input.owner_unit_id, |id| parse_id("ownerUnitId", &id))?,
             evaluation_schedule: change(input.evaluation_schedule, Ok)?,
             revision_schedule: change(input.revision_schedule, Ok)?,
+            archived: input.archived,
         };
-        Ok(Plan(plans::update_plan(&state.db, ctx.viewer()?, id, changes).await?))
+        Ok(Plan(
+            plans::update_plan(&state.db, ctx.viewer()?, state.now(), id, changes).await?,
+        ))
+    }
+
+    /// Renumbers, renames or archives a chapter. Admins and coordinators.
+    async fn update_chapter(&self, ctx: &Context<'_>, input: UpdateChapterInput) -> async_graphql::Result<Chapter> {
+        let state = ctx.state();
+        let id = parse_id("chapterId", &input.chapter_id)?;
+        let changes = plans::ChapterChanges {
+            number: input.number,
+            title: input.title,
+            archived: input.archived,
+        };
+        let chapter =
+            plans::update_chapter(&state.db, &state.audit_key, ctx.viewer()?, state.now(), id, changes).await?;
+        state.history_changed();
+        Ok(Chapter(chapter))
     }
 
     /// Sets one responsible unit and/or deadline on many actions at once. Admins and
@@ -456,6 +500,7 @@ impl BaseMutation {
                 (Some(_), None) => return Err(AppError::validation("number", "give the number with chapterId").into()),
                 (None, Some(_)) => return Err(AppError::validation("chapterId", "give the chapter with number").into()),
             },
+            archived: input.archived,
             comment: input.comment,
         };
         let viewer = ctx.viewer()?;

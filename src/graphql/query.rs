@@ -29,6 +29,9 @@ pub struct ActionFilter {
     overdue: Option<bool>,
     /// Actions with a deadline before this date.
     deadline_before: Option<Date>,
+    /// true: only the archived actions. Otherwise the ones followed up: not archived, and
+    /// (unless `planId` names the plan) not in an archived plan.
+    archived: Option<bool>,
 }
 
 #[Object]
@@ -48,15 +51,17 @@ impl BaseQuery {
         Ok(Some(Person(person)))
     }
 
-    /// The organization's plans; `after` is a plan's id.
+    /// The organization's plans; `after` is a plan's id. Archived plans only with
+    /// `archived: true` (then only they).
     async fn plans(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<ID>,
+        #[graphql(default = false)] archived: bool,
     ) -> async_graphql::Result<Vec<Plan>> {
         let state = ctx.state();
-        let found = plans::plans(&state.db, ctx.viewer()?).await?;
+        let found = plans::plans(&state.db, ctx.viewer()?, Some(archived)).await?;
         Ok(Page::new(first, after)
             .apply(found, state.settings.graphql.max_page, |p| p.id.to_string())?
             .into_iter()
@@ -94,6 +99,7 @@ impl BaseQuery {
             status: filter.status.map(Into::into),
             overdue: filter.overdue,
             deadline_before: filter.deadline_before.map(|d| d.parse("deadlineBefore")).transpose()?,
+            archived: filter.archived.unwrap_or(false),
         };
         let state = ctx.state();
         let found = actions::list(&state.db, ctx.viewer()?, state.today(), filter).await?;

@@ -46,7 +46,7 @@ remote_enum!(
     /// What a history entry records.
     EventKind = "crate::domain::EventKind" {
         Created, Status, Progress, Title, Description, Deadline, ResponsibleUnit, ContributingUnits,
-        PreventionLevel, Tags, Recurrence, DecisionRef, Number, Evaluated, Comment
+        PreventionLevel, Tags, Recurrence, DecisionRef, Number, Evaluated, Comment, Archived
     }
 );
 
@@ -91,6 +91,11 @@ impl Plan {
     async fn public(&self) -> bool {
         self.0.public_since.is_some()
     }
+    /// An archived plan keeps its history and reports, but gets no reminders, evaluation
+    /// rounds or revisions.
+    async fn archived(&self) -> bool {
+        self.0.archived_at.is_some()
+    }
     /// The council decision that adopted the plan, e.g. "KST 032/24".
     async fn decision_ref(&self) -> Option<&str> {
         self.0.decision_ref.as_deref()
@@ -121,8 +126,12 @@ impl Plan {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// Chapters in numeric order.
-    async fn chapters(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Chapter>> {
+    /// Chapters in numeric order; the archived ones only with `archived: true` (then only they).
+    async fn chapters(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] archived: bool,
+    ) -> async_graphql::Result<Vec<Chapter>> {
         let loaders = ctx.loaders()?;
         let chapters = many(&loaders.chapters_by_plan, self.0.id).await?;
         // Each action's `number` asks for its chapter: these are the ones it will ask for.
@@ -130,7 +139,11 @@ impl Plan {
             .chapter
             .feed_many(chapters.iter().map(|c| (c.id, vec![c.clone()])))
             .await;
-        Ok(chapters.into_iter().map(Chapter).collect())
+        Ok(chapters
+            .into_iter()
+            .filter(|c| c.archived_at.is_some() == archived)
+            .map(Chapter)
+            .collect())
     }
     /// Counts of actions per status, overall and per chapter.
     async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<PlanProgress> {
@@ -225,11 +238,21 @@ impl Chapter {
     async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
         Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
     }
-    /// Actions in numeric order (13.9 before 13.10).
-    async fn actions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Action>> {
+    /// An archived chapter holds only archived actions and takes no new ones.
+    async fn archived(&self) -> bool {
+        self.0.archived_at.is_some()
+    }
+    /// Actions in numeric order (13.9 before 13.10); the archived ones only with
+    /// `archived: true` (then only they).
+    async fn actions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] archived: bool,
+    ) -> async_graphql::Result<Vec<Action>> {
         Ok(many(&ctx.loaders()?.actions_by_chapter, self.0.id)
             .await?
             .into_iter()
+            .filter(|a| a.archived_at.is_some() == archived)
             .map(Action)
             .collect())
     }
@@ -275,6 +298,14 @@ impl Action {
     /// Percent done, 0–100.
     async fn progress(&self) -> i32 {
         self.0.progress
+    }
+    /// Archived instead of deleted: it keeps its number and history and stays in the reports
+    /// of the years it was followed up, but leaves lists, reminders and evaluation rounds.
+    async fn archived(&self) -> bool {
+        self.0.archived_at.is_some()
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
     }
     async fn chapter(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chapter>> {
         Ok(one(&ctx.loaders()?.chapter, self.0.chapter_id).await?.map(Chapter))
@@ -405,7 +436,8 @@ impl Unit {
         after: Option<ID>,
     ) -> async_graphql::Result<Vec<Action>> {
         let loaders = ctx.loaders()?;
-        let actions = many(&loaders.actions_by_unit, self.0.id).await?;
+        let mut actions = many(&loaders.actions_by_unit, self.0.id).await?;
+        actions.retain(|a| a.archived_at.is_none());
         let sorted = sorted_actions(loaders, actions).await?;
         Ok(Page::new(first, after).apply(sorted, ctx.state().settings.graphql.max_page, |a| a.0.id.to_string())?)
     }

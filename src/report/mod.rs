@@ -287,14 +287,33 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> anyhow
     chapters.sort_by_key(|c| c.number);
     let chapters = chapters
         .into_iter()
-        .map(|chapter| {
+        .map(|chapter| -> anyhow::Result<Option<ChapterReport>> {
+            // An action is in the reports of the years it existed and was not archived from
+            // the start: archived during the year, it is there with "Arkivert" among the events.
+            let archived_before = |action: &action::Model| {
+                let changes: Vec<&action_event::Model> = events
+                    .get(&action.id)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|e| e.kind == EventKind::Archived)
+                    .collect();
+                let now = action.archived_at.map(|_| EventKind::Archived.code().to_owned());
+                value_at(&changes, end_before, now).is_some()
+            };
             let mut actions: Vec<&action::Model> = history
                 .actions
                 .iter()
-                .filter(|a| a.chapter_id == chapter.id && today_in_oslo(a.created_at).year() <= year)
+                .filter(|a| {
+                    a.chapter_id == chapter.id && today_in_oslo(a.created_at).year() <= year && !archived_before(a)
+                })
                 .collect();
             actions.sort_by_key(|a| a.number);
-            Ok(ChapterReport {
+            // An archived chapter with nothing left to report on is left out.
+            if chapter.archived_at.is_some() && actions.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(ChapterReport {
                 number: chapter.number,
                 title: chapter.title.clone(),
                 actions: actions
@@ -320,18 +339,31 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> anyhow
                         )
                         .and_then(|d| d.parse().ok());
                         let in_year = |e: &action_event::Model| today_in_oslo(e.at).year() == year;
-                        let year_events: Vec<YearEvent> = status_changes
+                        let mut year_changes: Vec<&action_event::Model> = status_changes.clone();
+                        year_changes.extend(of_kind(EventKind::Archived));
+                        year_changes.sort_by_key(|e| (e.at, e.id));
+                        let year_events: Vec<YearEvent> = year_changes
                             .iter()
                             .filter(|e| in_year(e))
                             .map(|e| {
                                 let to = e.to_value.clone().unwrap_or_default();
-                                YearEvent {
-                                    date: today_in_oslo(e.at),
-                                    change: format!(
+                                let change = if e.kind == EventKind::Archived {
+                                    if to.is_empty() {
+                                        "Hentet tilbake fra arkivet"
+                                    } else {
+                                        "Arkivert"
+                                    }
+                                    .to_owned()
+                                } else {
+                                    format!(
                                         "{} → {}",
                                         e.from_value.as_deref().map_or_else(String::new, label),
                                         label(&to)
-                                    ),
+                                    )
+                                };
+                                YearEvent {
+                                    date: today_in_oslo(e.at),
+                                    change,
                                     from: e.from_value.clone(),
                                     to,
                                     comment: e.comment.clone(),
@@ -395,9 +427,12 @@ pub fn build(history: &History, year: i32, last_year: Option<&Report>) -> anyhow
                         })
                     })
                     .collect::<anyhow::Result<_>>()?,
-            })
+            }))
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     Ok(finish(Report {
         organization: history.organization.clone(),
         plan_id: history.plan.id,

@@ -21,7 +21,7 @@ use crate::{
         self, EventKind, PreventionLevel, Recurrence, Status, check_transition, optional_text, required_line,
         required_text, validate_progress,
     },
-    entities::{action, action_contributor, action_event, chapter, organization, unit},
+    entities::{action, action_contributor, action_event, chapter, organization, plan, unit},
     error::{AppError, AppResult},
 };
 
@@ -57,6 +57,9 @@ pub struct ActionChanges {
     pub recurrence: Option<Recurrence>,
     /// Another chapter of the same plan and the number there (a move, or a renumbering).
     pub place: Option<(Uuid, i32)>,
+    /// Archive the action (instead of deleting it) or bring it back. An archived action
+    /// keeps its number and history; nothing else about it changes until it is back.
+    pub archived: Option<bool>,
     /// Why: kept on every history event the change writes.
     pub comment: Option<String>,
 }
@@ -71,6 +74,8 @@ pub struct ActionFilter {
     pub overdue: Option<bool>,
     /// Actions with a deadline before this date.
     pub deadline_before: Option<NaiveDate>,
+    /// The archived actions instead of the others.
+    pub archived: bool,
 }
 
 const MAX_TAGS: usize = 20;
@@ -99,24 +104,14 @@ pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     let chapter =
         find_in_org::<chapter::Entity, _>(&txn, |c| c.organization_id, org, "chapter", input.chapter_id).await?;
-    let taken = action::Entity::find()
-        .filter(action::Column::ChapterId.eq(chapter.id))
-        .filter(action::Column::Number.eq(input.number))
-        .one(&txn)
-        .await?;
-    if let Some(taken) = taken {
-        let number = domain::ActionNumber::new(chapter.number as u32, taken.number as u32);
-        return Err(AppError::validation(
-            "number",
-            format!("action {number} already exists"),
-        ));
-    }
+    open_chapter(&txn, &chapter).await?;
+    number_free(&txn, &chapter, input.number, None).await?;
     if let Some(unit_id) = input.responsible_unit_id {
-        unit_in_org(&txn, org, "responsibleUnitId", unit_id).await?;
+        active_unit(&txn, org, "responsibleUnitId", unit_id).await?;
     }
     let contributors = dedup(input.contributing_unit_ids);
     for unit_id in &contributors {
-        unit_in_org(&txn, org, "contributingUnitIds", *unit_id).await?;
+        active_unit(&txn, org, "contributingUnitIds", *unit_id).await?;
     }
     let action = action::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -130,6 +125,7 @@ pub async fn add_action<C: ConnectionTrait + TransactionTrait>(
         suggested_unit_id: Set(input.suggested_unit_id.filter(|_| input.responsible_unit_id.is_none())),
         deadline: Set(deadline),
         status: Set(Status::NotStarted),
+        archived_at: Set(None),
         progress: Set(progress),
         prevention_level: Set(input.prevention_level),
         tags: Set(serde_json::json!(tags)),
@@ -168,6 +164,7 @@ pub async fn update_status<C: ConnectionTrait + TransactionTrait>(
     let comment = optional_text("comment", comment.as_deref(), MAX_TEXT)?;
     let txn = db.begin().await?;
     let current = load_for_change(&txn, viewer, action_id, expected_version).await?;
+    not_archived(&current)?;
     may_follow_up(&txn, viewer, &current).await?;
     let from = current.status;
     check_transition(from, status, comment.as_deref()).map_err(|e| AppError::validation("status", e.to_string()))?;
@@ -225,20 +222,29 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
     let comment = optional_text("comment", changes.comment.as_deref(), MAX_TEXT)?;
     let txn = db.begin().await?;
     let current = load_for_change(&txn, viewer, action_id, expected_version).await?;
-    let only_progress = changes.title.is_none()
-        && changes.place.is_none()
-        && changes.description.is_none()
-        && changes.responsible_unit_id.is_none()
-        && changes.contributing_unit_ids.is_none()
-        && changes.deadline.is_none()
-        && changes.prevention_level.is_none()
-        && changes.tags.is_none()
-        && changes.decision_ref.is_none()
-        && changes.recurrence.is_none();
-    if only_progress {
+    let edits_fields = changes.title.is_some()
+        || changes.place.is_some()
+        || changes.description.is_some()
+        || changes.responsible_unit_id.is_some()
+        || changes.contributing_unit_ids.is_some()
+        || changes.deadline.is_some()
+        || changes.prevention_level.is_some()
+        || changes.tags.is_some()
+        || changes.decision_ref.is_some()
+        || changes.recurrence.is_some();
+    if !edits_fields && changes.archived.is_none() {
         may_follow_up(&txn, viewer, &current).await?;
     } else {
         authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    }
+    match changes.archived {
+        // Bringing it back, perhaps with other changes.
+        Some(false) => {}
+        // Archiving what is archived already changes nothing.
+        Some(true) if current.archived_at.is_some() && !edits_fields && changes.progress.is_none() => {
+            return Ok(current);
+        }
+        _ => not_archived(&current)?,
     }
 
     let mut changed = current.clone().into_active_model();
@@ -326,6 +332,9 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
                 None => None,
             })
         };
+        if let Some(id) = unit_id.filter(|id| current.responsible_unit_id != Some(*id)) {
+            active_unit(&txn, org, "responsibleUnitId", id).await?;
+        }
         let (from, to) = (name_of(current.responsible_unit_id).await?, name_of(unit_id).await?);
         if current.responsible_unit_id != unit_id && record(EventKind::ResponsibleUnit, from, to) {
             changed.responsible_unit_id = Set(unit_id);
@@ -340,22 +349,14 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
         if chapter.plan_id != current.plan_id {
             return Err(AppError::validation("chapterId", "the chapter belongs to another plan"));
         }
+        if chapter.id != current.chapter_id {
+            open_chapter(&txn, &chapter).await?;
+        }
         if number < 1 {
             return Err(AppError::validation("number", "must be a positive number"));
         }
-        let taken = action::Entity::find()
-            .filter(action::Column::ChapterId.eq(chapter.id))
-            .filter(action::Column::Number.eq(number))
-            .filter(action::Column::Id.ne(current.id))
-            .one(&txn)
-            .await?;
+        number_free(&txn, &chapter, number, Some(current.id)).await?;
         let new_number = domain::ActionNumber::new(chapter.number as u32, number as u32);
-        if taken.is_some() {
-            return Err(AppError::validation(
-                "number",
-                format!("action {new_number} already exists"),
-            ));
-        }
         let old_chapter = chapter::Entity::find_by_id(current.chapter_id).one(&txn).await?;
         let old_number = domain::ActionNumber::new(old_chapter.map_or(0, |c| c.number) as u32, current.number as u32);
         if record(
@@ -370,14 +371,31 @@ pub async fn update_action<C: ConnectionTrait + TransactionTrait>(
     let mut new_contributors = None;
     if let Some(unit_ids) = changes.contributing_unit_ids {
         let unit_ids = dedup(unit_ids);
+        let before = contributor_ids(&txn, current.id).await?;
         let mut to = Vec::new();
         for id in &unit_ids {
-            to.push(unit_in_org(&txn, org, "contributingUnitIds", *id).await?.name);
+            let unit = if before.contains(id) {
+                unit_in_org(&txn, org, "contributingUnitIds", *id).await?
+            } else {
+                active_unit(&txn, org, "contributingUnitIds", *id).await?
+            };
+            to.push(unit.name);
         }
         let from = contributor_names(&txn, current.id).await?;
         to.sort();
         if record(EventKind::ContributingUnits, Some(from.join(", ")), Some(to.join(", "))) {
             new_contributors = Some(unit_ids);
+        }
+    }
+
+    if let Some(archived) = changes.archived {
+        let state = |archived: bool| archived.then(|| ARCHIVED.to_owned());
+        if record(
+            EventKind::Archived,
+            state(current.archived_at.is_some()),
+            state(archived),
+        ) {
+            changed.archived_at = Set(archived.then_some(now));
         }
     }
 
@@ -475,7 +493,13 @@ pub async fn list(
     today: NaiveDate,
     filter: ActionFilter,
 ) -> AppResult<Vec<action::Model>> {
-    let mut query = action::Entity::find().filter(action::Column::OrganizationId.eq(viewer.organization_id));
+    let mut query = match (filter.archived, filter.plan_id) {
+        (true, _) => action::Entity::find().filter(action::Column::ArchivedAt.is_not_null()),
+        // A plan's own list shows its actions also while the plan is archived.
+        (false, Some(_)) => action::Entity::find().filter(action::Column::ArchivedAt.is_null()),
+        (false, None) => action::Entity::find_active(),
+    }
+    .filter(action::Column::OrganizationId.eq(viewer.organization_id));
     if let Some(plan_id) = filter.plan_id {
         query = query.filter(action::Column::PlanId.eq(plan_id));
     }
@@ -564,6 +588,7 @@ pub async fn comment<C: ConnectionTrait + TransactionTrait>(
     let action =
         find_in_org::<action::Entity, _>(&txn, |a| a.organization_id, viewer.organization_id, "action", action_id)
             .await?;
+    not_archived(&action)?;
     let relation = policy::relation_to_action(&txn, viewer, &action).await?;
     authorize(viewer, Permission::Comment, relation)?;
     let event = Event {
@@ -574,6 +599,35 @@ pub async fn comment<C: ConnectionTrait + TransactionTrait>(
     let mut written = write_events(&txn, key, &action, viewer, now, vec![event], Some(comment)).await?;
     txn.commit().await?;
     Ok(written.remove(0))
+}
+
+/// A chapter got another number: each of its actions records its new number (a NUMBER
+/// event) and a new version, in the caller's transaction.
+pub(crate) async fn chapter_renumbered(
+    txn: &impl ConnectionTrait,
+    key: &AuditKey,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    chapter_id: Uuid,
+    (from, to): (i32, i32),
+) -> AppResult<()> {
+    let mut actions = action::Entity::find()
+        .filter(action::Column::ChapterId.eq(chapter_id))
+        .all(txn)
+        .await?;
+    actions.sort_by_key(|a| a.number);
+    for current in actions {
+        let number = |chapter: i32| domain::ActionNumber::new(chapter as u32, current.number as u32).to_string();
+        let event = Event {
+            kind: EventKind::Number,
+            from: Some(number(from)),
+            to: Some(number(to)),
+        };
+        let action = save(txn, &current, current.clone().into_active_model(), now).await?;
+        let comment = format!("Kapittel {from} fikk nummer {to}");
+        write_events(txn, key, &action, viewer, now, vec![event], Some(comment)).await?;
+    }
+    Ok(())
 }
 
 /// Status and progress: by the leaders of its responsible or contributing units, coordinators
@@ -646,14 +700,18 @@ async fn set_contributors(txn: &impl ConnectionTrait, action_id: Uuid, unit_ids:
     Ok(())
 }
 
-async fn contributor_names(txn: &impl ConnectionTrait, action_id: Uuid) -> AppResult<Vec<String>> {
-    let ids: Vec<Uuid> = action_contributor::Entity::find()
+async fn contributor_ids(txn: &impl ConnectionTrait, action_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(action_contributor::Entity::find()
         .filter(action_contributor::Column::ActionId.eq(action_id))
         .all(txn)
         .await?
         .into_iter()
         .map(|c| c.unit_id)
-        .collect();
+        .collect())
+}
+
+async fn contributor_names(txn: &impl ConnectionTrait, action_id: Uuid) -> AppResult<Vec<String>> {
+    let ids = contributor_ids(txn, action_id).await?;
     let mut names: Vec<String> = unit::Entity::find()
         .filter(unit::Column::Id.is_in(ids))
         .all(txn)
@@ -671,6 +729,72 @@ async fn unit_in_org<C: ConnectionTrait>(db: &C, org: Uuid, field: &str, id: Uui
         .await?
         .filter(|u| u.organization_id == org)
         .ok_or_else(|| AppError::validation(field, format!("no unit with id {id}")))
+}
+
+/// A unit that may be given new work: in the organization and not archived.
+async fn active_unit<C: ConnectionTrait>(db: &C, org: Uuid, field: &str, id: Uuid) -> AppResult<unit::Model> {
+    let unit = unit_in_org(db, org, field, id).await?;
+    if unit.archived_at.is_some() {
+        return Err(AppError::validation(
+            field,
+            format!("the unit {} is archived: choose an active unit", unit.name),
+        ));
+    }
+    Ok(unit)
+}
+
+/// The value an ARCHIVED history event records for the archived state.
+pub const ARCHIVED: &str = "ARCHIVED";
+
+/// An archived action changes only by being brought back.
+fn not_archived(action: &action::Model) -> AppResult<()> {
+    if action.archived_at.is_some() {
+        return Err(AppError::validation(
+            "archived",
+            "the action is archived: bring it back (archived: false) before changing it",
+        ));
+    }
+    Ok(())
+}
+
+/// A chapter that takes new actions: neither it nor its plan is archived.
+async fn open_chapter(txn: &impl ConnectionTrait, chapter: &chapter::Model) -> AppResult<()> {
+    let plan_archived = plan::Entity::find_by_id(chapter.plan_id)
+        .one(txn)
+        .await?
+        .is_some_and(|p| p.archived_at.is_some());
+    if plan_archived || chapter.archived_at.is_some() {
+        let what = if plan_archived { "plan" } else { "chapter" };
+        return Err(AppError::validation(
+            "chapterId",
+            format!("the {what} is archived: it takes no new actions"),
+        ));
+    }
+    Ok(())
+}
+
+/// A number not yet used in the chapter; archived actions keep theirs.
+async fn number_free(
+    txn: &impl ConnectionTrait,
+    chapter: &chapter::Model,
+    number: i32,
+    except: Option<Uuid>,
+) -> AppResult<()> {
+    let mut taken = action::Entity::find()
+        .filter(action::Column::ChapterId.eq(chapter.id))
+        .filter(action::Column::Number.eq(number));
+    if let Some(id) = except {
+        taken = taken.filter(action::Column::Id.ne(id));
+    }
+    if let Some(taken) = taken.one(txn).await? {
+        let number = domain::ActionNumber::new(chapter.number as u32, taken.number as u32);
+        let archived = if taken.archived_at.is_some() { " (archived)" } else { "" };
+        return Err(AppError::validation(
+            "number",
+            format!("action {number} already exists{archived}"),
+        ));
+    }
+    Ok(())
 }
 
 fn tags(tags: Vec<String>) -> AppResult<Vec<String>> {

@@ -117,7 +117,7 @@ pub async fn render(db: &DatabaseConnection, base_url: &str, secret: &str) -> Ap
     let org_name = organization.name.clone();
     let catalog = Catalog::load(db, organization, base_url).await?;
 
-    let mut actions = action::Entity::find().filter(action::Column::OrganizationId.eq(feed.organization_id));
+    let mut actions = action::Entity::find_active().filter(action::Column::OrganizationId.eq(feed.organization_id));
     let mut evaluations =
         evaluation::Entity::find().filter(evaluation::Column::OrganizationId.eq(feed.organization_id));
     let mut revisions = revision::Entity::find()

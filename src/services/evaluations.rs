@@ -64,7 +64,7 @@ pub async fn open_round(
         .into_iter()
         .map(|e| e.action_id)
         .collect();
-    let actions = action::Entity::find()
+    let actions = action::Entity::find_active()
         .filter(action::Column::PlanId.eq(plan.id))
         .all(txn)
         .await?;

@@ -194,6 +194,12 @@ pub async fn import(
                 suggested.and_then(|id| unit_name.get(&id).copied()),
             );
             let result = match existing.remove(&number) {
+                Some(current) if current.archived_at.is_some() => {
+                    report.warnings.push(format!(
+                        "{number}: the action is archived and is left as it is; bring it back to update it from the document"
+                    ));
+                    Ok(&mut report.unchanged)
+                }
                 None => create(&txn, key, viewer, now, base_url, &chapter, doc, responsible, suggested)
                     .await
                     .map(|()| &mut report.created),

@@ -21,6 +21,7 @@ pub mod revisions;
 
 pub use auth::Viewer;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, PrimaryKeyTrait};
 use uuid::Uuid;
 
@@ -49,4 +50,18 @@ where
         .await?
         .filter(|row| org_of(row) == organization_id)
         .ok_or_else(|| AppError::not_found(entity_name, id))
+}
+
+/// When a row is archived after a change asking `archived`: the first archiving's moment is
+/// kept, and bringing it back clears it.
+pub(crate) fn archived_at(
+    archived: Option<bool>,
+    current: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match (archived, current) {
+        (Some(true), None) => Some(now),
+        (Some(false), _) => None,
+        (_, current) => current,
+    }
 }

@@ -116,13 +116,7 @@ pub async fn update_unit(
     if let Some(leader_email) = changes.leader_email {
         row.leader_email = Set(validate_email("leaderEmail", &leader_email)?);
     }
-    if let Some(archived) = changes.archived {
-        row.archived_at = Set(match (archived, current.archived_at) {
-            (true, Some(at)) => Some(at),
-            (true, None) => Some(now),
-            (false, _) => None,
-        });
-    }
+    row.archived_at = Set(super::archived_at(changes.archived, current.archived_at, now));
     let saved = row.update(&txn).await?;
     txn.commit().await?;
     Ok(saved)

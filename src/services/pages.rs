@@ -63,7 +63,7 @@ pub async fn unit_actions(db: &DatabaseConnection, viewer: &Viewer, unit_id: Uui
         .into_iter()
         .map(|c| c.action_id)
         .collect();
-    let mut actions = action::Entity::find()
+    let mut actions = action::Entity::find_active()
         .filter(action::Column::OrganizationId.eq(viewer.organization_id))
         .filter(
             sea_orm::Condition::any()

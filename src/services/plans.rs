@@ -4,13 +4,14 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize};
-use super::{MAX_NAME, Viewer, find_in_org};
+use super::{MAX_NAME, Viewer, actions, archived_at, find_in_org};
+use crate::audit_key::AuditKey;
 use crate::{
     domain::{CronSchedule, Status, check_date, optional_text, required_line},
     entities::{action, chapter, plan, unit},
@@ -60,19 +61,7 @@ pub async fn create_plan<C: ConnectionTrait>(
     let title = required_line("title", &input.title, MAX_NAME)?;
     let adopted_on = input.adopted_on.map(|d| check_date("adoptedOn", d)).transpose()?;
     let decision_ref = optional_text("decisionRef", input.decision_ref.as_deref(), MAX_NAME)?;
-    for (field, year) in [("periodStart", input.period_start), ("periodEnd", input.period_end)] {
-        if year.is_some_and(|y| !(1900..=2200).contains(&y)) {
-            return Err(AppError::validation(field, "must be a year between 1900 and 2200"));
-        }
-    }
-    if let (Some(start), Some(end)) = (input.period_start, input.period_end)
-        && end < start
-    {
-        return Err(AppError::validation(
-            "periodEnd",
-            format!("{end} is before periodStart {start}"),
-        ));
-    }
+    check_period(input.period_start, input.period_end)?;
     let evaluation_schedule = schedule("evaluationSchedule", input.evaluation_schedule)?;
     let revision_schedule = schedule("revisionSchedule", input.revision_schedule)?;
     if let Some(unit_id) = input.owner_unit_id {
@@ -91,9 +80,28 @@ pub async fn create_plan<C: ConnectionTrait>(
         revision_schedule: Set(revision_schedule),
         created_at: Set(now),
         public_since: Set(None),
+        archived_at: Set(None),
     }
     .insert(db)
     .await?)
+}
+
+/// The plan period's years: each between 1900 and 2200, the end not before the start.
+fn check_period(start: Option<i32>, end: Option<i32>) -> AppResult<()> {
+    for (field, year) in [("periodStart", start), ("periodEnd", end)] {
+        if year.is_some_and(|y| !(1900..=2200).contains(&y)) {
+            return Err(AppError::validation(field, "must be a year between 1900 and 2200"));
+        }
+    }
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        return Err(AppError::validation(
+            "periodEnd",
+            format!("{end} is before periodStart {start}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Fields of a plan to change; `None` leaves a field alone, `Some(None)` clears it.
@@ -101,22 +109,35 @@ pub async fn create_plan<C: ConnectionTrait>(
 pub struct PlanChanges {
     pub title: Option<String>,
     pub decision_ref: Option<Option<String>>,
+    pub adopted_on: Option<Option<NaiveDate>>,
+    pub period_start: Option<Option<i32>>,
+    pub period_end: Option<Option<i32>>,
     pub owner_unit_id: Option<Option<Uuid>>,
     pub evaluation_schedule: Option<Option<String>>,
     pub revision_schedule: Option<Option<String>>,
+    /// Archive the plan (or bring it back): it leaves the lists, reminders, evaluation rounds
+    /// and revisions, and keeps its history and reports.
+    pub archived: Option<bool>,
 }
 
-/// Changes a plan's title, decision, owner unit (who completes revisions and hears about them)
-/// and its evaluation and revision schedules. Admins and coordinators.
+/// Changes a plan's title, decision, adoption date, period, owner unit (who completes
+/// revisions and hears about them), its evaluation and revision schedules, and whether it is
+/// archived. Admins and coordinators.
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %id))]
 pub async fn update_plan(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    now: DateTime<Utc>,
     id: Uuid,
     changes: PlanChanges,
 ) -> AppResult<plan::Model> {
     authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let current = plan(db, viewer, id).await?;
+    check_period(
+        changes.period_start.unwrap_or(current.period_start),
+        changes.period_end.unwrap_or(current.period_end),
+    )?;
+    let archived_at = archived_at(changes.archived, current.archived_at, now);
     let mut row: plan::ActiveModel = current.into();
     if let Some(title) = changes.title {
         row.title = Set(required_line("title", &title, MAX_NAME)?);
@@ -124,6 +145,16 @@ pub async fn update_plan(
     if let Some(decision_ref) = changes.decision_ref {
         row.decision_ref = Set(optional_text("decisionRef", decision_ref.as_deref(), MAX_NAME)?);
     }
+    if let Some(adopted_on) = changes.adopted_on {
+        row.adopted_on = Set(adopted_on.map(|d| check_date("adoptedOn", d)).transpose()?);
+    }
+    if let Some(start) = changes.period_start {
+        row.period_start = Set(start);
+    }
+    if let Some(end) = changes.period_end {
+        row.period_end = Set(end);
+    }
+    row.archived_at = Set(archived_at);
     if let Some(owner) = changes.owner_unit_id {
         if let Some(unit_id) = owner {
             find_in_org::<unit::Entity, _>(db, |u| u.organization_id, viewer.organization_id, "unit", unit_id)
@@ -185,11 +216,13 @@ pub async fn public_plan(
         .ok_or_else(|| AppError::not_found("plan", id))?;
     let mut chapters = chapter::Entity::find()
         .filter(chapter::Column::PlanId.eq(plan.id))
+        .filter(chapter::Column::ArchivedAt.is_null())
         .all(db)
         .await?;
     chapters.sort_by_key(|c| c.number);
     let actions = action::Entity::find()
         .filter(action::Column::PlanId.eq(plan.id))
+        .filter(action::Column::ArchivedAt.is_null())
         .all(db)
         .await?;
     let units: std::collections::HashMap<Uuid, String> = unit::Entity::find()
@@ -236,40 +269,112 @@ pub async fn add_chapter<C: ConnectionTrait>(db: &C, viewer: &Viewer, input: New
     authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let plan = plan(db, viewer, input.plan_id).await?;
     let title = required_line("title", &input.title, MAX_NAME)?;
-    if input.number < 0 {
+    if plan.archived_at.is_some() {
         return Err(AppError::validation(
-            "number",
-            "must be 0 (no chapter) or a positive chapter number",
+            "planId",
+            "the plan is archived: it takes no new chapters",
         ));
     }
-    let taken = chapter::Entity::find()
-        .filter(chapter::Column::PlanId.eq(plan.id))
-        .filter(chapter::Column::Number.eq(input.number))
-        .one(db)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::validation(
-            "number",
-            format!("chapter {} already exists in this plan", input.number),
-        ));
-    }
+    chapter_number_free(db, plan.id, input.number).await?;
     Ok(chapter::ActiveModel {
         id: Set(Uuid::new_v4()),
         organization_id: Set(plan.organization_id),
         plan_id: Set(plan.id),
         number: Set(input.number),
         title: Set(title),
+        archived_at: Set(None),
     }
     .insert(db)
     .await?)
 }
 
-pub async fn plans(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<plan::Model>> {
-    Ok(plan::Entity::find()
-        .filter(plan::Column::OrganizationId.eq(viewer.organization_id))
-        .order_by_asc(plan::Column::CreatedAt)
-        .all(db)
-        .await?)
+/// Fields of a chapter to change; `None` leaves a field alone.
+#[derive(Default)]
+pub struct ChapterChanges {
+    pub number: Option<i32>,
+    pub title: Option<String>,
+    /// Archive the chapter or bring it back; it must hold no active actions to be archived.
+    pub archived: Option<bool>,
+}
+
+/// Renumbers, renames or archives a chapter. A new number is recorded in the history of
+/// each of its actions (their numbers change with it). Admins and coordinators.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, chapter = %id))]
+pub async fn update_chapter<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    key: &AuditKey,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    id: Uuid,
+    changes: ChapterChanges,
+) -> AppResult<chapter::Model> {
+    authorize(viewer, Permission::ManagePlans, Relation::None)?;
+    let txn = db.begin().await?;
+    let current =
+        find_in_org::<chapter::Entity, _>(&txn, |c| c.organization_id, viewer.organization_id, "chapter", id).await?;
+    let mut row: chapter::ActiveModel = current.clone().into();
+    if let Some(title) = changes.title {
+        row.title = Set(required_line("title", &title, MAX_NAME)?);
+    }
+    if let Some(number) = changes.number.filter(|n| *n != current.number) {
+        chapter_number_free(&txn, current.plan_id, number).await?;
+        row.number = Set(number);
+        actions::chapter_renumbered(&txn, key, viewer, now, current.id, (current.number, number)).await?;
+    }
+    if changes.archived == Some(true) && current.archived_at.is_none() {
+        let active = action::Entity::find()
+            .filter(action::Column::ChapterId.eq(current.id))
+            .filter(action::Column::ArchivedAt.is_null())
+            .count(&txn)
+            .await?;
+        if active > 0 {
+            return Err(AppError::validation(
+                "archived",
+                format!(
+                    "chapter {} still holds {active} action(s) that are not archived: move or archive them first",
+                    current.number
+                ),
+            ));
+        }
+    }
+    row.archived_at = Set(archived_at(changes.archived, current.archived_at, now));
+    let saved = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// A chapter number not yet used in the plan: 0 (no chapter) or positive.
+async fn chapter_number_free(db: &impl ConnectionTrait, plan_id: Uuid, number: i32) -> AppResult<()> {
+    if number < 0 {
+        return Err(AppError::validation(
+            "number",
+            "must be 0 (no chapter) or a positive chapter number",
+        ));
+    }
+    let taken = chapter::Entity::find()
+        .filter(chapter::Column::PlanId.eq(plan_id))
+        .filter(chapter::Column::Number.eq(number))
+        .one(db)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::validation(
+            "number",
+            format!("chapter {number} already exists in this plan"),
+        ));
+    }
+    Ok(())
+}
+
+/// The organization's plans, oldest first: all, or only the archived (`Some(true)`) or the
+/// other (`Some(false)`) ones.
+pub async fn plans(db: &DatabaseConnection, viewer: &Viewer, archived: Option<bool>) -> AppResult<Vec<plan::Model>> {
+    let mut query = plan::Entity::find().filter(plan::Column::OrganizationId.eq(viewer.organization_id));
+    query = match archived {
+        Some(true) => query.filter(plan::Column::ArchivedAt.is_not_null()),
+        Some(false) => query.filter(plan::Column::ArchivedAt.is_null()),
+        None => query,
+    };
+    Ok(query.order_by_asc(plan::Column::CreatedAt).all(db).await?)
 }
 
 pub async fn plan<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: Uuid) -> AppResult<plan::Model> {
@@ -280,11 +385,13 @@ pub async fn plan<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: Uuid) -> AppR
 pub async fn progress(db: &DatabaseConnection, plan: &plan::Model) -> AppResult<PlanProgress> {
     let chapters = chapter::Entity::find()
         .filter(chapter::Column::PlanId.eq(plan.id))
+        .filter(chapter::Column::ArchivedAt.is_null())
         .order_by_asc(chapter::Column::Number)
         .all(db)
         .await?;
     let actions = action::Entity::find()
         .filter(action::Column::PlanId.eq(plan.id))
+        .filter(action::Column::ArchivedAt.is_null())
         .all(db)
         .await?;
     let mut per_chapter: BTreeMap<Uuid, Vec<&action::Model>> = BTreeMap::new();

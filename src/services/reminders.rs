@@ -66,8 +66,13 @@ impl Catalog {
         })
     }
 
+    /// The plans being followed up (not archived).
     pub fn plans(&self) -> impl Iterator<Item = &plan::Model> {
-        self.plans.values()
+        self.plans.values().filter(|p| p.archived_at.is_none())
+    }
+
+    fn plan_archived(&self, plan_id: Uuid) -> bool {
+        self.plans.get(&plan_id).is_some_and(|p| p.archived_at.is_some())
     }
 
     fn number(&self, action: &action::Model) -> String {
@@ -101,10 +106,10 @@ impl Catalog {
         }
     }
 
-    /// The leader of a unit, who gets the unit's reminders.
+    /// The leader of a unit, who gets the unit's reminders; an archived unit has none.
     fn leader(&self, unit_id: Option<Uuid>) -> Option<Recipient> {
         let unit = self.units.get(&unit_id?)?;
-        (!unit.leader_email.trim().is_empty()).then(|| Recipient {
+        (unit.archived_at.is_none() && !unit.leader_email.trim().is_empty()).then(|| Recipient {
             email: unit.leader_email.clone(),
             name: unit.leader_name.clone(),
             because: format!("er leder for {}", unit.name),
@@ -117,6 +122,13 @@ impl Catalog {
     /// stewards read).
     fn gap(&self, unit_id: Option<Uuid>) -> (String, String) {
         match unit_id.and_then(|id| self.units.get(&id)) {
+            Some(unit) if unit.archived_at.is_some() => (
+                format!("archived-{}", unit.id),
+                format!(
+                    "Enheten {} er arkivert: tiltaket trenger en ny ansvarlig enhet",
+                    unit.name
+                ),
+            ),
             Some(unit) => (
                 format!("no-leader-{}", unit.id),
                 format!("Enheten {} har ingen leder-e-post", unit.name),
@@ -202,7 +214,7 @@ pub async fn unit_leader_items(
     let org = catalog.organization.id;
     let mut pending = Vec::new();
     let actions = by_id(
-        action::Entity::find()
+        action::Entity::find_active()
             .filter(action::Column::OrganizationId.eq(org))
             .all(db)
             .await?,
@@ -308,6 +320,9 @@ pub async fn unit_leader_items(
             .all(db)
             .await?;
         for revision in revisions {
+            if catalog.plan_archived(revision.plan_id) {
+                continue;
+            }
             let item = Item {
                 number: "Plan".into(),
                 title: format!("Rullering av {}", catalog.plan_title(revision.plan_id)),
@@ -396,7 +411,7 @@ fn member(person: &person::Model, team: &team::Model) -> Recipient {
 /// The weekly digest for leader teams: their units' open actions that are overdue or delayed.
 pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: NaiveDate) -> AppResult<Vec<Pending>> {
     let org = catalog.organization.id;
-    let mut actions = action::Entity::find()
+    let mut actions = action::Entity::find_active()
         .filter(action::Column::OrganizationId.eq(org))
         .all(db)
         .await?;

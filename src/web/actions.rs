@@ -649,14 +649,18 @@ async fn render(
     };
     let action = &details.action;
     let status = action.status;
-    let may_update = match access {
-        Access::EmailLink { .. } => true,
-        Access::Session => pages::may_follow_up(&state.db, viewer, action).await.unwrap_or(false),
-    };
-    let may_comment = match access {
-        Access::EmailLink { .. } => false,
-        Access::Session => !may_update && pages::may_comment(&state.db, viewer, action).await.unwrap_or(false),
-    };
+    // An archived action changes only by being brought back (on its edit page).
+    let archived = action.archived_at.is_some();
+    let may_update = !archived
+        && match access {
+            Access::EmailLink { .. } => true,
+            Access::Session => pages::may_follow_up(&state.db, viewer, action).await.unwrap_or(false),
+        };
+    let may_comment = !archived
+        && match access {
+            Access::EmailLink { .. } => false,
+            Access::Session => !may_update && pages::may_comment(&state.db, viewer, action).await.unwrap_or(false),
+        };
     let names: HashMap<Uuid, String> = match org::people(&state.db, viewer.organization_id).await {
         Ok(people) => people.into_iter().map(|p| (p.id, p.name)).collect(),
         Err(error) => return error_page(jar, error),
@@ -762,6 +766,7 @@ async fn render(
             statuses,
             may_update,
             may_comment,
+            archived,
             may_edit => !email_link && crate::services::auth::policy::allows(viewer.role, crate::services::auth::Permission::ManagePlans, crate::services::auth::Relation::None),
             id => action.id.to_string(),
             comment_url => format!("/tiltak/{}/kommentar", action.id),
@@ -793,5 +798,6 @@ fn event_label(kind: EventKind) -> &'static str {
         EventKind::Number => "Nummer",
         EventKind::Evaluated => "Evaluert",
         EventKind::Comment => "Kommentar",
+        EventKind::Archived => "Arkivert",
     }
 }

@@ -88,7 +88,7 @@ pub async fn page(
             }
         }
         let plan_titles: BTreeMap<Uuid, String> =
-            plans::plans(&state.db, &viewer).await?.into_iter().map(|p| (p.id, p.title)).collect();
+            plans::plans(&state.db, &viewer, None).await?.into_iter().map(|p| (p.id, p.title)).collect();
         let revision_rows: Vec<_> = revisions::list(&state.db, &viewer, None, None)
             .await?
             .into_iter()

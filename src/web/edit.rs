@@ -1,15 +1,15 @@
-//! «Rediger tiltak» for admins and coordinators: every field of an action, and moving it to
-//! another chapter. Each changed field is its own history event.
+//! «Rediger tiltak» for admins and coordinators: every field of an action, moving it to
+//! another chapter, and archiving it (or bringing it back). Each changed field is its own
+//! history event.
 
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
 use uuid::Uuid;
 
-use super::{Frame, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, page_with_status};
+use super::{SignedIn, csrf_ok, csrf_refused, error_page, form_page};
 use crate::{
     domain::{PreventionLevel, parse_date},
     entities::chapter,
@@ -63,13 +63,20 @@ async fn render(
     let result: Result<_, AppError> = async {
         let details = pages::action_details(&state.db, viewer.organization_id, id).await?;
         let action = &details.action;
-        let units = org::units(&state.db, viewer.organization_id).await?;
         let contributors = pages::contributors(&state.db, id).await?;
+        // Archived units and chapters take no new actions; the action's own stay choosable.
+        let units: Vec<_> = org::units(&state.db, viewer.organization_id)
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.archived_at.is_none() || action.responsible_unit_id == Some(u.id) || contributors.contains(&u.id)
+            })
+            .collect();
         let mut chapters: Vec<chapter::Model> = pages::Catalog::load(&state.db, viewer.organization_id)
             .await?
             .chapters
             .into_values()
-            .filter(|c| c.plan_id == action.plan_id)
+            .filter(|c| c.plan_id == action.plan_id && (c.archived_at.is_none() || c.id == action.chapter_id))
             .collect();
         chapters.sort_by_key(|c| c.number);
         let typed = typed.unwrap_or_else(|| Typed {
@@ -92,23 +99,13 @@ async fn render(
             chapters => chapters.iter().map(|c| minijinja::context! { id => c.id.to_string(), label => format!("{} {}", c.number, c.title) }).collect::<Vec<_>>(),
             levels => PreventionLevel::ALL.iter().map(|l| minijinja::context! { code => l.code(), label => l.label() }).collect::<Vec<_>>(),
             form => super::value(&typed),
+            archived => action.archived_at.is_some(),
             error_field => error.as_ref().map(|e| e.0.clone()),
             error => error.map(|e| e.1),
         })
     }
     .await;
-    match result {
-        Ok(context) => {
-            let status = if context.get_attr("error").is_ok_and(|e| !e.is_none()) {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
-            };
-            let (jar, csrf) = csrf_token(jar);
-            page_with_status(status, jar, "edit.html", Frame::signed_in(&csrf, viewer), context)
-        }
-        Err(error) => error_page(jar, error),
-    }
+    form_page(jar, "edit.html", viewer, result)
 }
 
 fn label(field: &str) -> &str {
@@ -122,6 +119,7 @@ fn label(field: &str) -> &str {
         "chapterId" => "Kapittel",
         "number" => "Nummer",
         "comment" => "Kommentar",
+        "archived" => "Arkivert",
         other => other,
     }
 }
@@ -230,6 +228,67 @@ pub async fn save(
                     .to_owned(),
             ));
             render(&state, jar, &viewer, id, Some(typed), error).await
+        }
+        Err(error) => error_page(jar, error),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ArchiveForm {
+    csrf: String,
+    version: i32,
+    /// "1" archives, "0" brings the action back.
+    archived: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /tiltak/{id}/arkiver`: archives the action (it leaves the lists and reminders and
+/// keeps its history), or brings it back.
+pub async fn archive(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    SignedIn { viewer }: SignedIn,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<ArchiveForm>,
+) -> Response {
+    if !csrf_ok(&jar, &form.csrf) {
+        return csrf_refused(jar);
+    }
+    let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());
+    let changes = ActionChanges {
+        archived: Some(form.archived == "1"),
+        comment,
+        ..Default::default()
+    };
+    let saved = actions::update_action(
+        &state.db,
+        &state.audit_key,
+        &viewer,
+        state.now(),
+        id,
+        Some(form.version),
+        changes,
+    )
+    .await;
+    match saved {
+        Ok(_) => {
+            state.history_changed();
+            Redirect::to(&format!("/tiltak/{id}?lagret=1")).into_response()
+        }
+        Err(AppError::Validation(error)) => {
+            let error = Some((
+                error.field.clone(),
+                format!("{}: {}", label(&error.field), error.message),
+            ));
+            render(&state, jar, &viewer, id, None, error).await
+        }
+        Err(AppError::Conflict(_)) => {
+            let error = Some((
+                "version".to_owned(),
+                "Noen andre endret tiltaket mens du så på det. Se over og prøv på nytt.".to_owned(),
+            ));
+            render(&state, jar, &viewer, id, None, error).await
         }
         Err(error) => error_page(jar, error),
     }

@@ -48,7 +48,7 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, step: Step, e
     if let Err(error) = authorize(viewer, Permission::ManagePlans, Relation::None) {
         return error_page(jar, error);
     }
-    let existing = match plans::plans(&state.db, viewer).await {
+    let existing = match plans::plans(&state.db, viewer, Some(false)).await {
         Ok(plans) => plans,
         Err(error) => return error_page(jar, error),
     };

@@ -14,6 +14,7 @@
 mod actions;
 mod arshjul;
 mod assets;
+mod chapters;
 mod edit;
 mod import;
 mod overview;
@@ -59,12 +60,15 @@ pub fn router(state: AppState) -> Router {
         .route("/tiltak/{id}/evaluering/{evaluation}", post(actions::evaluate))
         .route("/tiltak/{id}/kommentar", post(actions::comment))
         .route("/tiltak/{id}/rediger", get(edit::page).post(edit::save))
+        .route("/tiltak/{id}/arkiver", post(edit::archive))
         .route("/actions/{id}", get(actions::old_link))
         .route("/planer", get(overview::list))
         .route("/planer/{id}", get(overview::plan))
         .route("/planer/{id}/{file}", get(overview::export))
         .route("/planer/{id}/flere", post(overview::bulk))
         .route("/planer/{id}/bekreft-enheter", post(overview::confirm_units))
+        .route("/planer/{id}/kapitler", get(chapters::page).post(chapters::add))
+        .route("/planer/{id}/kapitler/{chapter}", post(chapters::update))
         .route("/plans/{id}", get(overview::old_link))
         .route("/lederteam", get(overview::team))
         .route("/rapport", get(reports::page))
@@ -118,6 +122,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("arshjul.html", include_str!("templates/arshjul.html")),
         ("import.html", include_str!("templates/import.html")),
         ("edit.html", include_str!("templates/edit.html")),
+        ("chapters.html", include_str!("templates/chapters.html")),
         ("public.html", include_str!("templates/public.html")),
     ] {
         env.add_template(name, source).expect("the built-in templates parse");
@@ -161,6 +166,29 @@ fn page_with_status(
             AppError::Internal(anyhow::Error::new(error).context(format!("rendering {template}"))).into_response()
         }
     }
+}
+
+/// A form page: 422 when its context holds an `error` to show, the error page when it could
+/// not be built.
+fn form_page(jar: CookieJar, template: &str, viewer: &Viewer, context: Result<minijinja::Value, AppError>) -> Response {
+    match context {
+        Ok(context) => {
+            let status = if context.get_attr("error").is_ok_and(|e| !e.is_none()) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            let (jar, csrf) = csrf_token(jar);
+            page_with_status(status, jar, template, Frame::signed_in(&csrf, viewer), context)
+        }
+        Err(error) => error_page(jar, error),
+    }
+}
+
+/// An error shown at the top of a page and next to the form it came from.
+struct FormError {
+    form: String,
+    text: String,
 }
 
 /// A short page with a heading and a sentence (and a link on).

@@ -53,9 +53,9 @@ fn counts(counts: &plans::StatusCounts) -> Vec<Count> {
 
 /// `GET /planer`: the organization's plans with their progress.
 pub async fn list(State(state): State<AppState>, jar: CookieJar, SignedIn { viewer }: SignedIn) -> Response {
-    let result: Result<Vec<_>, AppError> = async {
+    let result: Result<_, AppError> = async {
         let mut rows = Vec::new();
-        for plan in plans::plans(&state.db, &viewer).await? {
+        for plan in plans::plans(&state.db, &viewer, Some(false)).await? {
             let progress = plans::progress(&state.db, &plan).await?;
             rows.push(minijinja::context! {
                 id => plan.id.to_string(),
@@ -66,17 +66,22 @@ pub async fn list(State(state): State<AppState>, jar: CookieJar, SignedIn { view
                 counts => value(counts(&progress.overall)),
             });
         }
-        Ok(rows)
+        let archived: Vec<_> = plans::plans(&state.db, &viewer, Some(true))
+            .await?
+            .into_iter()
+            .map(|plan| minijinja::context! { id => plan.id.to_string(), title => plan.title })
+            .collect();
+        Ok((rows, archived))
     }
     .await;
     match result {
-        Ok(rows) => {
+        Ok((rows, archived)) => {
             let (jar, csrf) = csrf_token(jar);
             page(
                 jar,
                 "plans.html",
                 Frame::signed_in(&csrf, &viewer),
-                minijinja::context! { plans => rows },
+                minijinja::context! { plans => rows, archived },
             )
         }
         Err(error) => error_page(jar, error),
@@ -179,6 +184,16 @@ pub async fn plan(
             ..Default::default()
         };
         let all = actions::list(&state.db, &viewer, state.today(), filter).await?;
+        let filter = ActionFilter {
+            plan_id: Some(plan.id),
+            archived: true,
+            ..Default::default()
+        };
+        let archived: Vec<Row> = actions::list(&state.db, &viewer, state.today(), filter)
+            .await?
+            .iter()
+            .map(|a| row(a, &catalog, None))
+            .collect();
         let mut chapters: Vec<minijinja::Value> = Vec::new();
         let mut numbers: Vec<_> = catalog.chapters.values().filter(|c| c.plan_id == plan.id).collect();
         numbers.sort_by_key(|c| c.number);
@@ -200,10 +215,12 @@ pub async fn plan(
             id => plan.id.to_string(),
             title => plan.title,
             decision_ref => plan.decision_ref,
+            plan_archived => plan.archived_at.is_some(),
             total => progress.overall.total,
             average => format!("{:.0}", progress.overall.average_progress),
             counts => value(counts(&progress.overall)),
             chapters,
+            archived => value(archived),
             filters => value(&filters),
             choices => filter_choices(&catalog, None),
             bulk => policy::allows(viewer.role, Permission::ManagePlans, Relation::None),

@@ -63,7 +63,7 @@ pub async fn page(
 async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, choice: Choice, error: Option<String>) -> Response {
     let last_year = state.today().year() - 1;
     let result: Result<_, AppError> = async {
-        let plans = plans::plans(&state.db, viewer).await?;
+        let plans = plans::plans(&state.db, viewer, None).await?;
         let plan_id = choice.plan.or(plans.first().map(|p| p.id));
         let year = choice.year.unwrap_or(last_year);
         let units = org::units(&state.db, viewer.organization_id).await?;

@@ -4,14 +4,13 @@
 use axum::{
     Form,
     extract::{Path, Query, State},
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Frame, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, page_with_status};
+use super::{FormError, SignedIn, csrf_ok, csrf_refused, error_page, form_page};
 use crate::{
     error::AppError,
     services::{
@@ -35,12 +34,6 @@ pub async fn page(
     Query(saved): Query<Saved>,
 ) -> Response {
     render(&state, jar, &viewer, saved.lagret.is_some(), None).await
-}
-
-/// An error shown at the top of the page and next to the form it came from.
-struct FormError {
-    form: String,
-    text: String,
 }
 
 async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, saved: bool, error: Option<FormError>) -> Response {
@@ -83,13 +76,18 @@ async fn render_with(
                 }).collect::<Vec<_>>(),
             });
         }
-        let plan_rows: Vec<_> = plans::plans(&state.db, viewer)
+        let plan_rows: Vec<_> = plans::plans(&state.db, viewer, None)
             .await?
             .into_iter()
             .map(|p| {
                 minijinja::context! {
                     id => p.id.to_string(),
                     title => p.title,
+                    decision_ref => p.decision_ref.unwrap_or_default(),
+                    adopted => p.adopted_on.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default(),
+                    period_start => p.period_start.map(|y| y.to_string()).unwrap_or_default(),
+                    period_end => p.period_end.map(|y| y.to_string()).unwrap_or_default(),
+                    archived => p.archived_at.is_some(),
                     owner => p.owner_unit_id.map(|id| id.to_string()).unwrap_or_default(),
                     evaluation => p.evaluation_schedule.unwrap_or_default(),
                     revision => p.revision_schedule.unwrap_or_default(),
@@ -144,18 +142,7 @@ async fn render_with(
         })
     }
     .await;
-    match result {
-        Ok(context) => {
-            let status = if context.get_attr("error").is_ok_and(|e| !e.is_none()) {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
-            };
-            let (jar, csrf) = csrf_token(jar);
-            page_with_status(status, jar, "setup.html", Frame::signed_in(&csrf, viewer), context)
-        }
-        Err(error) => error_page(jar, error),
-    }
+    form_page(jar, "setup.html", viewer, result)
 }
 
 /// The Norwegian sentence for a service's refusal of a setup form.
@@ -174,6 +161,11 @@ fn norsk(error: &AppError) -> Option<String> {
         "ownerUnitId" => "Eierenhet",
         "evaluationSchedule" => "Evalueringsplan",
         "revisionSchedule" => "Rulleringsplan",
+        "title" => "Tittel",
+        "decisionRef" => "Vedtak",
+        "adoptedOn" => "Vedtatt dato",
+        "periodStart" => "Planperiode fra",
+        "periodEnd" => "Planperiode til",
         other => other,
     };
     let problem = if error.field == "unitId" && error.message.contains("needs") {
@@ -182,6 +174,10 @@ fn norsk(error: &AppError) -> Option<String> {
         "navnet er allerede i bruk.".to_owned()
     } else if error.message.contains("email") || error.field.ends_with("mail") {
         "skriv en hel e-postadresse, for eksempel kari.nordmann@kommune.no.".to_owned()
+    } else if error.field == "adoptedOn" {
+        "skriv datoen som 31.12.2026, eller la feltet stå tomt.".to_owned()
+    } else if error.field.starts_with("period") {
+        "skriv et årstall mellom 1900 og 2200; sluttåret kan ikke være før startåret.".to_owned()
     } else if error.field.ends_with("Schedule") {
         "skriv et cron-uttrykk med sekund, minutt, time, dag, måned, ukedag og eventuelt år, for eksempel «0 0 8 15 1 * *» (15. januar kl. 08).".to_owned()
     } else if error.message.contains("empty") || error.message.contains("required") {
@@ -346,6 +342,17 @@ pub struct PlanForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
+    title: String,
+    #[serde(default)]
+    decision_ref: String,
+    #[serde(default)]
+    adopted: String,
+    #[serde(default)]
+    period_start: String,
+    #[serde(default)]
+    period_end: String,
+    archived: Option<String>,
+    #[serde(default)]
     owner: String,
     #[serde(default)]
     evaluation: String,
@@ -353,7 +360,8 @@ pub struct PlanForm {
     revision: String,
 }
 
-/// `POST /oppsett/plan/{id}`: owner unit and schedules (empty clears).
+/// `POST /oppsett/plan/{id}`: title, decision, adoption date, period, owner unit, schedules
+/// (empty clears) and archived.
 pub async fn plan(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -364,15 +372,45 @@ pub async fn plan(
     if !csrf_ok(&jar, &form.csrf) {
         return csrf_refused(jar);
     }
-    let blank = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let changes = plans::PlanChanges {
-        owner_unit_id: Some(Uuid::parse_str(form.owner.trim()).ok()),
-        evaluation_schedule: Some(blank(form.evaluation)),
-        revision_schedule: Some(blank(form.revision)),
-        ..Default::default()
+    let form_id = format!("plan-{id}");
+    let blank = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let adopted_on = match blank(&form.adopted) {
+        None => None,
+        Some(text) => match crate::domain::parse_date("adoptedOn", &text) {
+            Ok(day) => Some(day),
+            Err(error) => return after(&state, jar, &viewer, &form_id, Err(error.into())).await,
+        },
     };
-    let saved = plans::update_plan(&state.db, &viewer, id, changes).await.map(|_| ());
-    after(&state, jar, &viewer, &format!("plan-{id}"), saved).await
+    let mut years = [None, None];
+    for (slot, (field, text)) in years
+        .iter_mut()
+        .zip([("periodStart", &form.period_start), ("periodEnd", &form.period_end)])
+    {
+        if let Some(text) = blank(text) {
+            match text.parse::<i32>() {
+                Ok(year) => *slot = Some(year),
+                Err(_) => {
+                    let error = AppError::validation(field, "must be a year between 1900 and 2200");
+                    return after(&state, jar, &viewer, &form_id, Err(error)).await;
+                }
+            }
+        }
+    }
+    let changes = plans::PlanChanges {
+        title: Some(form.title.clone()),
+        decision_ref: Some(blank(&form.decision_ref)),
+        adopted_on: Some(adopted_on),
+        period_start: Some(years[0]),
+        period_end: Some(years[1]),
+        owner_unit_id: Some(Uuid::parse_str(form.owner.trim()).ok()),
+        evaluation_schedule: Some(blank(&form.evaluation)),
+        revision_schedule: Some(blank(&form.revision)),
+        archived: Some(form.archived.is_some()),
+    };
+    let saved = plans::update_plan(&state.db, &viewer, state.now(), id, changes)
+        .await
+        .map(|_| ());
+    after(&state, jar, &viewer, &form_id, saved).await
 }
 
 #[derive(Deserialize)]

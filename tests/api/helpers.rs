@@ -369,6 +369,12 @@ pub async fn fresh_postgres_database() -> Option<PostgresDatabase> {
 }
 
 /// The error code of the first error, if any.
+/// The `migrate --down` count that undoes every migration after the first `kept`.
+pub fn migrations_after(kept: usize) -> String {
+    use migration::MigratorTrait;
+    (migration::Migrator::migrations().len() - kept).to_string()
+}
+
 pub fn error_code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
 }

@@ -7,6 +7,7 @@ mod statements;
 
 mod access;
 mod actions;
+mod archiving;
 mod arshjul;
 mod audit;
 mod cli;

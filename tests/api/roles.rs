@@ -111,6 +111,8 @@ on_both_databases! {
 
         // An action of the other unit, which the unit leader and the team do not follow.
         let foreign = app.add_action(&f.chapter_id, 2, &f.other_unit_id).await;
+        // An action to archive: it stays archived for the roles after the first allowed one.
+        let archivable = app.add_action(&f.chapter_id, 3, &f.unit_id).await;
 
         // Mutation, variables, the roles allowed. One-shot mutations (a second freeze, resend
         // or completion) may answer CONFLICT to a later allowed role: that is not a refusal.
@@ -145,6 +147,9 @@ on_both_databases! {
             ("mutation($action: ID!) { updateActions(input: { actionIds: [$action], deadline: \"31.12.2030\" }) { id } }", json!({ "action": foreign }), &["COORDINATOR", "ADMIN"]),
             ("mutation($plan: ID!) { confirmSuggestedUnits(planId: $plan) { id } }", json!({ "plan": f.plan_id }), &["COORDINATOR", "ADMIN"]),
             ("mutation($n: String!, $person: ID!) { updatePerson(input: { personId: $person, name: $n }) { id } }", json!({ "person": person }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($chapter: ID!, $n: String!) { updateChapter(input: { chapterId: $chapter, title: $n }) { id } }", json!({ "chapter": f.chapter_id }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($action: ID!) { updateAction(input: { actionId: $action, archived: true }) { id } }", json!({ "action": archivable }), &["COORDINATOR", "ADMIN"]),
+            ("mutation($plan: ID!) { updatePlan(input: { planId: $plan, archived: false, periodStart: 2025 }) { id } }", json!({ "plan": f.plan_id }), &["COORDINATOR", "ADMIN"]),
         ];
         let db = app.db().await;
         let mut n = 0;

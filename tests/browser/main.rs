@@ -751,6 +751,85 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
     let page = wait_text(&client, "Lagret").await;
     assert!(page.contains("31.12.2027") && page.contains("Frist"), "{page}");
 
+    // The same action archived from its edit page: it leaves the plan's list for its
+    // «Arkiverte tiltak», keeps its history, and the chapters page renames a chapter.
+    let edited: uuid::Uuid = client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .trim_start_matches("/tiltak/")
+        .parse()
+        .unwrap();
+    client
+        .goto(&format!("{}/tiltak/{edited}/rediger", app.address))
+        .await
+        .unwrap();
+    wait_text(&client, "Arkiver tiltaket").await;
+    type_into(&client, "archive-comment", "Erstattet av et nytt tiltak").await;
+    client
+        .find(Locator::Css("form[action$='/arkiver'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Tiltaket er arkivert").await;
+    assert!(
+        page.contains("Tiltaket er arkivert") && !page.contains("Oppdater status"),
+        "{page}"
+    );
+    let archived = action::Entity::find_by_id(edited)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(archived.archived_at.is_some());
+    let last = events_of(&app, edited).await.pop().unwrap();
+    assert_eq!(
+        (last.kind.code(), last.comment.as_deref()),
+        ("ARCHIVED", Some("Erstattet av et nytt tiltak"))
+    );
+    client
+        .goto(&format!("{}/planer/{}", app.address, archived.plan_id))
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Arkiverte tiltak").await;
+    let (listed, archived_part) = page.split_once("Arkiverte tiltak").unwrap();
+    assert!(
+        !listed.contains(&archived.title) && archived_part.contains(&archived.title),
+        "{page}"
+    );
+    client
+        .find(Locator::LinkText("Endre kapitlene"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&client, "Nytt kapittel").await;
+    accessible(&client, "the chapters page").await;
+    let title = client.find(Locator::Css("input[name=title]")).await.unwrap();
+    title.clear().await.unwrap();
+    title.send_keys("Samarbeid på tvers").await.unwrap();
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_text(&client, "Lagret").await;
+    assert!(page.contains("Lagret"), "{page}");
+    let renamed = tiltak::entities::chapter::Entity::find()
+        .filter(tiltak::entities::chapter::Column::PlanId.eq(archived.plan_id))
+        .filter(tiltak::entities::chapter::Column::Number.eq(1))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renamed.title, "Samarbeid på tvers");
+
     // Import: the real plan uploaded, its dry run shown, then applied.
     client.goto(&format!("{}/import", app.address)).await.unwrap();
     wait_text(&client, "Importer plan").await;

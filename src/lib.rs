@@ -9,6 +9,8 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod graphql;
+#[cfg(test)]
+mod habits;
 pub mod http;
 pub mod import;
 pub mod jobs;

@@ -22,6 +22,7 @@ impl JobWork for AnnualEvaluation {
         &jobs.annual_evaluation
     }
 
+    #[tracing::instrument(skip_all, fields(job = %round.job, org = %catalog.organization.id))]
     async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
         let (today, grace) = (round.today, round.settings.evaluation.grace_days);
         for plan in catalog.plans().filter(|p| p.evaluation_schedule.is_none()) {

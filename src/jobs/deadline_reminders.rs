@@ -21,6 +21,7 @@ impl JobWork for DeadlineReminders {
         &jobs.deadline_reminders
     }
 
+    #[tracing::instrument(skip_all, fields(job = %round.job, org = %catalog.organization.id))]
     async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
         let org_id = catalog.organization.id;
         round.created += evaluations::mark_overdue(round.txn, org_id, round.today).await? as usize;

@@ -140,6 +140,7 @@ pub fn instance_name() -> String {
 /// another instance, or a repeat for the same moment, finds it taken and does nothing (`None`).
 /// A failed run, or one whose lease ran out, may be claimed again. The job's work and the
 /// emails it enqueues are written in one transaction with its outcome.
+#[tracing::instrument(skip(state, instance), fields(%job, %at, %trigger))]
 pub async fn run(
     state: &AppState,
     job: Job,
@@ -288,6 +289,7 @@ async fn previous_run_day(txn: &DatabaseTransaction, job: Job, at: DateTime<Utc>
 }
 
 /// Recorded runs, newest first, at most `limit` of them, older than the run `after`.
+#[tracing::instrument(skip(db))]
 pub async fn runs(
     db: &DatabaseConnection,
     job: Option<Job>,

@@ -23,6 +23,7 @@ impl JobWork for PlanRevision {
         &jobs.plan_revision
     }
 
+    #[tracing::instrument(skip_all, fields(job = %round.job, org = %catalog.organization.id))]
     async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
         let (txn, today, at) = (round.txn, round.today, round.at);
         let after = previous_run_day(txn, round.job, at)

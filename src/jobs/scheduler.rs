@@ -39,6 +39,7 @@ impl Scheduler {
     }
 
     /// Runs whatever is due at `now`; returns the runs this instance carried out.
+    #[tracing::instrument(skip_all, fields(instance = %self.instance))]
     pub async fn tick(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<job_run::Model>> {
         let mut done = Vec::new();
         for (job, schedule) in &self.jobs.0 {

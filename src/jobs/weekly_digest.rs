@@ -18,6 +18,7 @@ impl JobWork for WeeklyDigest {
         &jobs.weekly_digest
     }
 
+    #[tracing::instrument(skip_all, fields(job = %round.job, org = %catalog.organization.id))]
     async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
         Ok(reminders::team_items(round.txn, catalog, round.today).await?)
     }

@@ -481,12 +481,14 @@ pub async fn confirm_suggested_units(
     Ok(saved)
 }
 
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %id))]
 pub async fn action(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<action::Model> {
     find_in_org::<action::Entity, _>(db, |a| a.organization_id, viewer.organization_id, "action", id).await
 }
 
 /// The viewer's organization's actions matching the filter, in plan order and then
 /// numerically by chapter and number (13.9 before 13.10).
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -33,6 +33,7 @@ pub struct FirstStart {
 }
 
 /// The one organization of a single-municipality deployment, created if the database has none.
+#[tracing::instrument(skip_all)]
 pub async fn ensure_organization(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -57,6 +58,7 @@ pub async fn ensure_organization(
 }
 
 /// Creates another organization (municipality) in a shared deployment.
+#[tracing::instrument(skip_all)]
 pub async fn create_organization(
     db: &DatabaseConnection,
     name: &str,
@@ -83,6 +85,7 @@ pub async fn create_organization(
 }
 
 /// An organization by id or exact name.
+#[tracing::instrument(skip_all)]
 pub async fn organization_by_id_or_name(db: &DatabaseConnection, key: &str) -> AppResult<organization::Model> {
     let by_id = match Uuid::parse_str(key) {
         Ok(id) => organization::Entity::find_by_id(id).one(db).await?,
@@ -100,6 +103,7 @@ pub async fn organization_by_id_or_name(db: &DatabaseConnection, key: &str) -> A
 
 /// On an empty database: creates the organization, an admin with a token and, if configured,
 /// the example plan. Returns `None` when the database already had an organization.
+#[tracing::instrument(skip_all)]
 pub async fn first_start(
     db: &DatabaseConnection,
     key: &AuditKey,
@@ -136,6 +140,7 @@ pub async fn first_start(
 }
 
 /// The organization's first admin, who acts for command-line work such as imports.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn first_admin(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<Viewer> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     let admin = person::Entity::find()
@@ -216,6 +221,7 @@ struct ExampleAction {
 
 /// Loads `example-plan.toml` through the same services the API uses, so the example obeys
 /// every rule and has a real history.
+#[tracing::instrument(skip_all)]
 pub async fn load_example_plan(
     db: &DatabaseConnection,
     key: &AuditKey,

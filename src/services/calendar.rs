@@ -28,6 +28,7 @@ pub enum Scope {
 
 /// Creates a feed and returns it with its URL, which holds the secret and is shown once.
 /// Anyone who may read the plan or unit may subscribe to it.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn create_feed(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -72,6 +73,7 @@ pub async fn create_feed(
 }
 
 /// Revokes a feed: its URL stops working. By its creator or an admin.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, feed = %id))]
 pub async fn revoke_feed(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -93,6 +95,7 @@ pub async fn revoke_feed(
 }
 
 /// The viewer's own calendar feeds, oldest first.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn feeds(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<calendar_feed::Model>> {
     Ok(calendar_feed::Entity::find()
         .filter(calendar_feed::Column::OrganizationId.eq(viewer.organization_id))
@@ -103,6 +106,7 @@ pub async fn feeds(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<ca
 }
 
 /// The feed's calendar for a secret from its URL; `NotFound` for an unknown or revoked one.
+#[tracing::instrument(skip_all)]
 pub async fn render(db: &DatabaseConnection, base_url: &str, secret: &str) -> AppResult<String> {
     let feed = calendar_feed::Entity::find()
         .filter(calendar_feed::Column::TokenHash.eq(auth::hash_token(secret)))

@@ -48,6 +48,7 @@ pub fn due_for_evaluation(action: &action::Model, plan: &plan::Model, year: i32)
 
 /// Opens the round for `year` in one plan: one evaluation per due action that has none yet.
 /// Returns the evaluations created.
+#[tracing::instrument(skip_all, fields(plan = %plan.id, year = year))]
 pub async fn open_round(
     txn: &impl ConnectionTrait,
     plan: &plan::Model,
@@ -99,6 +100,7 @@ pub async fn open_round(
 }
 
 /// Open evaluations whose due date has passed become overdue.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn mark_overdue(txn: &impl ConnectionTrait, organization_id: Uuid, today: NaiveDate) -> AppResult<u64> {
     let result = evaluation::Entity::update_many()
         .col_expr(evaluation::Column::Status, Expr::value(EvaluationStatus::Overdue))
@@ -122,6 +124,7 @@ pub struct Assessment {
 /// Submits an evaluation, or corrects a submitted one (each submission is its own EVALUATED
 /// history event, written in the same transaction). By the leader of the unit the evaluation
 /// was opened for (the action's responsible unit then), coordinators and admins.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, evaluation = %id))]
 pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     key: &AuditKey,
@@ -187,6 +190,7 @@ pub struct EvaluationFilter {
     pub status: Option<EvaluationStatus>,
 }
 
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,

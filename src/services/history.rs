@@ -193,6 +193,7 @@ pub(crate) fn as_str(hash: &HexHash) -> &str {
 /// PostgreSQL the organization row is locked first (FOR NO KEY UPDATE, which does not block the
 /// key-share locks that inserts referencing the organization take), so concurrent writers chain
 /// one after the other; SQLite has a single writer anyway.
+#[tracing::instrument(skip_all)]
 pub async fn append(
     txn: &impl ConnectionTrait,
     key: &AuditKey,

@@ -342,6 +342,7 @@ async fn update(
 }
 
 /// The plan as a document, for CSV and JSON export; reading it back gives the same plan.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %plan_id))]
 pub async fn export(db: &DatabaseConnection, viewer: &Viewer, plan_id: Uuid) -> AppResult<PlanDocument> {
     let plan = plans::plan(db, viewer, plan_id).await?;
     let units: HashMap<Uuid, String> = org::units(db, viewer.organization_id)

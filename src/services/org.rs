@@ -171,6 +171,7 @@ pub async fn update_person(
 }
 
 /// The names units had before they were renamed.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn former_names<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
@@ -267,6 +268,7 @@ pub async fn update_team(
 }
 
 /// A team's members and followed units.
+#[tracing::instrument(skip_all, fields(team = %team_id))]
 pub async fn team_links(db: &DatabaseConnection, team_id: Uuid) -> AppResult<(Vec<Uuid>, Vec<Uuid>)> {
     let members = team_member::Entity::find()
         .filter(team_member::Column::TeamId.eq(team_id))
@@ -285,6 +287,7 @@ pub async fn team_links(db: &DatabaseConnection, team_id: Uuid) -> AppResult<(Ve
     Ok((members, units))
 }
 
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn unit_by_name<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
@@ -297,6 +300,7 @@ pub async fn unit_by_name<C: ConnectionTrait>(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn units<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> AppResult<Vec<unit::Model>> {
     Ok(unit::Entity::find()
         .filter(unit::Column::OrganizationId.eq(organization_id))
@@ -305,6 +309,7 @@ pub async fn units<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> AppResu
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, unit = %id))]
 pub async fn unit(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<unit::Model> {
     find_in_org::<unit::Entity, _>(db, |u| u.organization_id, viewer.organization_id, "unit", id).await
 }
@@ -324,6 +329,7 @@ pub async fn create_person(
 }
 
 /// Inserts a person after checking the input; used by the API and by `tiltak token create`.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn insert_person(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
@@ -355,6 +361,7 @@ pub async fn insert_person(
 }
 
 /// The organization's people, by name.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn people(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<Vec<person::Model>> {
     Ok(person::Entity::find()
         .filter(person::Column::OrganizationId.eq(organization_id))
@@ -363,6 +370,7 @@ pub async fn people(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResu
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn person_by_email(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
@@ -427,6 +435,7 @@ pub async fn create_team(
     Ok(team)
 }
 
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn teams(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<Vec<team::Model>> {
     Ok(team::Entity::find()
         .filter(team::Column::OrganizationId.eq(organization_id))
@@ -456,6 +465,7 @@ pub struct TokenHolder {
 /// An existing person keeps their role unless `change_role` is set; a new person is named as
 /// the organization already knows them (the leader name of the unit they lead) before falling
 /// back to the email's local part. A unit leader needs a unit, or the token could change nothing.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn token_holder(
     db: &DatabaseConnection,
     organization_id: Uuid,

@@ -62,6 +62,7 @@ impl Pending {
 /// Puts one digest per recipient into the outbox, holding only the items not sent before; a
 /// recipient's untried digest from earlier the same Oslo day takes the new items instead.
 /// Returns the number of new messages. Runs inside the caller's transaction.
+#[tracing::instrument(skip_all, fields(org = %catalog.organization.id, job_run = ?job_run_id))]
 pub async fn enqueue(
     txn: &impl ConnectionTrait,
     catalog: &Catalog,
@@ -293,6 +294,7 @@ pub struct Dispatched {
 /// process dies between sending and recording, the row is sent again once its lease is over
 /// (the same Message-ID lets a mail server or client drop the copy): delivery is at least
 /// once, and a crash never uses up one of the `max_attempts`.
+#[tracing::instrument(skip_all)]
 pub async fn dispatch(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -306,6 +308,7 @@ pub async fn dispatch(
 /// items other jobs of the same moment find still join them (one email per person per day).
 /// Messages caused by a change (a DELAYED alert) go at once. `tiltak serve` settles for
 /// `mail.digest_settle_seconds`; the command line sends what is due at once.
+#[tracing::instrument(skip_all)]
 pub async fn dispatch_settled(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -443,6 +446,7 @@ async fn send_one(
 }
 
 /// Messages that wait for a later moment than `now`: how many, and when the first is due.
+#[tracing::instrument(skip_all)]
 pub async fn waiting(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Option<(u64, DateTime<Utc>)>> {
     let rows = notification::Entity::find()
         .filter(notification::Column::Status.eq(NotificationStatus::Pending))
@@ -503,6 +507,7 @@ pub struct NotificationFilter {
 
 /// The organization's outbox, newest first, at most `limit` messages older than the one
 /// whose id is `after`. Admins only: it holds every recipient's mail.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -554,6 +559,7 @@ pub async fn list(
 }
 
 /// Puts a failed (or sent) message back in the queue for the next dispatcher pass.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, notification = %id))]
 pub async fn resend(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -26,6 +26,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    #[tracing::instrument(skip_all, fields(org = %organization_id))]
     pub async fn load(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<Self> {
         let units = unit::Entity::find()
             .filter(unit::Column::OrganizationId.eq(organization_id))
@@ -55,6 +56,7 @@ impl Catalog {
 }
 
 /// The actions a unit is responsible for or contributes to, numerically.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, unit = %unit_id))]
 pub async fn unit_actions(db: &DatabaseConnection, viewer: &Viewer, unit_id: Uuid) -> AppResult<Vec<action::Model>> {
     let contributes: Vec<Uuid> = action_contributor::Entity::find()
         .filter(action_contributor::Column::UnitId.eq(unit_id))
@@ -84,6 +86,7 @@ pub async fn unit_actions(db: &DatabaseConnection, viewer: &Viewer, unit_id: Uui
 }
 
 /// The open or overdue evaluation of each action that has one.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn open_evaluations(
     db: &DatabaseConnection,
     organization_id: Uuid,
@@ -100,6 +103,7 @@ pub async fn open_evaluations(
 }
 
 /// An evaluation, which must be of this action in this organization.
+#[tracing::instrument(skip_all, fields(org = %organization_id, action = %action_id, evaluation = %id))]
 pub async fn evaluation_of(
     db: &DatabaseConnection,
     organization_id: Uuid,
@@ -128,6 +132,7 @@ pub struct ActionDetails {
     pub open_evaluation: Option<evaluation::Model>,
 }
 
+#[tracing::instrument(skip_all, fields(org = %organization_id, action = %id))]
 pub async fn action_details(db: &DatabaseConnection, organization_id: Uuid, id: Uuid) -> AppResult<ActionDetails> {
     let action = find_in_org::<action::Entity, _>(db, |a| a.organization_id, organization_id, "action", id).await?;
     let catalog = Catalog::load(db, organization_id).await?;
@@ -166,6 +171,7 @@ pub async fn action_details(db: &DatabaseConnection, organization_id: Uuid, id: 
 }
 
 /// The units contributing to an action.
+#[tracing::instrument(skip_all, fields(action = %action_id))]
 pub async fn contributors(db: &DatabaseConnection, action_id: Uuid) -> AppResult<Vec<Uuid>> {
     Ok(action_contributor::Entity::find()
         .filter(action_contributor::Column::ActionId.eq(action_id))
@@ -177,6 +183,7 @@ pub async fn contributors(db: &DatabaseConnection, action_id: Uuid) -> AppResult
 }
 
 /// Whether the viewer may change this action's status and progress (to show the form).
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action.id))]
 pub async fn may_follow_up(db: &DatabaseConnection, viewer: &Viewer, action: &action::Model) -> AppResult<bool> {
     let relation = policy::relation_to_action(db, viewer, action).await?;
     Ok(policy::allows(viewer.role, Permission::FollowUp, relation))
@@ -189,6 +196,7 @@ pub struct TeamView {
 }
 
 /// The teams the viewer is a member of; admins and coordinators see every team.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn teams_for(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<TeamView>> {
     let all = team::Entity::find()
         .filter(team::Column::OrganizationId.eq(viewer.organization_id))
@@ -224,6 +232,7 @@ pub async fn teams_for(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Ve
 }
 
 /// The newest comment given with a status change of each action, to show why it is delayed.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn latest_status_reasons(
     db: &DatabaseConnection,
     organization_id: Uuid,
@@ -251,6 +260,7 @@ pub async fn latest_status_reasons(
 }
 
 /// Whether the viewer may comment on this action (to show the comment form).
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action.id))]
 pub async fn may_comment(db: &DatabaseConnection, viewer: &Viewer, action: &action::Model) -> AppResult<bool> {
     let relation = policy::relation_to_action(db, viewer, action).await?;
     Ok(policy::allows(viewer.role, Permission::Comment, relation))

@@ -202,12 +202,16 @@ pub struct PublicAction {
     pub unit: Option<String>,
 }
 
+/// A public page's chapters, each with its actions in numeric order.
+pub type PublicChapters = Vec<(chapter::Model, Vec<PublicAction>)>;
+
 /// A plan with a public page, by chapter; `NotFound` for any other plan (also another
 /// organization's, or one whose page is off), so nothing is revealed.
+#[tracing::instrument(skip_all, fields(plan = %id))]
 pub async fn public_plan(
     db: &DatabaseConnection,
     id: Uuid,
-) -> AppResult<(plan::Model, Vec<(chapter::Model, Vec<PublicAction>)>)> {
+) -> AppResult<(plan::Model, PublicChapters)> {
     use crate::entities::{action, unit};
     let plan = plan::Entity::find_by_id(id)
         .one(db)
@@ -367,6 +371,7 @@ async fn chapter_number_free(db: &impl ConnectionTrait, plan_id: Uuid, number: i
 
 /// The organization's plans, oldest first: all, or only the archived (`Some(true)`) or the
 /// other (`Some(false)`) ones.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn plans(db: &DatabaseConnection, viewer: &Viewer, archived: Option<bool>) -> AppResult<Vec<plan::Model>> {
     let mut query = plan::Entity::find().filter(plan::Column::OrganizationId.eq(viewer.organization_id));
     query = match archived {
@@ -377,11 +382,13 @@ pub async fn plans(db: &DatabaseConnection, viewer: &Viewer, archived: Option<bo
     Ok(query.order_by_asc(plan::Column::CreatedAt).all(db).await?)
 }
 
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %id))]
 pub async fn plan<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: Uuid) -> AppResult<plan::Model> {
     find_in_org::<plan::Entity, _>(db, |p| p.organization_id, viewer.organization_id, "plan", id).await
 }
 
 /// Counts per status for the whole plan and for each chapter, from one query.
+#[tracing::instrument(skip_all, fields(plan = %plan.id))]
 pub async fn progress(db: &DatabaseConnection, plan: &plan::Model) -> AppResult<PlanProgress> {
     let chapters = chapter::Entity::find()
         .filter(chapter::Column::PlanId.eq(plan.id))

@@ -30,6 +30,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    #[tracing::instrument(skip_all, fields(org = %organization.id))]
     pub async fn load(db: &impl ConnectionTrait, organization: organization::Model, base_url: &str) -> AppResult<Self> {
         let org = organization.id;
         Ok(Self {
@@ -204,6 +205,7 @@ pub fn iso_week(day: NaiveDate) -> String {
 /// The reminders to unit leaders on `today`, limited to `reasons`: deadlines approaching (once
 /// per configured offset), overdue actions (once a week), evaluations open (once) and overdue
 /// (once a week), revisions due (once).
+#[tracing::instrument(skip_all, fields(org = %catalog.organization.id))]
 pub async fn unit_leader_items(
     db: &impl ConnectionTrait,
     catalog: &Catalog,
@@ -409,6 +411,7 @@ fn member(person: &person::Model, team: &team::Model) -> Recipient {
 }
 
 /// The weekly digest for leader teams: their units' open actions that are overdue or delayed.
+#[tracing::instrument(skip_all, fields(org = %catalog.organization.id))]
 pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: NaiveDate) -> AppResult<Vec<Pending>> {
     let org = catalog.organization.id;
     let mut actions = action::Entity::find_active()
@@ -452,6 +455,7 @@ pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: Nai
 }
 
 /// The notice to the teams following an action's unit that it became DELAYED or CANCELLED.
+#[tracing::instrument(skip_all, fields(org = %catalog.organization.id, action = %action.id))]
 pub async fn status_changed(
     db: &impl ConnectionTrait,
     catalog: &Catalog,

@@ -67,6 +67,7 @@ fn check_year(year: i32) -> AppResult<()> {
 }
 
 /// Everything the report of one plan is built from.
+#[tracing::instrument(skip_all, fields(plan = %plan.id))]
 pub async fn history(db: &impl ConnectionTrait, plan: crate::entities::plan::Model) -> AppResult<History> {
     let organization = organization::Entity::find_by_id(plan.organization_id)
         .one(db)
@@ -137,6 +138,7 @@ async fn live(db: &impl ConnectionTrait, plan: crate::entities::plan::Model, yea
 /// The report of a plan for a year: the frozen version when there is one, the live one
 /// otherwise, limited to a unit or a leader team's units when asked. Anyone in the
 /// organization may read it.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %plan_id, year = year))]
 pub async fn report(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -179,6 +181,7 @@ pub async fn report(
 /// Freezes the whole plan's report for a year as presented to the council: its data and
 /// hash are stored and never change, with the head of the history chain it was built on,
 /// sealed with the audit key. Coordinators and admins; once per plan and year.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = %plan_id, year = year))]
 pub async fn freeze(
     db: &DatabaseConnection,
     key: &AuditKey,

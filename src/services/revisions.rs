@@ -30,6 +30,7 @@ pub fn due_day(expr: &str, after: NaiveDate, today: NaiveDate) -> Option<NaiveDa
 
 /// Creates the revision task if the plan's revision expression fell due on a day in
 /// `(after, today]` and none exists for that day. Returns the task created.
+#[tracing::instrument(skip_all, fields(plan = %plan.id))]
 pub async fn check(
     txn: &impl ConnectionTrait,
     plan: &plan::Model,
@@ -70,6 +71,7 @@ pub async fn check(
     Ok(Some(created))
 }
 
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, plan = ?plan_id))]
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -91,6 +93,7 @@ pub async fn list(
 }
 
 /// Marks a revision done: by admins, coordinators or the leader of the plan's owner unit.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, revision = %id))]
 pub async fn complete(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -192,6 +192,7 @@ async fn organizations(db: &impl ConnectionTrait, only: Option<Uuid>) -> AppResu
 /// The head of an organization's chain as it stands (nothing is checked). The count is of
 /// the events up to the last one read, so an event appended meanwhile cannot pair the count
 /// of one head with the hash of another.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn current_head(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<Head> {
     let in_org = action_event::Column::OrganizationId.eq(organization_id);
     let Some(last) = action_event::Entity::find()
@@ -217,6 +218,7 @@ pub async fn current_head(db: &impl ConnectionTrait, organization_id: Uuid) -> A
 }
 
 /// Each organization's head as it stands, for keeping outside the database.
+#[tracing::instrument(skip_all, fields(only = ?only))]
 pub async fn heads(db: &DatabaseConnection, only: Option<Uuid>) -> AppResult<Vec<OrganizationHead>> {
     let mut heads = Vec::new();
     for org in organizations(db, only).await? {
@@ -427,6 +429,7 @@ fn recorded_head(report: &frozen_report::Model) -> Option<Head> {
 
 /// Checks every organization's chain (or one), the heads frozen reports recorded, and the
 /// heads given (kept outside the database).
+#[tracing::instrument(skip_all, fields(only = ?only))]
 pub async fn verify(
     db: &DatabaseConnection,
     key: &AuditKey,
@@ -544,6 +547,7 @@ pub struct Resealed {
 /// otherwise intact: a broken chain, a missing report head or a changed report is refused
 /// (`Err` with the problems), since re-sealing would make it look intact. Writers wait
 /// meanwhile (the organizations' chains are locked on PostgreSQL).
+#[tracing::instrument(skip_all)]
 pub async fn reseal(db: &DatabaseConnection, key: &AuditKey) -> AppResult<Result<Vec<Resealed>, Vec<Problem>>> {
     let txn = db.begin().await?;
     let organizations = organizations(&txn, None).await?;

@@ -20,6 +20,7 @@ use crate::{
 };
 
 /// Makes a link for one recipient and one action; returns its secret.
+#[tracing::instrument(skip_all, fields(org = %organization_id, action = %action_id))]
 pub async fn issue(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
@@ -57,6 +58,7 @@ fn refused() -> AppError {
 }
 
 /// The grant behind a link, if it works now. Reads only.
+#[tracing::instrument(skip_all)]
 pub async fn open(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> AppResult<Grant> {
     let link = action_link::Entity::find()
         .filter(action_link::Column::TokenHash.eq(hash_token(token.trim())))
@@ -109,6 +111,7 @@ pub async fn open(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) ->
 /// The viewer that records a change through a link: the recipient as the unit's leader, with
 /// `via` noted on the history. A leader who is not yet a person in tiltak becomes one (a unit
 /// leader of that unit), so the history names who made the change.
+#[tracing::instrument(skip_all)]
 pub async fn viewer(db: &impl ConnectionTrait, grant: &Grant, now: DateTime<Utc>) -> AppResult<Viewer> {
     let organization_id = grant.action.organization_id;
     let person = match org::person_by_email(db, organization_id, &grant.email).await? {

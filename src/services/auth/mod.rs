@@ -68,6 +68,7 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Stores a token for a person and returns the secret, shown once.
+#[tracing::instrument(skip_all, fields(person = %person.id))]
 pub async fn issue_token(
     db: &DatabaseConnection,
     person: &person::Model,
@@ -106,6 +107,7 @@ pub(crate) async fn holder(
 }
 
 /// The viewer behind a bearer token, or `Unauthenticated` for an unknown, expired or revoked one.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> AppResult<Viewer> {
     let refused = || AppError::Unauthenticated("the bearer token is not valid".into());
     // The token and its person in one statement.
@@ -158,6 +160,7 @@ pub struct TokenInfo {
 }
 
 /// The organization's tokens, oldest first.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
 pub async fn tokens(db: &DatabaseConnection, organization_id: Uuid) -> AppResult<Vec<TokenInfo>> {
     use sea_orm::QueryOrder;
     let tokens = api_token::Entity::find()
@@ -179,6 +182,7 @@ pub async fn tokens(db: &DatabaseConnection, organization_id: Uuid) -> AppResult
 }
 
 /// The organization a token belongs to.
+#[tracing::instrument(skip_all, fields(token = %id))]
 pub async fn token_organization(db: &DatabaseConnection, id: Uuid) -> AppResult<Uuid> {
     Ok(api_token::Entity::find_by_id(id)
         .one(db)
@@ -188,6 +192,7 @@ pub async fn token_organization(db: &DatabaseConnection, id: Uuid) -> AppResult<
 }
 
 /// Revokes a token by its id; it is refused from then on. Revoking twice is harmless.
+#[tracing::instrument(skip_all, fields(org = %organization_id, token = %id))]
 pub async fn revoke_token(
     db: &DatabaseConnection,
     organization_id: Uuid,

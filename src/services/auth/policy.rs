@@ -211,6 +211,7 @@ pub fn markdown_table() -> String {
 /// What the viewer is to an action: the leader of its unit, of a contributing unit, a member of
 /// a team that follows its unit, or none of these. Costs a statement only where the role's
 /// answer depends on it.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, action = %action.id))]
 pub async fn relation_to_action(
     db: &impl ConnectionTrait,
     viewer: &Viewer,

@@ -28,6 +28,7 @@ use crate::{
 pub const METHOD_EMAIL_LINK: &str = "email-link";
 
 /// Makes a one-time sign-in link for a person; returns the secret (shown once, never stored).
+#[tracing::instrument(skip_all, fields(person = %person.id))]
 pub async fn issue_sign_in_link(
     db: &impl ConnectionTrait,
     person: &person::Model,
@@ -145,6 +146,7 @@ pub async fn request_sign_in_link(
 
 /// The person a sign-in link belongs to, if it still works (unused, unexpired); reads only,
 /// so a mail scanner opening the link uses nothing up.
+#[tracing::instrument(skip_all)]
 pub async fn peek_sign_in_link(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> AppResult<person::Model> {
     let (link, person) = sign_in_link::Entity::find()
         .find_also_related(person::Entity)
@@ -196,6 +198,7 @@ pub async fn sign_in_with_link(
 }
 
 /// Opens a session for a person; returns its secret.
+#[tracing::instrument(skip_all, fields(person = %person.id))]
 pub async fn open_session(
     db: &impl ConnectionTrait,
     settings: &WebSettings,
@@ -222,6 +225,7 @@ pub async fn open_session(
 
 /// The viewer behind a session cookie, or `Unauthenticated` for an unknown, revoked, idle or
 /// expired session. Use moves the idle limit on (written at most once a minute).
+#[tracing::instrument(skip_all)]
 pub async fn authenticate_session(
     db: &DatabaseConnection,
     settings: &WebSettings,
@@ -251,6 +255,7 @@ pub async fn authenticate_session(
 }
 
 /// Ends the session behind this secret (signing out). Harmless for an unknown one.
+#[tracing::instrument(skip_all)]
 pub async fn sign_out(db: &DatabaseConnection, secret: &str, now: DateTime<Utc>) -> AppResult<()> {
     web_session::Entity::update_many()
         .col_expr(web_session::Column::RevokedAt, Expr::value(now))

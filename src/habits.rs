@@ -1,0 +1,65 @@
+//! Checks that keep the house habits (README "Architecture") from wearing off: each reads the
+//! source and names the place that broke one. The behaviour behind them is tested through the
+//! public interface (tests/api); these catch the shape.
+
+use std::path::{Path, PathBuf};
+
+/// The `.rs` files under `src/{dir}`, with their text.
+fn sources(dir: &str) -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir), &mut out);
+    out.sort();
+    out
+}
+
+/// Whether the item starting at line `i` carries `attribute` among the attributes and doc
+/// comments right above it.
+fn has_attribute(lines: &[&str], i: usize, attribute: &str) -> bool {
+    lines[..i]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .take_while(|l| {
+            l.starts_with("#[")
+                || l.starts_with("///")
+                || l.starts_with("//")
+                || l.ends_with(")]")
+                || l.starts_with("fields(")
+        })
+        .any(|l| l.contains(attribute))
+}
+
+/// Every use case (a `pub async fn` of `services`) and every job's work has a span with the
+/// ids that matter; `pub(crate)` helpers run inside those spans.
+#[test]
+fn services_and_jobs_are_instrumented() {
+    let mut missing = Vec::new();
+    for (path, text) in sources("services").into_iter().chain(sources("jobs")) {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let item = line.trim_start();
+            let entry = item.starts_with("pub async fn ")
+                || (path.parent().is_some_and(|p| p.ends_with("jobs")) && item.starts_with("async fn run("));
+            // (A trait's declaration ends in `;`; its implementations carry the span.)
+            if entry && !item.ends_with(';') && !has_attribute(&lines, i, "tracing::instrument") {
+                missing.push(format!("{}:{}: {item}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "without #[tracing::instrument]:\n{}",
+        missing.join("\n")
+    );
+}

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The `.rs` files under `src/{dir}`, with their text.
+/// The `.rs` files under `src/{dir}` (or the file `src/{dir}`), with their text.
 fn sources(dir: &str) -> Vec<(PathBuf, String)> {
     fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -17,8 +17,13 @@ fn sources(dir: &str) -> Vec<(PathBuf, String)> {
             }
         }
     }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        return vec![(path, text)];
+    }
     let mut out = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir), &mut out);
+    walk(&path, &mut out);
     out.sort();
     out
 }
@@ -62,4 +67,34 @@ fn services_and_jobs_are_instrumented() {
         "without #[tracing::instrument]:\n{}",
         missing.join("\n")
     );
+}
+
+/// Error codes are set where an error arises (an `AppError`, a gate refusal, the schema's
+/// depth limit), never chosen afterwards by reading a library's message.
+#[test]
+fn no_error_code_is_chosen_by_its_message() {
+    let mut found = Vec::new();
+    for (path, text) in sources("graphql")
+        .into_iter()
+        .chain(sources("http"))
+        .chain(sources("error.rs"))
+    {
+        // The code, not its tests.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (i, line) in code.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            if [
+                "message ==",
+                ".message.contains(",
+                ".message.starts_with(",
+                "message.split_once(",
+            ]
+            .iter()
+            .any(|pattern| code.contains(pattern))
+            {
+                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "codes chosen by message text:\n{}", found.join("\n"));
 }

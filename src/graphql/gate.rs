@@ -10,7 +10,9 @@
 //!    after fragment expansion (`__typename` too), aliases, directives, and a cost that
 //!    multiplies by list sizes (a list counts as its `first` argument, or `graphql.max_page`,
 //!    or [`SMALL_LIST`] for lists without paging);
-//! 4. introspection when it is off, and the per-token mutation rate, counting every top-level
+//! 4. every enum value given in an argument (literally or through a variable, inside input
+//!    objects and lists) is one of its enum's, or the refusal names the valid ones;
+//! 5. introspection when it is off, and the per-token mutation rate, counting every top-level
 //!    mutation field through any depth of fragments.
 //!
 //! The parsed document is handed on to the schema, so the text is parsed once.
@@ -29,8 +31,8 @@ use async_graphql::{
     parser::{
         parse_query, parse_schema,
         types::{
-            Directive, ExecutableDocument, Field, OperationType, Selection, SelectionSet, TypeDefinition, TypeKind,
-            TypeSystemDefinition,
+            BaseType, Directive, ExecutableDocument, Field, OperationType, Selection, SelectionSet, Type,
+            TypeDefinition, TypeKind, TypeSystemDefinition,
         },
     },
 };
@@ -92,6 +94,10 @@ pub struct Admitted {
 #[derive(Debug, Default)]
 struct SchemaIndex {
     fields: HashMap<String, HashMap<String, FieldShape>>,
+    /// Each enum's values, to name them when a request gives another.
+    enums: HashMap<String, Vec<String>>,
+    /// Each input object's fields and their types.
+    inputs: HashMap<String, HashMap<String, Type>>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +105,8 @@ struct FieldShape {
     ty: String,
     list: bool,
     paged: bool,
+    /// The types of its arguments.
+    args: HashMap<String, Type>,
 }
 
 impl SchemaIndex {
@@ -115,6 +123,20 @@ impl SchemaIndex {
             let fields = match kind {
                 TypeKind::Object(object) => object.fields,
                 TypeKind::Interface(interface) => interface.fields,
+                TypeKind::Enum(values) => {
+                    let values = values.values.iter().map(|v| v.node.value.node.to_string()).collect();
+                    index.enums.insert(name.node.to_string(), values);
+                    continue;
+                }
+                TypeKind::InputObject(input) => {
+                    let fields = input
+                        .fields
+                        .into_iter()
+                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
+                        .collect();
+                    index.inputs.insert(name.node.to_string(), fields);
+                    continue;
+                }
                 _ => continue,
             };
             let shapes = fields
@@ -127,6 +149,11 @@ impl SchemaIndex {
                         list: rendered.starts_with('['),
                         paged: field.arguments.iter().any(|a| a.node.name.node == "first"),
                         ty: base,
+                        args: field
+                            .arguments
+                            .iter()
+                            .map(|a| (a.node.name.node.to_string(), a.node.ty.node.clone()))
+                            .collect(),
                     };
                     (field.name.node.to_string(), shape)
                 })
@@ -138,6 +165,46 @@ impl SchemaIndex {
 
     fn field(&self, ty: &str, name: &str) -> Option<&FieldShape> {
         self.fields.get(ty)?.get(name)
+    }
+
+    /// Refuses an enum value its enum does not hold, anywhere in an argument's value, naming
+    /// the valid values. Everything else about the value is left to the schema's validation.
+    /// The walk follows the argument's type, so its depth is the type's, whatever the value.
+    fn check_input(&self, ty: &Type, value: &Value, path: &str) -> Result<(), Refusal> {
+        match (&ty.base, value) {
+            (_, Value::Null) => Ok(()),
+            (BaseType::List(inner), Value::List(items)) => {
+                items.iter().try_for_each(|item| self.check_input(inner, item, path))
+            }
+            // A single value stands for a list of one.
+            (BaseType::List(inner), single) => self.check_input(inner, single, path),
+            (BaseType::Named(name), value) => {
+                if let Some(values) = self.enums.get(name.as_str()) {
+                    let given = match value {
+                        Value::Enum(given) => given.as_str(),
+                        Value::String(given) => given.as_str(),
+                        _ => return Ok(()),
+                    };
+                    if !values.iter().any(|v| v == given) {
+                        return Err(Refusal::bad(
+                            "VALIDATION",
+                            format!(
+                                "{path}: enumeration type \"{name}\" does not contain the value {}; valid values: {}",
+                                quote(given),
+                                values.join(", ")
+                            ),
+                        ));
+                    }
+                } else if let (Some(fields), Value::Object(object)) = (self.inputs.get(name.as_str()), value) {
+                    for (key, item) in object {
+                        if let Some(ty) = fields.get(key.as_str()) {
+                            self.check_input(ty, item, &format!("{path}.{key}"))?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 }
 
@@ -190,6 +257,9 @@ impl Walk<'_> {
                     let name = field.name.node.as_str();
                     tally.introspects |= matches!(name, "__schema" | "__type");
                     let shape = self.schema.field(ty, name).cloned();
+                    if let Some(shape) = &shape {
+                        self.arguments(field, shape)?;
+                    }
                     let child_type = shape.as_ref().map_or("", |s| s.ty.as_str()).to_owned();
                     let inner = self.selection_set(&field.selection_set.node, &child_type)?;
                     let times = match &shape {
@@ -262,6 +332,25 @@ impl Walk<'_> {
         self.nesting -= 1;
         self.done.insert(name.clone(), Some(tally));
         Ok(tally)
+    }
+
+    /// Checks the enum values in a field's arguments, with the request's variables in place
+    /// (a variable not given is the schema's to report).
+    fn arguments(&self, field: &Field, shape: &FieldShape) -> Result<(), Refusal> {
+        for (name, value) in &field.arguments {
+            let Some(ty) = shape.args.get(name.node.as_str()) else {
+                continue;
+            };
+            let Ok(value) = value
+                .node
+                .clone()
+                .into_const_with(|var| self.variables.get(&var).cloned().ok_or(()))
+            else {
+                continue;
+            };
+            self.schema.check_input(ty, &value, name.node.as_str())?;
+        }
+        Ok(())
     }
 
     /// How many items a list field may return: its `first`, else the largest page for paged
@@ -616,6 +705,34 @@ impl async_graphql::extensions::Extension for GateExtension {
     }
 }
 
+/// The schema's own depth limit, behind the gate's (which refuses first over HTTP and
+/// WebSocket alike): applied to the depth async-graphql's validation measures, and refused
+/// with its code set here, where it arises. (The builder's `limit_depth` would raise an error
+/// with only a message to tell it by.)
+pub struct DepthLimit(pub usize);
+
+impl async_graphql::extensions::ExtensionFactory for DepthLimit {
+    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
+        Arc::new(DepthLimit(self.0))
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::extensions::Extension for DepthLimit {
+    async fn validation(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        next: async_graphql::extensions::NextValidation<'_>,
+    ) -> Result<async_graphql::ValidationResult, Vec<async_graphql::ServerError>> {
+        let validated = next.run(ctx).await?;
+        if validated.depth > self.0 {
+            let refusal = Refusal::bad("QUERY_TOO_DEEP", "Query is nested too deep.".into());
+            return Err(vec![refusal.into_server_error()]);
+        }
+        Ok(validated)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -736,5 +853,55 @@ mod tests {
         assert_eq!(quote("abc"), "\"abc\"");
         let long = "x".repeat(1_000_000);
         assert!(quote(&long).len() < 80);
+    }
+
+    #[test]
+    fn an_enum_value_its_enum_lacks_is_refused_with_the_valid_ones_wherever_it_is() {
+        let statuses = "NOT_STARTED, IN_PROGRESS, DELAYED, COMPLETED, CONTINUED, CANCELLED";
+        let literal =
+            check("mutation { updateActionStatus(input: {actionId: \"x\", status: DONE}) { id } }").unwrap_err();
+        assert_eq!(literal.code, "VALIDATION");
+        assert!(
+            literal.message.contains("input.status") && literal.message.contains(statuses),
+            "{}",
+            literal.message
+        );
+
+        let mut request =
+            Request::new("mutation($input: UpdateActionStatusInput!) { updateActionStatus(input: $input) { id } }")
+                .variables(async_graphql::Variables::from_json(
+                    serde_json::json!({ "input": { "actionId": "x", "status": "DONE" } }),
+                ));
+        let variable = gate().check(&mut request).unwrap_err();
+        assert!(variable.message.contains(statuses), "{}", variable.message);
+
+        let in_a_filter = check("{ actions(filter: {status: DONE}) { id } }").unwrap_err();
+        assert!(in_a_filter.message.contains("filter.status"), "{}", in_a_filter.message);
+        assert_eq!(code("{ actions(filter: {status: DELAYED}) { id } }"), "OK");
+        assert_eq!(code("{ a: actions(filter: {status: null}) { id } }"), "OK");
+    }
+
+    /// The schema's own depth limit, behind the gate, refuses with its code set.
+    #[tokio::test]
+    async fn the_schemas_depth_limit_refuses_with_its_code() {
+        #[derive(async_graphql::SimpleObject)]
+        struct Node {
+            value: i32,
+        }
+        struct Root;
+        #[async_graphql::Object]
+        impl Root {
+            async fn node(&self) -> Node {
+                Node { value: 1 }
+            }
+        }
+        let schema = async_graphql::Schema::build(Root, async_graphql::EmptyMutation, async_graphql::EmptySubscription)
+            .extension(DepthLimit(1))
+            .finish();
+        let deep = schema.execute("{ node { value } }").await;
+        assert_eq!(deep.errors.len(), 1, "{:?}", deep.errors);
+        let code = deep.errors[0].extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        assert_eq!(code, Some(Value::from("QUERY_TOO_DEEP")));
+        assert!(schema.execute("{ __typename }").await.errors.is_empty());
     }
 }

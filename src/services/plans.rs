@@ -208,10 +208,7 @@ pub type PublicChapters = Vec<(chapter::Model, Vec<PublicAction>)>;
 /// A plan with a public page, by chapter; `NotFound` for any other plan (also another
 /// organization's, or one whose page is off), so nothing is revealed.
 #[tracing::instrument(skip_all, fields(plan = %id))]
-pub async fn public_plan(
-    db: &DatabaseConnection,
-    id: Uuid,
-) -> AppResult<(plan::Model, PublicChapters)> {
+pub async fn public_plan(db: &DatabaseConnection, id: Uuid) -> AppResult<(plan::Model, PublicChapters)> {
     use crate::entities::{action, unit};
     let plan = plan::Entity::find_by_id(id)
         .one(db)

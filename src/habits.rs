@@ -98,3 +98,71 @@ fn no_error_code_is_chosen_by_its_message() {
     }
     assert!(found.is_empty(), "codes chosen by message text:\n{}", found.join("\n"));
 }
+
+/// Stored codes are typed: an entity never holds a status, role, kind or other code as text
+/// (`entities::codes` stores the domain's enums as their codes).
+#[test]
+fn entities_hold_codes_as_their_enums() {
+    const CODES: &[&str] = &[
+        "status",
+        "role",
+        "kind",
+        "via",
+        "reason",
+        "outcome",
+        "trigger",
+        "job",
+        "recurrence",
+        "prevention_level",
+        "carried_out",
+        "decision",
+    ];
+    let mut text_codes = Vec::new();
+    for (path, text) in sources("entities") {
+        for (i, line) in text.lines().enumerate() {
+            let Some((name, ty)) = line.trim().strip_prefix("pub ").and_then(|field| field.split_once(':')) else {
+                continue;
+            };
+            if CODES.contains(&name.trim()) && ty.contains("String") {
+                text_codes.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(text_codes.is_empty(), "codes held as text:\n{}", text_codes.join("\n"));
+}
+
+/// Above `services` nothing queries the database: resolvers, pages, the HTTP handlers and the
+/// command line call use cases (GraphQL's per-request loaders aside), and the command line
+/// connects in one place.
+#[test]
+fn only_services_query_the_database() {
+    let mut queries = Vec::new();
+    for dir in ["graphql", "web", "http", "cli"] {
+        for (path, text) in sources(dir) {
+            if path.ends_with("loaders.rs") {
+                continue;
+            }
+            for (i, line) in text.lines().enumerate() {
+                if [
+                    "Entity::find",
+                    "Entity::update",
+                    "Entity::delete",
+                    "Entity::insert",
+                    "execute_unprepared",
+                ]
+                .iter()
+                .any(|query| line.contains(query))
+                {
+                    queries.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(queries.is_empty(), "queries above services:\n{}", queries.join("\n"));
+    let connects: usize = sources("cli")
+        .iter()
+        .map(|(_, text)| text.matches("app::connect(").count())
+        .sum();
+    // `database` (connect and migrate) for every command, and `migrate` itself.
+    assert_eq!(connects, 2, "the command line connects through cli::database");
+}

@@ -4,16 +4,13 @@
 
 use std::sync::OnceLock;
 
-use chrono::Utc;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
-
 use crate::{
-    domain::{JobOutcome, NotificationStatus},
-    entities::{job_run, notification},
-    jobs::Job,
+    domain::NotificationStatus,
+    services::{jobs, outbox},
     state::AppState,
 };
+use chrono::Utc;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 /// Seconds, for request latency.
 const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -36,45 +33,30 @@ pub fn handle() -> &'static PrometheusHandle {
 /// Reads the gauges that live in the database, then renders everything.
 pub async fn render(state: &AppState) -> String {
     if let Err(error) = refresh(state).await {
-        tracing::warn!(%error, "metrics: reading the outbox and job runs failed");
+        tracing::warn!(error = error.cause(), "metrics: reading the outbox and job runs failed");
     }
     handle().render()
 }
 
-async fn refresh(state: &AppState) -> Result<(), sea_orm::DbErr> {
-    let db = &state.db;
+async fn refresh(state: &AppState) -> crate::error::AppResult<()> {
     let now = Utc::now();
-    for status in [NotificationStatus::Pending, NotificationStatus::Failed] {
-        let count = notification::Entity::find()
-            .filter(notification::Column::Status.eq(status))
-            .count(db)
-            .await?;
+    let outbox = outbox::gauges(&state.db, now).await?;
+    for (status, count) in [
+        (NotificationStatus::Pending, outbox.pending),
+        (NotificationStatus::Failed, outbox.failed),
+    ] {
         metrics::gauge!("tiltak_outbox_messages", "status" => status.code().to_lowercase()).set(count as f64);
     }
-    let oldest_due = notification::Entity::find()
-        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
-        .filter(notification::Column::NextAttemptAt.lte(now))
-        .order_by_asc(notification::Column::NextAttemptAt)
-        .one(db)
-        .await?;
-    let age = oldest_due.map_or(0.0, |row| {
-        (now - row.next_attempt_at).num_milliseconds() as f64 / 1000.0
-    });
+    let age = outbox
+        .oldest_due
+        .map_or(0.0, |due| (now - due).num_milliseconds() as f64 / 1000.0);
     metrics::gauge!("tiltak_outbox_oldest_due_age_seconds").set(age.max(0.0));
-    for job in Job::ALL {
-        let last = job_run::Entity::find()
-            .filter(job_run::Column::Job.eq(job.name()))
-            .filter(job_run::Column::Outcome.eq(JobOutcome::Succeeded))
-            .order_by_desc(job_run::Column::FinishedAt)
-            .one(db)
-            .await?;
-        if let Some(run) = last
-            && let Some(finished) = run.finished_at
-        {
-            metrics::gauge!("tiltak_job_last_success_timestamp_seconds", "job" => job.name())
-                .set(finished.timestamp() as f64);
+    for run in jobs::last_successes(&state.db).await? {
+        if let Some(finished) = run.finished_at {
+            let job = run.job.name();
+            metrics::gauge!("tiltak_job_last_success_timestamp_seconds", "job" => job).set(finished.timestamp() as f64);
             let took = (finished - run.started_at).num_milliseconds() as f64 / 1000.0;
-            metrics::gauge!("tiltak_job_last_duration_seconds", "job" => job.name()).set(took);
+            metrics::gauge!("tiltak_job_last_duration_seconds", "job" => job).set(took);
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! The scheduled jobs' recorded runs as admins see them (GraphQL `jobRuns`, the Årshjul page).
 //! Running the jobs is `crate::jobs`.
 
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{
@@ -9,6 +9,7 @@ use super::{
     auth::{Permission, Relation, authorize},
 };
 use crate::{
+    domain::JobOutcome,
     entities::{job_run, organization},
     error::AppResult,
     jobs::{self, Job},
@@ -33,4 +34,20 @@ pub async fn runs(
         }
     }
     Ok(runs)
+}
+
+/// Each job's latest successful run, for the metrics.
+#[tracing::instrument(skip_all)]
+pub async fn last_successes(db: &DatabaseConnection) -> AppResult<Vec<job_run::Model>> {
+    let mut last = Vec::new();
+    for &job in Job::ALL {
+        let run = job_run::Entity::find()
+            .filter(job_run::Column::Job.eq(job))
+            .filter(job_run::Column::Outcome.eq(JobOutcome::Succeeded))
+            .order_by_desc(job_run::Column::FinishedAt)
+            .one(db)
+            .await?;
+        last.extend(run);
+    }
+    Ok(last)
 }

@@ -268,6 +268,18 @@ pub async fn update_team(
 }
 
 /// A team's members and followed units.
+/// The teams a person is a member of.
+#[tracing::instrument(skip_all, fields(person = %person_id))]
+pub async fn teams_of(db: &impl ConnectionTrait, person_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::PersonId.eq(person_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.team_id)
+        .collect())
+}
+
 #[tracing::instrument(skip_all, fields(team = %team_id))]
 pub async fn team_links(db: &DatabaseConnection, team_id: Uuid) -> AppResult<(Vec<Uuid>, Vec<Uuid>)> {
     let members = team_member::Entity::find()

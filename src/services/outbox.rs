@@ -589,6 +589,36 @@ pub async fn resend(
     Ok(update.update(db).await?)
 }
 
+/// What the metrics show of the outbox.
+pub struct Gauges {
+    pub pending: u64,
+    pub failed: u64,
+    /// When the longest-waiting message that is due became due.
+    pub oldest_due: Option<DateTime<Utc>>,
+}
+
+/// The outbox's counts, across organizations, for the metrics.
+#[tracing::instrument(skip_all)]
+pub async fn gauges(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Gauges> {
+    let count = |status: NotificationStatus| {
+        sea_orm::PaginatorTrait::count(
+            notification::Entity::find().filter(notification::Column::Status.eq(status)),
+            db,
+        )
+    };
+    let oldest_due = notification::Entity::find()
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+        .filter(notification::Column::NextAttemptAt.lte(now))
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .one(db)
+        .await?;
+    Ok(Gauges {
+        pending: count(NotificationStatus::Pending).await?,
+        failed: count(NotificationStatus::Failed).await?,
+        oldest_due: oldest_due.map(|row| row.next_attempt_at),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,9 +13,7 @@ use super::{
 };
 use crate::{
     domain::{ActionNumber, EvaluationStatus},
-    entities::{
-        action, action_contributor, action_event, chapter, evaluation, plan, team, team_member, team_unit, unit,
-    },
+    entities::{action, action_contributor, action_event, chapter, evaluation, plan, team, team_unit, unit},
     error::{AppError, AppResult},
 };
 
@@ -203,13 +201,7 @@ pub async fn teams_for(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Ve
         .order_by_asc(team::Column::Name)
         .all(db)
         .await?;
-    let member_of: Vec<Uuid> = team_member::Entity::find()
-        .filter(team_member::Column::PersonId.eq(viewer.person_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.team_id)
-        .collect();
+    let member_of = super::org::teams_of(db, viewer.person_id).await?;
     let sees_all = policy::allows(viewer.role, Permission::ManagePlans, policy::Relation::None);
     let catalog = Catalog::load(db, viewer.organization_id).await?;
     let links = team_unit::Entity::find()

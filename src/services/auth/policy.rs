@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::Viewer;
 use crate::{
     domain::Role,
-    entities::{action, action_contributor, team_member, team_unit},
+    entities::{action, action_contributor, team_unit},
     error::{AppError, AppResult},
 };
 
@@ -235,13 +235,7 @@ pub async fn relation_to_action(
             let Some(unit_id) = action.responsible_unit_id else {
                 return Ok(Relation::None);
             };
-            let teams: Vec<Uuid> = team_member::Entity::find()
-                .filter(team_member::Column::PersonId.eq(viewer.person_id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|m| m.team_id)
-                .collect();
+            let teams = crate::services::org::teams_of(db, viewer.person_id).await?;
             let follows = !teams.is_empty()
                 && team_unit::Entity::find()
                     .filter(team_unit::Column::TeamId.is_in(teams))

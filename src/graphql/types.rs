@@ -459,9 +459,18 @@ impl Person {
     async fn role(&self) -> Role {
         self.0.role.into()
     }
+    /// The unit given them in tiltak (`updatePerson(unitId)`).
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
         let Some(id) = self.0.unit_id else { return Ok(None) };
         Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+    }
+    /// Every unit they lead, by name: the unit given them and each unit whose leader email is
+    /// theirs (`updateUnit(leaderEmail)`). A unit leader follows up the actions of all of them.
+    async fn leads(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
+        let p = &self.0;
+        let units =
+            crate::services::auth::policy::led_by(&ctx.state().db, p.organization_id, &p.email, p.unit_id).await?;
+        Ok(units.into_iter().map(Unit).collect())
     }
 }
 

@@ -147,7 +147,7 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
         current.action_id,
     )
     .await?;
-    may_evaluate(viewer, &current, &action)?;
+    may_evaluate(&txn, viewer, &current, &action).await?;
     let mut row: evaluation::ActiveModel = current.clone().into();
     row.status = Set(EvaluationStatus::Submitted);
     row.submitted_at = Set(Some(now));
@@ -177,9 +177,18 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     Ok(saved)
 }
 
-fn may_evaluate(viewer: &Viewer, evaluation: &evaluation::Model, action: &action::Model) -> AppResult<()> {
+async fn may_evaluate(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    evaluation: &evaluation::Model,
+    action: &action::Model,
+) -> AppResult<()> {
     let unit = evaluation.unit_id.or(action.responsible_unit_id);
-    authorize(viewer, Permission::Evaluate, policy::relation_to_unit(viewer, unit))
+    authorize(
+        viewer,
+        Permission::Evaluate,
+        policy::relation_to_unit(db, viewer, unit).await?,
+    )
 }
 
 #[derive(Debug, Default)]

@@ -53,11 +53,15 @@ impl Catalog {
     }
 }
 
-/// The actions a unit is responsible for or contributes to, numerically.
-#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, unit = %unit_id))]
-pub async fn unit_actions(db: &DatabaseConnection, viewer: &Viewer, unit_id: Uuid) -> AppResult<Vec<action::Model>> {
+/// The actions these units are responsible for or contribute to, numerically.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id, units = unit_ids.len()))]
+pub async fn unit_actions(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    unit_ids: &[Uuid],
+) -> AppResult<Vec<action::Model>> {
     let contributes: Vec<Uuid> = action_contributor::Entity::find()
-        .filter(action_contributor::Column::UnitId.eq(unit_id))
+        .filter(action_contributor::Column::UnitId.is_in(unit_ids.iter().copied()))
         .all(db)
         .await?
         .into_iter()
@@ -67,7 +71,7 @@ pub async fn unit_actions(db: &DatabaseConnection, viewer: &Viewer, unit_id: Uui
         .filter(action::Column::OrganizationId.eq(viewer.organization_id))
         .filter(
             sea_orm::Condition::any()
-                .add(action::Column::ResponsibleUnitId.eq(unit_id))
+                .add(action::Column::ResponsibleUnitId.is_in(unit_ids.iter().copied()))
                 .add(action::Column::Id.is_in(contributes)),
         )
         .all(db)

@@ -107,7 +107,7 @@ pub async fn complete(
     authorize(
         viewer,
         Permission::CompleteRevision,
-        policy::relation_to_unit(viewer, current.unit_id),
+        policy::relation_to_unit(db, viewer, current.unit_id).await?,
     )?;
     if current.status == RevisionStatus::Done {
         return Err(AppError::Conflict(format!("revision {id} is already done")));

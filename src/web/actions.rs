@@ -65,10 +65,24 @@ pub async fn mine(State(state): State<AppState>, jar: CookieJar, SignedIn { view
         Ok(catalog) => catalog,
         Err(error) => return error_page(jar, error),
     };
-    let unit = viewer.unit_id.and_then(|id| catalog.units.get(&id)).cloned();
-    let list = match &unit {
-        Some(unit) => pages::unit_actions(&state.db, &viewer, unit.id).await,
-        None => actions::list(&state.db, &viewer, today, ActionFilter::default()).await,
+    // The units the person leads, whatever their role: by the unit's leader email or given.
+    let led: Vec<Uuid> =
+        match crate::services::auth::policy::led_by(&state.db, viewer.organization_id, &viewer.email, viewer.unit_id)
+            .await
+        {
+            Ok(units) => units.into_iter().map(|u| u.id).collect(),
+            Err(error) => return error_page(jar, error),
+        };
+    let mut unit_names: Vec<String> = led
+        .iter()
+        .filter_map(|id| catalog.units.get(id))
+        .map(|u| u.name.clone())
+        .collect();
+    unit_names.sort();
+    let list = if led.is_empty() {
+        actions::list(&state.db, &viewer, today, ActionFilter::default()).await
+    } else {
+        pages::unit_actions(&state.db, &viewer, &led).await
     };
     let list = match list {
         Ok(list) => list,
@@ -136,7 +150,11 @@ pub async fn mine(State(state): State<AppState>, jar: CookieJar, SignedIn { view
             person: Some(&viewer.name),
         },
         minijinja::context! {
-            unit => unit.map(|u| u.name),
+            unit => (!unit_names.is_empty()).then(|| match unit_names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} og {last}", rest.join(", ")),
+                None => String::new(),
+            }),
             groups => super::value(&groups),
             role => viewer.role.code(),
         },

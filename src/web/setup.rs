@@ -120,7 +120,12 @@ async fn render_with(
                 name => p.name.clone(),
                 email => p.email.clone(),
                 role => p.role.label(),
-                unit => p.unit_id.and_then(|id| units.iter().find(|u| u.id == id)).map(|u| u.name.clone()),
+                leads => units
+                    .iter()
+                    .filter(|u| crate::services::auth::policy::leads(u, &p.email, p.unit_id))
+                    .map(|u| u.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
             .collect();
         Ok(minijinja::context! {

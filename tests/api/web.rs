@@ -512,3 +512,60 @@ on_both_databases! {
         assert_eq!((event.kind.code(), event.via.map(|via| via.code())), ("EVALUATED", Some("email-link")));
     }
 }
+
+on_both_databases! {
+    async fn a_leader_of_two_units_follows_up_both(app: TestApp) {
+        app.with_example_plan().await;
+        let kari = "kari.nordmann@eksempel.kommune.no";
+        let units = app.ok("{ units { id name } }", serde_json::json!({})).await;
+        let unit = |name: &str| {
+            units["units"].as_array().unwrap().iter().find(|u| u["name"] == name).unwrap()["id"].as_str().unwrap().to_owned()
+        };
+        let (buv, pp) = (unit("Barne- og ungdomsvern"), unit("PP-tjenesten"));
+        let token = app.token_for(kari, "UNIT_LEADER", Some(&buv)).await;
+        let actions = app.ok("{ actions { id number } }", serde_json::json!({})).await;
+        let action = |number: &str| {
+            actions["actions"].as_array().unwrap().iter().find(|a| a["number"] == number).unwrap()["id"].as_str().unwrap().to_owned()
+        };
+        // 2.2 is PP-tjenesten's; 4.1 is NAV's.
+        let progress = |id: String| {
+            let (app, token) = (&app, token.clone());
+            async move {
+                app.gql_as(
+                    Some(&token),
+                    "mutation($id: ID!) { updateAction(input: { actionId: $id, progress: 40 }) { progress } }",
+                    serde_json::json!({ "id": id }),
+                )
+                .await
+            }
+        };
+        let refused = progress(action("2.2")).await;
+        assert_eq!(crate::helpers::error_code(&refused), Some("FORBIDDEN"), "not hers yet: {refused}");
+
+        // PP-tjenesten names her as its leader: she leads both, and may follow up both.
+        let update = "mutation($id: ID!, $email: String!) { updateUnit(input: { unitId: $id, leaderEmail: $email }) { id } }";
+        app.ok(update, serde_json::json!({ "id": pp, "email": kari })).await;
+        let me = app.gql_as(Some(&token), "{ me { unit { name } leads { name } } }", serde_json::json!({})).await;
+        assert_eq!(
+            me["data"]["me"],
+            serde_json::json!({ "unit": { "name": "Barne- og ungdomsvern" }, "leads": [{ "name": "Barne- og ungdomsvern" }, { "name": "PP-tjenesten" }] })
+        );
+        let saved = progress(action("2.2")).await;
+        assert_eq!(saved["data"]["updateAction"]["progress"], 40, "{saved}");
+        let other = progress(action("4.1")).await;
+        assert_eq!(crate::helpers::error_code(&other), Some("FORBIDDEN"), "{other}");
+
+        // «Mine tiltak» lists both units' actions.
+        let mut browser = Browser::new(&app);
+        sign_in(&app, &mut browser, kari).await;
+        let mine = browser.get("/mine").await;
+        assert!(mine.body.contains("Tiltakene Barne- og ungdomsvern og PP-tjenesten har ansvar for"), "{}", mine.body);
+        assert!(mine.body.contains("Kompetanse i tidlig avdekking") && mine.body.contains("Rutine ved bekymring for barn"));
+        assert!(!mine.body.contains("Lokal fritidserklæring"), "not NAV's");
+
+        // Named leader no more: refused again.
+        app.ok(update, serde_json::json!({ "id": pp, "email": "ingrid.berg@eksempel.kommune.no" })).await;
+        let refused = progress(action("2.2")).await;
+        assert_eq!(crate::helpers::error_code(&refused), Some("FORBIDDEN"), "{refused}");
+    }
+}

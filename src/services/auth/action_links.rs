@@ -88,17 +88,13 @@ pub async fn open(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) ->
         .all(db)
         .await?;
     let person = org::person_by_email(db, link.organization_id, &link.recipient_email).await?;
-    // The recipient leads a unit of the action by the unit's leader email, or by being its
-    // unit leader in tiltak; the responsible unit first.
-    let leads = |unit: &unit::Model| {
-        unit.leader_email.trim().eq_ignore_ascii_case(&link.recipient_email)
-            || person
-                .as_ref()
-                .is_some_and(|p| p.role == Role::UnitLeader && p.unit_id == Some(unit.id))
-    };
+    // The recipient leads a unit of the action as the policy says a unit leader does (by the
+    // unit's leader email, or by being given the unit in tiltak); the responsible unit first.
+    let given = person.filter(|p| p.role == Role::UnitLeader).and_then(|p| p.unit_id);
+    let led = super::policy::led_by(db, link.organization_id, &link.recipient_email, given).await?;
     let unit = unit_ids
         .iter()
-        .find_map(|id| units.iter().find(|u| u.id == *id && leads(u)))
+        .find_map(|id| units.iter().find(|u| u.id == *id && led.iter().any(|l| l.id == u.id)))
         .cloned()
         .ok_or_else(refused)?;
     Ok(Grant {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::Viewer;
 use crate::{
     domain::Role,
-    entities::{action, action_contributor, team_unit},
+    entities::{action, action_contributor, team_unit, unit},
     error::{AppError, AppResult},
 };
 
@@ -219,16 +219,17 @@ pub async fn relation_to_action(
 ) -> AppResult<Relation> {
     match viewer.role {
         Role::UnitLeader => {
-            let Some(unit_id) = viewer.unit_id else {
-                return Ok(Relation::None);
-            };
-            if action.responsible_unit_id == Some(unit_id) {
+            let led = led_units(db, viewer).await?;
+            if action.responsible_unit_id.is_some_and(|u| led.contains(&u)) {
                 return Ok(Leads);
             }
-            let contributes = action_contributor::Entity::find_by_id((action.id, unit_id))
-                .one(db)
-                .await?
-                .is_some();
+            let contributes = !led.is_empty()
+                && action_contributor::Entity::find()
+                    .filter(action_contributor::Column::ActionId.eq(action.id))
+                    .filter(action_contributor::Column::UnitId.is_in(led))
+                    .one(db)
+                    .await?
+                    .is_some();
             Ok(if contributes { Contributes } else { Relation::None })
         }
         Role::TeamMember => {
@@ -249,13 +250,61 @@ pub async fn relation_to_action(
     }
 }
 
-/// `Leads` when the viewer is a unit leader of this unit.
-pub fn relation_to_unit(viewer: &Viewer, unit_id: Option<Uuid>) -> Relation {
-    if viewer.role == Role::UnitLeader && viewer.unit_id.is_some() && viewer.unit_id == unit_id {
+/// `Leads` when the viewer is a unit leader who leads this unit.
+#[tracing::instrument(skip_all, fields(person = %viewer.person_id))]
+pub async fn relation_to_unit(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    unit_id: Option<Uuid>,
+) -> AppResult<Relation> {
+    let Some(unit_id) = unit_id else {
+        return Ok(Relation::None);
+    };
+    Ok(if led_units(db, viewer).await?.contains(&unit_id) {
         Leads
     } else {
         Relation::None
+    })
+}
+
+/// The units a unit leader leads: the unit they were given in tiltak (`person.unit_id`) and
+/// every unit that names them as its leader (its leader email is theirs), as the reminders do.
+/// Empty for the other roles, who need no unit to do what they may.
+#[tracing::instrument(skip_all, fields(person = %viewer.person_id))]
+pub async fn led_units(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<Uuid>> {
+    if viewer.role != Role::UnitLeader {
+        return Ok(Vec::new());
     }
+    Ok(led_by(db, viewer.organization_id, &viewer.email, viewer.unit_id)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
+/// The units led by the person with this email and given unit, sorted by name.
+#[tracing::instrument(skip_all, fields(org = %organization_id))]
+pub async fn led_by(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    email: &str,
+    unit_id: Option<Uuid>,
+) -> AppResult<Vec<unit::Model>> {
+    let mut units: Vec<unit::Model> = unit::Entity::find()
+        .filter(unit::Column::OrganizationId.eq(organization_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| leads(u, email, unit_id))
+        .collect();
+    units.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(units)
+}
+
+/// Whether the person with this email and given unit leads `unit`.
+pub fn leads(unit: &unit::Model, email: &str, unit_id: Option<Uuid>) -> bool {
+    let email = email.trim();
+    Some(unit.id) == unit_id || (!email.is_empty() && unit.leader_email.trim().eq_ignore_ascii_case(email))
 }
 
 #[cfg(test)]

@@ -80,6 +80,8 @@ pub struct UpdatePlanInput {
 pub struct UpdatePersonInput {
     person_id: ID,
     name: Option<String>,
+    /// The address they sign in with and get their mail at; unique in the organization.
+    email: Option<String>,
     role: Option<Role>,
     unit_id: MaybeUndefined<ID>,
 }
@@ -395,6 +397,7 @@ impl BaseMutation {
         let id = parse_id("personId", &input.person_id)?;
         let changes = org::PersonChanges {
             name: input.name,
+            email: input.email,
             role: input.role.map(Into::into),
             unit_id: change(input.unit_id, |id| parse_id("unitId", &id))?,
         };

@@ -126,12 +126,14 @@ pub async fn update_unit(
 #[derive(Default)]
 pub struct PersonChanges {
     pub name: Option<String>,
+    /// The address they sign in with and get their mail at.
+    pub email: Option<String>,
     pub role: Option<Role>,
     /// `Some(None)`: leads no unit.
     pub unit_id: Option<Option<Uuid>>,
 }
 
-/// Changes a person's name, role or unit. Admins and coordinators; only admins make or unmake
+/// Changes a person's name, email, role or unit. Admins and coordinators; only admins make or unmake
 /// an admin. The change applies to their next request (tokens and sessions read the person).
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id, person = %id))]
 pub async fn update_person(
@@ -150,6 +152,19 @@ pub async fn update_person(
     let mut row: person::ActiveModel = current.clone().into();
     if let Some(name) = changes.name {
         row.name = Set(required_line("name", &name, MAX_NAME)?);
+    }
+    if let Some(email) = changes.email {
+        let email = validate_email("email", &email)?;
+        if person_by_email(db, org, &email)
+            .await?
+            .is_some_and(|p| p.id != current.id)
+        {
+            return Err(AppError::validation(
+                "email",
+                format!("{email} already belongs to another person"),
+            ));
+        }
+        row.email = Set(email);
     }
     if let Some(unit_id) = changes.unit_id {
         if let Some(unit_id) = unit_id {

@@ -175,6 +175,8 @@ fn norsk(error: &AppError) -> Option<String> {
     };
     let problem = if error.field == "unitId" && error.message.contains("needs") {
         "en enhetsleder må ha enheten hen leder.".to_owned()
+    } else if error.message.contains("another person") {
+        "en annen person har allerede denne e-postadressen.".to_owned()
     } else if error.message.contains("already exists") {
         "navnet er allerede i bruk.".to_owned()
     } else if error.message.contains("email") || error.field.ends_with("mail") {
@@ -426,9 +428,13 @@ pub struct PersonChangeForm {
     role: String,
     #[serde(default)]
     unit: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
 }
 
-/// `POST /oppsett/person/{id}`: a person's role and the unit they lead.
+/// `POST /oppsett/person/{id}`: a person's name, email, role and the unit given them.
 pub async fn change_person(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -446,8 +452,10 @@ pub async fn change_person(
         };
         return render(&state, jar, &viewer, false, Some(error)).await;
     };
+    let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let changes = org::PersonChanges {
-        name: None,
+        name: given(&form.name),
+        email: given(&form.email),
         role: Some(role),
         unit_id: Some(Uuid::parse_str(form.unit.trim()).ok()),
     };

@@ -288,5 +288,20 @@ on_both_databases! {
         // The person's own token carries the new role at once.
         let me = app.gql_as(Some(&token), "{ me { role } }", json!({})).await;
         assert_eq!(me["data"]["me"]["role"], "UNIT_LEADER", "{me}");
+
+        // Name and email: an address another person has, or no address, is refused naming `email`.
+        for email in ["koordinator@eksempel.kommune.no", "ikke en adresse"] {
+            let refused = app.gql(update, json!({ "input": { "personId": id, "email": email, "name": "Per P" } })).await;
+            assert_eq!(error_field(&refused), Some("email"), "{refused}");
+        }
+        let renamed = app
+            .ok(
+                "mutation($input: UpdatePersonInput!) { updatePerson(input: $input) { name email } }",
+                json!({ "input": { "personId": id, "name": "Per Pedersen", "email": "Per.Pedersen@Eksempel.kommune.no" } }),
+            )
+            .await;
+        assert_eq!(renamed["updatePerson"], json!({ "name": "Per Pedersen", "email": "per.pedersen@eksempel.kommune.no" }));
+        let me = app.gql_as(Some(&token), "{ me { name email } }", json!({})).await;
+        assert_eq!(me["data"]["me"]["email"], "per.pedersen@eksempel.kommune.no", "the token goes on working: {me}");
     }
 }

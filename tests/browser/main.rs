@@ -164,6 +164,11 @@ async fn text(client: &Client) -> String {
     wait_text(client, "").await
 }
 
+/// Clicks the element found.
+async fn click(client: &Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
 /// Types into the field with this id.
 async fn type_into(client: &Client, id: &str, text: &str) {
     client
@@ -179,7 +184,7 @@ async fn type_into(client: &Client, id: &str, text: &str) {
 async fn save_status(client: &Client, status: Option<&str>) {
     if let Some(status) = status {
         let option = format!("#status option[value={status}]");
-        client.find(Locator::Css(&option)).await.unwrap().click().await.unwrap();
+        click(client, Locator::Css(&option)).await;
     }
     let button = client
         .find(Locator::Css("form[aria-labelledby=oppdater] button"))
@@ -260,13 +265,7 @@ async fn sign_in(client: &Client, app: &TestApp, email: &str, check: bool) {
         .send_keys(email)
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form button")).await;
     assert!(
         wait_text(client, "Sjekk e-posten din")
             .await
@@ -277,13 +276,7 @@ async fn sign_in(client: &Client, app: &TestApp, email: &str, check: bool) {
     if check {
         accessible(client, "the sign-in confirmation").await;
     }
-    client
-        .find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("main form button")).await;
     assert_eq!(wait_path(client, "/mine").await, "/mine");
 }
 
@@ -424,13 +417,7 @@ async fn a_unit_leader_signs_in_and_updates_their_actions() {
     assert!(page.contains("Lagret") && page.contains("40 %"), "{page}");
 
     // Sign out ends the session.
-    client
-        .find(Locator::Css("form.logg-ut button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("form.logg-ut button")).await;
     assert!(wait_text(&client, "Du er logget ut").await.contains("Du er logget ut"));
     client.goto(&format!("{}/mine", app.address)).await.unwrap();
     assert!(wait_path(&client, "/logg-inn").await.starts_with("/logg-inn"));
@@ -576,26 +563,14 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
     client.goto(&format!("{}/planer", app.address)).await.unwrap();
     assert!(wait_text(&client, "Planer").await.contains("gjennomsnittlig fremdrift"));
     accessible(&client, "the plans").await;
-    client
-        .find(Locator::Css("main h2 a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main h2 a")).await;
     let page = wait_text(&client, "Last ned som").await;
     assert!(page.contains("1 Samarbeid og samordning"), "{page}");
     accessible(&client, "a plan").await;
     screenshot(&client, "6-plan").await;
     let option = "#status-filter option[value=DELAYED]";
-    client.find(Locator::Css(option)).await.unwrap().click().await.unwrap();
-    client
-        .find(Locator::Css("form.filtre button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css(option)).await;
+    click(&client, Locator::Css("form.filtre button")).await;
     wait_path(&client, "/planer/").await;
     let statuses = client.find_all(Locator::Css("table tbody .ds-tag")).await.unwrap();
     assert!(!statuses.is_empty());
@@ -619,30 +594,12 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
     assert!(page.contains("Ikke frosset") && page.contains("Per enhet"), "{page}");
     accessible(&client, "the council report").await;
     screenshot(&client, "8-rapport").await;
-    client
-        .find(Locator::Css("form.frys button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("form.frys button")).await;
     let page = wait_text(&client, "Bekreftelse:").await;
     assert!(page.contains("Bekreftelse: kryss av"), "{page}");
-    client
-        .find(Locator::Id("bekreft"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client.find(Locator::Id("tom")).await.unwrap().click().await.unwrap();
-    client
-        .find(Locator::Css("form.frys button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Id("bekreft")).await;
+    click(&client, Locator::Id("tom")).await;
+    click(&client, Locator::Css("form.frys button")).await;
     let page = wait_text(&client, "Rapporten er frosset").await;
     assert!(
         page.contains("Rapporten er frosset") && page.contains("Frosset "),
@@ -709,45 +666,25 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
     // An action edited: a bad date is refused naming the field, a good one saved.
     client.goto(&format!("{}/mine", app.address)).await.unwrap();
     wait_text(&client, "Mine tiltak").await;
-    client
-        .find(Locator::Css("main table a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main table a")).await;
     wait_text(&client, "Rediger tiltaket").await;
-    client
-        .find(Locator::LinkText("Rediger tiltaket (tekst, enhet, frist, kapittel)"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &client,
+        Locator::LinkText("Rediger tiltaket (tekst, enhet, frist, kapittel)"),
+    )
+    .await;
     wait_text(&client, "Nummer i kapitlet").await;
     accessible(&client, "the edit page").await;
     let deadline = client.find(Locator::Id("deadline")).await.unwrap();
     deadline.clear().await.unwrap();
     deadline.send_keys("31.02.2027").await.unwrap();
-    client
-        .find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main form button")).await;
     let page = wait_text(&client, "Frist:").await;
     assert!(page.contains("Frist: skriv datoen som 31.12.2026"), "{page}");
     let deadline = client.find(Locator::Id("deadline")).await.unwrap();
     deadline.clear().await.unwrap();
     deadline.send_keys("31.12.2027").await.unwrap();
-    client
-        .find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main form button")).await;
     let page = wait_text(&client, "Lagret").await;
     assert!(page.contains("31.12.2027") && page.contains("Frist"), "{page}");
 
@@ -767,13 +704,7 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         .unwrap();
     wait_text(&client, "Arkiver tiltaket").await;
     type_into(&client, "archive-comment", "Erstattet av et nytt tiltak").await;
-    client
-        .find(Locator::Css("form[action$='/arkiver'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("form[action$='/arkiver'] button")).await;
     let page = wait_text(&client, "Tiltaket er arkivert").await;
     assert!(
         page.contains("Tiltaket er arkivert") && !page.contains("Oppdater status"),
@@ -800,25 +731,13 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         !listed.contains(&archived.title) && archived_part.contains(&archived.title),
         "{page}"
     );
-    client
-        .find(Locator::LinkText("Endre kapitlene"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("Endre kapitlene")).await;
     wait_text(&client, "Nytt kapittel").await;
     accessible(&client, "the chapters page").await;
     let title = client.find(Locator::Css("input[name=title]")).await.unwrap();
     title.clear().await.unwrap();
     title.send_keys("Samarbeid på tvers").await.unwrap();
-    client
-        .find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main form button")).await;
     let page = wait_text(&client, "Lagret").await;
     assert!(page.contains("Lagret"), "{page}");
     let renamed = tiltak::entities::chapter::Entity::find()
@@ -843,13 +762,7 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         .await
         .unwrap();
     type_into(&client, "title", "Forebyggende plan 2025–2028").await;
-    client
-        .find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main form button")).await;
     let page = wait_text(&client, "Prøveimport").await;
     assert!(
         page.contains("56 tiltak funnet") && page.contains("56 blir nye"),
@@ -861,13 +774,7 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         .as_array()
         .unwrap()
         .len();
-    client
-        .find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main form button")).await;
     wait_path(&client, "/planer/").await;
     let page = wait_text(&client, "17.17").await;
     assert!(page.contains("17.17"), "{page}");
@@ -937,14 +844,8 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
     type_into(&client, "ny-navn", "Siri Team").await;
     type_into(&client, "ny-epost", "siri@eksempel.kommune.no").await;
     let role = "#ny-rolle option[value=team-member]";
-    client.find(Locator::Css(role)).await.unwrap().click().await.unwrap();
-    client
-        .find(Locator::Css("form[aria-label='Ny person'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css(role)).await;
+    click(&client, Locator::Css("form[aria-label='Ny person'] button")).await;
     let page = wait_text(&client, "Lagret").await;
     assert!(page.contains("siri@eksempel.kommune.no"), "{page}");
     let teams = app.ok("{ teams { id name } }", json!({})).await;
@@ -965,7 +866,7 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         .unwrap();
     siri.click().await.unwrap();
     let save = format!("form[action='/oppsett/team/{team}'] button");
-    client.find(Locator::Css(&save)).await.unwrap().click().await.unwrap();
+    click(&client, Locator::Css(&save)).await;
     assert!(wait_text(&client, "Lagret").await.contains("Lagret"));
     client.close().await.unwrap();
 
@@ -982,13 +883,7 @@ async fn leader_teams_and_the_administration_see_plans_teams_and_the_council_rep
         !page.contains("SLT-koordineringsgruppen"),
         "a member sees their own teams: {page}"
     );
-    client
-        .find(Locator::Css("main table.tiltak-liste a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main table.tiltak-liste a")).await;
     let page = wait_text(&client, "Kommentar fra lederteamet").await;
     assert!(
         !page.contains("Oppdater status"),

@@ -142,17 +142,15 @@ pub async fn add(
     if !csrf_ok(&jar, &form.csrf) {
         return csrf_refused(jar);
     }
-    let saved = match number(&form.number) {
-        Ok(number) => {
-            let input = plans::NewChapter {
-                plan_id,
-                number,
-                title: form.title,
-            };
-            plans::add_chapter(&state.db, &viewer, input).await.map(|_| ())
-        }
-        Err(error) => Err(error),
-    };
+    let saved = async {
+        let input = plans::NewChapter {
+            plan_id,
+            number: number(&form.number)?,
+            title: form.title,
+        };
+        plans::add_chapter(&state.db, &viewer, input).await.map(|_| ())
+    }
+    .await;
     after(&state, jar, &viewer, plan_id, "ny".to_owned(), saved).await
 }
 
@@ -167,18 +165,16 @@ pub async fn update(
     if !csrf_ok(&jar, &form.csrf) {
         return csrf_refused(jar);
     }
-    let saved = match number(&form.number) {
-        Ok(number) => {
-            let changes = plans::ChapterChanges {
-                number: Some(number),
-                title: Some(form.title),
-                archived: Some(form.archived.is_some()),
-            };
-            plans::update_chapter(&state.db, &state.audit_key, &viewer, state.now(), chapter_id, changes)
-                .await
-                .map(|_| ())
-        }
-        Err(error) => Err(error),
-    };
+    let saved = async {
+        let changes = plans::ChapterChanges {
+            number: Some(number(&form.number)?),
+            title: Some(form.title),
+            archived: Some(form.archived.is_some()),
+        };
+        plans::update_chapter(&state.db, &state.audit_key, &viewer, state.now(), chapter_id, changes)
+            .await
+            .map(|_| ())
+    }
+    .await;
     after(&state, jar, &viewer, plan_id, chapter_id.to_string(), saved).await
 }

@@ -370,6 +370,40 @@ mod tests {
     }
 
     #[test]
+    fn sso_is_refused_for_any_tenant_and_maps_the_highest_app_role() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "sso.toml",
+                "[sso.organizations.kommune]\norganization = \"Eksempel kommune\"\ntenant_id = \"common\"\n\
+                 client_id = \"x\"\n[sso.roles]\n\"Tiltak.Sjef\" = \"boss\"",
+            )?;
+            jail.set_env("TILTAK_SSO__ORGANIZATIONS__KOMMUNE__CLIENT_SECRET", "a-client-secret");
+            let settings = Settings::load(Some(Path::new("sso.toml"))).expect("loads");
+            let entra = &settings.sso.organizations["kommune"];
+            assert_eq!(entra.client_secret.expose(), "a-client-secret");
+            assert!(!format!("{settings:?}").contains("a-client-secret"));
+            assert_eq!(entra.issuer_url(), "https://login.microsoftonline.com/common/v2.0");
+            let problems = settings.sso.problems();
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.starts_with("sso.organizations.kommune.tenant_id")),
+                "{problems:?}"
+            );
+            assert!(problems.iter().any(|p| p.starts_with("sso.roles.")), "{problems:?}");
+            assert_eq!(problems.len(), 2, "{problems:?}");
+            use crate::domain::Role;
+            assert_eq!(
+                settings.sso.role_of(["tiltak.viewer", "Tiltak.Coordinator"]),
+                Some(Role::Coordinator)
+            );
+            assert_eq!(settings.sso.role_of(["Other.App"]), None);
+            assert!(Settings::defaults().sso.problems().is_empty());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn the_audit_key_comes_from_the_environment_and_is_never_printed() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("TILTAK_AUDIT__KEY", "a-secret-that-must-not-appear-in-logs");

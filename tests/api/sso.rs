@@ -197,14 +197,54 @@ async fn person(app: &TestApp, email: &str) -> Option<person::Model> {
         .unwrap()
 }
 
-/// A refused sign-in: the page says why, and nothing was stored: no person, no session.
-async fn assert_refused(app: &TestApp, page: &Page, status: StatusCode, says: &str, before: (u64, u64)) {
+/// The people and sessions there are.
+async fn rows(app: &TestApp) -> (u64, u64) {
+    (people(app).await, sessions(app).await)
+}
+
+/// A refused sign-in: the page says why, no session cookie was set, and nothing was stored:
+/// no person, no session.
+async fn assert_refused(
+    app: &TestApp,
+    browser: &Browser,
+    page: &Page,
+    status: StatusCode,
+    says: &str,
+    before: (u64, u64),
+) {
     assert_eq!(page.status, status, "{}", page.body);
     assert!(page.body.contains(says), "{says:?} in {}", page.body);
     assert!(page.location.is_none());
-    assert_eq!((people(app).await, sessions(app).await), before, "nothing is created");
-    assert!(person(app, "kari.nordmann@kommune.no").await.is_none());
+    assert!(!browser.cookies.contains_key("tiltak_session"));
+    assert_eq!(rows(app).await, before, "nothing is created");
 }
+
+/// A query parameter of a URL.
+fn parameter(url: &str, name: &str) -> String {
+    let query = url.split_once('?').expect("a query").1;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("{name} in {url}"))
+}
+
+/// The same URL with one query parameter's value replaced.
+fn with_parameter(url: &str, name: &str, value: &str) -> String {
+    let (base, query) = url.split_once('?').expect("a query");
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| {
+            let v = if k == name { value.to_owned() } else { v.into_owned() };
+            (k.into_owned(), v)
+        })
+        .collect();
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{base}?{query}")
+}
+
+const TOKEN_REFUSED: &str = "Svaret fra Microsoft kunne ikke bekreftes";
+const FLOW_REFUSED: &str = "Innloggingen er allerede brukt, utløpt eller startet i en annen nettleser";
 
 /// Runs a test once on SQLite and once on PostgreSQL (ignored without a server).
 macro_rules! on_both {
@@ -310,9 +350,118 @@ on_both! {
             provider.set(kari_with(json!({ "roles": roles })), None).await;
             let mut browser = Browser::new(&app);
             let page = sign_in(&mut browser, "/").await;
-            assert_refused(&app, &page, StatusCode::FORBIDDEN, "Du har ikke tilgang til tiltak", before).await;
+            assert_refused(&app, &browser, &page, StatusCode::FORBIDDEN, "Du har ikke tilgang til tiltak", before).await;
             assert!(page.body.contains("Be IT-avdelingen"), "{}", page.body);
-            assert!(!browser.cookies.contains_key("tiltak_session"));
+            assert!(person(&app, "kari.nordmann@kommune.no").await.is_none());
         }
+    }
+
+    async fn a_token_from_another_tenant_is_refused(db: Db) {
+        let Some((app, provider)) = app(db).await else { return };
+        let before = rows(&app).await;
+        for tid in [json!("9a0b1c2d-0000-4000-8000-000000000bad"), json!(null)] {
+            provider.set(kari_with(json!({ "tid": tid })), None).await;
+            let mut browser = Browser::new(&app);
+            let page = sign_in(&mut browser, "/").await;
+            assert_refused(&app, &browser, &page, StatusCode::FORBIDDEN, "en annen organisasjon enn kommunen", before).await;
+        }
+        assert!(person(&app, "kari.nordmann@kommune.no").await.is_none());
+    }
+
+    async fn a_token_with_a_broken_signature_is_refused(db: Db) {
+        let Some((app, provider)) = app(db).await else { return };
+        let before = rows(&app).await;
+        provider.set(kari(), Some("signature")).await;
+        let mut browser = Browser::new(&app);
+        let page = sign_in(&mut browser, "/").await;
+        assert_refused(&app, &browser, &page, StatusCode::UNAUTHORIZED, TOKEN_REFUSED, before).await;
+        assert!(person(&app, "kari.nordmann@kommune.no").await.is_none());
+        // The same provider with the signature intact lets her in: it was the signature.
+        provider.set(kari(), None).await;
+        let mut browser = Browser::new(&app);
+        assert_eq!(location(&sign_in(&mut browser, "/").await), "/");
+    }
+
+    async fn an_expired_token_is_refused(db: Db) {
+        let Some((app, provider)) = app(db).await else { return };
+        let before = rows(&app).await;
+        let now = app.clock.now().timestamp();
+        provider
+            .set(kari_with(json!({ "iat": now - 4200, "nbf": now - 4200, "exp": now - 600 })), None)
+            .await;
+        let mut browser = Browser::new(&app);
+        let page = sign_in(&mut browser, "/").await;
+        assert_refused(&app, &browser, &page, StatusCode::UNAUTHORIZED, TOKEN_REFUSED, before).await;
+        assert!(person(&app, "kari.nordmann@kommune.no").await.is_none());
+    }
+
+    async fn a_state_works_once_in_the_browser_that_started_it_and_not_after_it_expired(db: Db) {
+        let Some((app, provider)) = app(db).await else { return };
+        provider.set(kari(), None).await;
+        // Another browser's callback (login CSRF): refused, and it does not use the flow up.
+        let mut browser = Browser::new(&app);
+        let authorize = to_provider(&mut browser, "/").await;
+        let callback = from_provider(&mut browser, &authorize).await;
+        let before = rows(&app).await;
+        let mut other = Browser::new(&app);
+        let page = other.get(&callback).await;
+        assert_refused(&app, &other, &page, StatusCode::UNAUTHORIZED, FLOW_REFUSED, before).await;
+        // The browser that started it signs in.
+        let state_cookie = browser.cookies.get("tiltak_sso_state").cloned().unwrap();
+        assert_eq!(location(&browser.get(&callback).await), "/");
+        let after = rows(&app).await;
+        assert_eq!(after, (before.0 + 1, 1));
+        // Replayed, even with the state cookie back in place: refused, nothing more is made.
+        let mut replay = Browser::new(&app);
+        replay.cookies.insert("tiltak_sso_state".into(), state_cookie);
+        let page = replay.get(&callback).await;
+        assert_refused(&app, &replay, &page, StatusCode::UNAUTHORIZED, FLOW_REFUSED, after).await;
+        // A flow that comes back after sso.flow_minutes is refused too.
+        let mut late = Browser::new(&app);
+        let authorize = to_provider(&mut late, "/").await;
+        let callback = from_provider(&mut late, &authorize).await;
+        app.clock.advance(chrono::Duration::minutes(app.settings.sso.flow_minutes + 1));
+        let page = late.get(&callback).await;
+        assert_refused(&app, &late, &page, StatusCode::UNAUTHORIZED, FLOW_REFUSED, after).await;
+    }
+
+    async fn a_replayed_nonce_is_refused(db: Db) {
+        let Some((app, provider)) = app(db).await else { return };
+        provider.set(kari(), None).await;
+        let mut first = Browser::new(&app);
+        let authorize = to_provider(&mut first, "/").await;
+        let old_nonce = parameter(&authorize, "nonce");
+        let callback = from_provider(&mut first, &authorize).await;
+        assert_eq!(location(&first.get(&callback).await), "/");
+        let before = rows(&app).await;
+        // A new sign-in whose ID token carries the first one's nonce (an old token replayed).
+        provider.set(kari_with(json!({ "nonce": old_nonce })), None).await;
+        let mut browser = Browser::new(&app);
+        let authorize = to_provider(&mut browser, "/").await;
+        assert_ne!(parameter(&authorize, "nonce"), old_nonce, "every flow has its own nonce");
+        let callback = from_provider(&mut browser, &authorize).await;
+        let page = browser.get(&callback).await;
+        assert_refused(&app, &browser, &page, StatusCode::UNAUTHORIZED, TOKEN_REFUSED, before).await;
+        // A token without any nonce is refused as well.
+        provider.set(kari_with(json!({ "nonce": null })), None).await;
+        let mut browser = Browser::new(&app);
+        let page = sign_in(&mut browser, "/").await;
+        assert_refused(&app, &browser, &page, StatusCode::UNAUTHORIZED, TOKEN_REFUSED, before).await;
+    }
+
+    async fn a_wrong_pkce_verifier_is_refused(db: Db) {
+        let Some((app, provider)) = app(db).await else { return };
+        provider.set(kari(), None).await;
+        let before = rows(&app).await;
+        let mut browser = Browser::new(&app);
+        let authorize = to_provider(&mut browser, "/").await;
+        // Someone swapped the challenge on the way to the provider (the S256 challenge of
+        // another verifier, RFC 7636 appendix B): tiltak's verifier no longer matches it.
+        let swapped = with_parameter(&authorize, "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_ne!(swapped, authorize);
+        let callback = from_provider(&mut browser, &swapped).await;
+        let page = browser.get(&callback).await;
+        assert_refused(&app, &browser, &page, StatusCode::UNAUTHORIZED, TOKEN_REFUSED, before).await;
+        assert!(person(&app, "kari.nordmann@kommune.no").await.is_none());
     }
 }

@@ -165,6 +165,12 @@ impl Application {
     /// As [`Application::build`], with a clock tests can set.
     pub async fn build_with_clock(mut settings: Settings, listener: TcpListener, clock: Clock) -> anyhow::Result<Self> {
         jobs::Jobs::from_settings(&settings)?;
+        let problems = settings.sso.problems();
+        anyhow::ensure!(
+            problems.is_empty(),
+            "invalid sign-in configuration:\n{}",
+            problems.join("\n")
+        );
         warn_about_public_url(&settings.http.public_url, listener.local_addr()?);
         if settings.http.public_url.trim().is_empty() {
             settings.http.public_url = format!("http://{}", listener.local_addr()?);

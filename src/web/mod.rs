@@ -22,6 +22,7 @@ mod public;
 mod reports;
 mod setup;
 mod sign_in;
+mod sso;
 
 pub use assets::explorer;
 
@@ -55,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logg-inn", get(sign_in::form).post(sign_in::request_link))
         .route("/logg-inn/{token}", get(sign_in::confirm).post(sign_in::use_link))
         .route("/logg-ut", post(sign_in::sign_out))
+        .route("/sso/start/{key}", get(sso::start))
+        .route("/sso/callback", get(sso::callback))
         .route("/mine", get(actions::mine))
         .route("/tiltak/{id}", get(actions::page).post(actions::update))
         .route("/tiltak/{id}/evaluering/{evaluation}", post(actions::evaluate))

@@ -13,7 +13,11 @@ use super::{
     CSRF_COOKIE, Frame, SESSION_COOKIE, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, message, page,
     page_with_status, secure,
 };
-use crate::{error::AppError, services::auth::sessions, state::AppState};
+use crate::{
+    error::AppError,
+    services::auth::{entra, sessions},
+    state::AppState,
+};
 
 #[derive(Deserialize, Default)]
 pub struct Next {
@@ -21,17 +25,24 @@ pub struct Next {
 }
 
 /// Only a path on this site is followed after sign-in.
-fn local(next: Option<&str>) -> String {
+pub(super) fn local(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
         _ => "/".to_owned(),
     }
 }
 
-/// `GET /logg-inn`: the email field.
-pub async fn form(jar: CookieJar, signed_in: Option<SignedIn>, Query(next): Query<Next>) -> Response {
+/// `GET /logg-inn`: the email field, and a button per organization that signs in with
+/// Microsoft Entra ID.
+pub async fn form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    signed_in: Option<SignedIn>,
+    Query(next): Query<Next>,
+) -> Response {
+    let next = local(next.neste.as_deref());
     if signed_in.is_some() {
-        return Redirect::to(&local(next.neste.as_deref())).into_response();
+        return Redirect::to(&next).into_response();
     }
     let (jar, csrf) = csrf_token(jar);
     page(
@@ -41,8 +52,26 @@ pub async fn form(jar: CookieJar, signed_in: Option<SignedIn>, Query(next): Quer
             csrf: &csrf,
             person: None,
         },
-        minijinja::context! { next => local(next.neste.as_deref()) },
+        minijinja::context! { microsoft => microsoft(&state, &next), next },
     )
+}
+
+/// The "Logg inn med Microsoft" buttons: the organization is named when there are several.
+fn microsoft(state: &AppState, next: &str) -> Vec<minijinja::Value> {
+    let providers = entra::providers(&state.settings);
+    let several = providers.len() > 1;
+    providers
+        .into_iter()
+        .map(|p| {
+            let label = if several {
+                format!("Logg inn med Microsoft ({})", p.organization)
+            } else {
+                "Logg inn med Microsoft".to_owned()
+            };
+            let href = format!("/sso/start/{}?neste={}", p.key, urlencoding::encode(next));
+            minijinja::context! { href, label }
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -97,6 +126,7 @@ pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(fo
                 email => form.email,
                 error => "E-postadresse: skriv en hel e-postadresse, for eksempel kari.nordmann@kommune.no.",
                 next => "/",
+                microsoft => microsoft(&state, "/"),
             },
         ),
         Err(error) => error_page(jar, error),

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub mod action_links;
+pub mod entra;
 pub mod policy;
 pub mod sessions;
 

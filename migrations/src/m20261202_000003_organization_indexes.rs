@@ -12,7 +12,7 @@ use crate::helpers::index;
 pub struct Migration;
 
 /// (index, table, columns): the organization first, then what its queries sort or filter by.
-const INDEXES: [(&str, &str, &[&str]); 13] = [
+const INDEXES: [(&str, &str, &[&str]); 14] = [
     ("ix_plan_org", "plan", &["organization_id"]),
     ("ix_chapter_org", "chapter", &["organization_id"]),
     ("ix_action_org", "action", &["organization_id"]),
@@ -30,6 +30,7 @@ const INDEXES: [(&str, &str, &[&str]); 13] = [
     ("ix_frozen_report_org", "frozen_report", &["organization_id"]),
     ("ix_sign_in_link_org", "sign_in_link", &["organization_id"]),
     ("ix_web_session_org", "web_session", &["organization_id"]),
+    ("ix_oidc_flow_org", "oidc_flow", &["organization_id"]),
 ];
 
 #[async_trait::async_trait]

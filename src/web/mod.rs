@@ -139,6 +139,8 @@ struct Frame<'a> {
     csrf: &'a str,
     /// The signed-in person, for the header and its sign-out button.
     person: Option<&'a str>,
+    /// The session's token for GraphQL's `X-CSRF-Token` (a `<meta>` for the page's scripts).
+    graphql_csrf: Option<&'a str>,
 }
 
 impl<'a> Frame<'a> {
@@ -146,6 +148,7 @@ impl<'a> Frame<'a> {
         Frame {
             csrf,
             person: Some(&viewer.name),
+            graphql_csrf: viewer.graphql_csrf.as_deref(),
         }
     }
 }
@@ -204,6 +207,7 @@ fn message(status: StatusCode, jar: CookieJar, title: &str, text: &str, link: Op
         Frame {
             csrf: &csrf,
             person: None,
+            graphql_csrf: None,
         },
         minijinja::context! { title, text, link => link.map(|(href, label)| minijinja::context! { href, label }) },
     )

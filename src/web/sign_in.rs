@@ -44,6 +44,10 @@ pub async fn form(
     if signed_in.is_some() {
         return Redirect::to(&next).into_response();
     }
+    let email_form = match entra::email_sign_in_offered(&state.db, &state.settings).await {
+        Ok(offered) => offered,
+        Err(error) => return error_page(jar, error),
+    };
     let (jar, csrf) = csrf_token(jar);
     page(
         jar,
@@ -51,8 +55,9 @@ pub async fn form(
         Frame {
             csrf: &csrf,
             person: None,
+            graphql_csrf: None,
         },
-        minijinja::context! { microsoft => microsoft(&state, &next), next },
+        minijinja::context! { microsoft => microsoft(&state, &next), email_form, next },
     )
 }
 
@@ -91,16 +96,9 @@ pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(fo
     let frame = Frame {
         csrf: &csrf,
         person: None,
+        graphql_csrf: None,
     };
-    match sessions::request_sign_in_link(
-        &state.db,
-        &state.settings.web,
-        &state.settings.public_url(),
-        &form.email,
-        state.now(),
-    )
-    .await
-    {
+    match sessions::request_sign_in_link(&state.db, &state.settings, &form.email, state.now()).await {
         Ok(sent) => {
             if sent > 0 {
                 state.outbox_changed();
@@ -127,6 +125,7 @@ pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(fo
                 error => "E-postadresse: skriv en hel e-postadresse, for eksempel kari.nordmann@kommune.no.",
                 next => "/",
                 microsoft => microsoft(&state, "/"),
+                email_form => true,
             },
         ),
         Err(error) => error_page(jar, error),
@@ -136,7 +135,7 @@ pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(fo
 /// `GET /logg-inn/{token}`: a button that signs in. Opening the link (as mail scanners do)
 /// uses nothing up; the button's POST does.
 pub async fn confirm(State(state): State<AppState>, jar: CookieJar, Path(token): Path<String>) -> Response {
-    match sessions::peek_sign_in_link(&state.db, &token, state.now()).await {
+    match sessions::peek_sign_in_link(&state.db, &state.settings, &token, state.now()).await {
         Ok(person) => {
             let (jar, csrf) = csrf_token(jar);
             page(
@@ -145,6 +144,7 @@ pub async fn confirm(State(state): State<AppState>, jar: CookieJar, Path(token):
                 Frame {
                     csrf: &csrf,
                     person: None,
+                    graphql_csrf: None,
                 },
                 minijinja::context! { name => person.name, email => person.email, token },
             )
@@ -186,7 +186,7 @@ pub async fn use_link(
     if !csrf_ok(&jar, &form.csrf) {
         return csrf_refused(jar);
     }
-    match sessions::sign_in_with_link(&state.db, &state.settings.web, &token, state.now()).await {
+    match sessions::sign_in_with_link(&state.db, &state.settings, &token, state.now()).await {
         Ok((secret, viewer)) => {
             tracing::info!(person = %viewer.person_id, org = %viewer.organization_id, "signed in by email link");
             let cookie = Cookie::build((SESSION_COOKIE, secret))

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tiltak::{
     config::{EntraSettings, Secret},
     domain::Role,
-    entities::{person, web_session},
+    entities::{notification, person, web_session},
 };
 
 use crate::{
@@ -120,6 +120,11 @@ fn kari_with(changes: Value) -> Value {
 
 /// An app whose organization signs in with the local provider, and the provider.
 async fn app(db: Db) -> Option<(TestApp, Provider)> {
+    app_with(db, true).await
+}
+
+/// As [`app`], with the sign-in link by email on or off for the organization.
+async fn app_with(db: Db, email_sign_in: bool) -> Option<(TestApp, Provider)> {
     let provider = Provider::start()?;
     let issuer = provider.issuer.clone();
     let app = TestApp::spawn_with(db, move |settings| {
@@ -131,7 +136,7 @@ async fn app(db: Db) -> Option<(TestApp, Provider)> {
                 client_id: CLIENT_ID.into(),
                 client_secret: Secret::new("test-secret"),
                 issuer,
-                email_sign_in: true,
+                email_sign_in,
             },
         );
     })
@@ -463,5 +468,114 @@ on_both! {
         let page = browser.get(&callback).await;
         assert_refused(&app, &browser, &page, StatusCode::UNAUTHORIZED, TOKEN_REFUSED, before).await;
         assert!(person(&app, "kari.nordmann@kommune.no").await.is_none());
+    }
+
+    async fn the_email_link_can_be_switched_off_for_an_organization_that_signs_in_with_microsoft(db: Db) {
+        let Some((app, provider)) = app_with(db, false).await else { return };
+        app.ok(
+            "mutation($input: CreatePersonInput!) { createPerson(input: $input) { id } }",
+            json!({ "input": { "name": "Kari N.", "email": "kari.nordmann@kommune.no", "role": "VIEWER" } }),
+        )
+        .await;
+        let existing = person(&app, "kari.nordmann@kommune.no").await.unwrap();
+        let mut browser = Browser::new(&app);
+        let page = browser.get("/logg-inn").await;
+        assert!(page.body.contains("Logg inn med Microsoft"), "{}", page.body);
+        assert!(!page.body.contains("action=\"/logg-inn\""), "no email form: {}", page.body);
+        // Asking for a link anyway sends none.
+        let csrf = browser.csrf();
+        let asked = browser
+            .post("/logg-inn", &[("email", "kari.nordmann@kommune.no"), ("csrf", &csrf)])
+            .await;
+        assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+        let links = notification::Entity::find()
+            .filter(notification::Column::Reason.eq("SIGN_IN"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(links, 0, "no sign-in email");
+        // A link made before (or by an admin) does not sign in either, and stays unused.
+        let token = tiltak::services::auth::sessions::issue_sign_in_link(
+            &app.state.db,
+            &existing,
+            app.clock.now(),
+            chrono::Duration::minutes(20),
+        )
+        .await
+        .unwrap();
+        let before = rows(&app).await;
+        let page = browser.get(&format!("/logg-inn/{token}")).await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.body);
+        let csrf = browser.csrf();
+        let page = browser.post(&format!("/logg-inn/{token}"), &[("csrf", &csrf)]).await;
+        assert_refused(&app, &browser, &page, StatusCode::UNAUTHORIZED, "Lenken virker ikke lenger", before).await;
+        // Microsoft still signs her in.
+        provider.set(kari(), None).await;
+        let mut browser = Browser::new(&app);
+        assert_eq!(location(&sign_in(&mut browser, "/mine").await), "/mine");
+        assert_eq!(rows(&app).await, (before.0, 1));
+    }
+
+    async fn graphql_takes_the_session_cookie_only_with_its_csrf_token(db: Db) {
+        let Some((app, provider)) = app(db).await else { return };
+        provider.set(kari(), None).await;
+        let mut browser = Browser::new(&app);
+        assert_eq!(location(&sign_in(&mut browser, "/mine").await), "/mine");
+        let page = browser.get("/mine").await;
+        let start = page.body.find("<meta name=\"tiltak-graphql-csrf\" content=\"").expect("the page has the token")
+            + "<meta name=\"tiltak-graphql-csrf\" content=\"".len();
+        let csrf: String = page.body[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+        assert_eq!(csrf.len(), 64);
+        let session = browser.cookies["tiltak_session"].clone();
+        let graphql = |query: &'static str, header: Option<String>| {
+            let mut request = reqwest::Client::new()
+                .post(format!("{}/graphql", app.address))
+                .header(reqwest::header::COOKIE, format!("tiltak_session={session}"))
+                .json(&json!({ "query": query }));
+            if let Some(header) = header {
+                request = request.header("X-CSRF-Token", header);
+            }
+            async move {
+                let response = request.send().await.unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            }
+        };
+        let me = "{ me { email role } }";
+        // Without the header, or with another one, the cookie does not count.
+        for header in [None, Some(String::new()), Some("0".repeat(64))] {
+            let (status, body) = graphql(me, header).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            assert_eq!(crate::helpers::error_code(&body), Some("FORBIDDEN"), "{body}");
+            assert!(body["data"].is_null(), "{body}");
+        }
+        let create_unit = "mutation { createUnit(input: { name: \"Kultur\", leaderName: \"L\", leaderEmail: \"l@kommune.no\" }) { id } }";
+        let (status, body) = graphql(create_unit, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        // With it, as Kari, for queries and changes alike.
+        let (status, body) = graphql(me, Some(csrf.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"]["me"], json!({ "email": "kari.nordmann@kommune.no", "role": "COORDINATOR" }));
+        let (status, body) = graphql(create_unit, Some(csrf.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["data"]["createUnit"]["id"].is_string(), "{body}");
+        let units = app.ok("{ units { name } }", json!({})).await;
+        assert_eq!(units["units"], json!([{ "name": "Kultur" }]), "exactly one unit, made with the token");
+        // A bearer token still works as before, and wins over a cookie.
+        let response = reqwest::Client::new()
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&app.admin_token)
+            .header(reqwest::header::COOKIE, format!("tiltak_session={session}"))
+            .json(&json!({ "query": me }))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        assert_ne!(body["data"]["me"]["email"], json!("kari.nordmann@kommune.no"), "{body}");
+        // Signed out, the session and its token are of no use.
+        let out_csrf = browser.csrf();
+        browser.post("/logg-ut", &[("csrf", &out_csrf)]).await;
+        let (status, body) = graphql(me, Some(csrf)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(crate::helpers::error_code(&body), Some("UNAUTHENTICATED"), "{body}");
     }
 }

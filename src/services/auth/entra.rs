@@ -129,6 +129,37 @@ pub fn providers(settings: &Settings) -> Vec<Provider> {
         .collect()
 }
 
+/// The organizations whose people may not sign in by a link sent by email
+/// (`email_sign_in = false`); a configured organization that does not exist is left out.
+#[tracing::instrument(skip_all)]
+pub async fn email_sign_in_off(db: &DatabaseConnection, settings: &Settings) -> AppResult<Vec<Uuid>> {
+    let mut off = Vec::new();
+    for (key, entra) in settings.sso.organizations.iter().filter(|(_, e)| !e.email_sign_in) {
+        match bootstrap::organization_by_id_or_name(db, entra.organization.trim()).await {
+            Ok(organization) => off.push(organization.id),
+            Err(AppError::NotFound { .. }) => {
+                tracing::warn!(provider = %key, organization = %entra.organization, "sso: no such organization")
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(off)
+}
+
+/// Whether the sign-in page offers the link by email: some organization still allows it.
+#[tracing::instrument(skip_all)]
+pub async fn email_sign_in_offered(db: &DatabaseConnection, settings: &Settings) -> AppResult<bool> {
+    if settings.sso.organizations.values().all(|e| e.email_sign_in) {
+        return Ok(true);
+    }
+    let off = email_sign_in_off(db, settings).await?;
+    Ok(crate::entities::organization::Entity::find()
+        .all(db)
+        .await?
+        .iter()
+        .any(|o| !off.contains(&o.id)))
+}
+
 /// Why a sign-in with Entra ID was refused. Nothing was stored about the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {

@@ -34,6 +34,9 @@ pub struct Viewer {
     pub email: String,
     /// Set when the request came through a way worth noting in the history (an email link).
     pub via: Option<Via>,
+    /// For a signed-in browser's session: the value GraphQL wants in `X-CSRF-Token` when the
+    /// session cookie is what signs a request in (see [`sessions::graphql_csrf`]).
+    pub graphql_csrf: Option<String>,
 }
 
 impl Viewer {
@@ -48,6 +51,7 @@ impl Viewer {
             name: person.name,
             email: person.email,
             via: None,
+            graphql_csrf: None,
         })
     }
 }

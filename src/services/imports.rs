@@ -397,7 +397,7 @@ pub async fn export(db: &DatabaseConnection, viewer: &Viewer, plan_id: Uuid) -> 
         title: Some(plan.title),
         decision_ref: plan.decision_ref,
         chapters,
-        warnings: vec![],
+        ..Default::default()
     })
 }
 

@@ -126,7 +126,19 @@ impl Format {
 /// Why a file cannot be read as a plan.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
-pub struct ReadError(pub String);
+pub struct ReadError(pub String, pub &'static str);
+
+impl ReadError {
+    /// The file's content cannot be read as a plan.
+    pub fn content(message: impl Into<String>) -> Self {
+        ReadError(message.into(), "content")
+    }
+
+    /// The input field the error is about: `content` or `section`.
+    pub fn field(&self) -> &'static str {
+        self.1
+    }
+}
 
 /// Reads a plan from bytes in the given format, within [`limits::LIMITS`]. `section` chooses
 /// the heading of the list to read in a text document.
@@ -143,31 +155,34 @@ fn read_within(
     limits: &limits::Limits,
 ) -> Result<PlanDocument, ReadError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ReadError("the file is empty".into()));
+        return Err(ReadError::content("the file is empty"));
     }
     let as_text = || {
         std::str::from_utf8(bytes)
-            .map_err(|_| ReadError("the file is not UTF-8 text (convert PDF or Word documents to text first)".into()))
+            .map_err(|_| ReadError::content("the file is not UTF-8 text (convert PDF or Word documents to text first)"))
     };
     let document = match format {
         Format::Text => checked(
-            from_text(text::parse_plan_text(as_text()?, section).map_err(|e| ReadError(e.to_string()))?),
+            from_text(text::parse_plan_text(as_text()?, section).map_err(|e| match e {
+                text::ParseError::SectionNotFound(_) => ReadError(e.to_string(), "section"),
+                other => ReadError::content(other.to_string()),
+            })?),
             Place::Line,
         ),
         Format::Csv => checked(table::read_csv(bytes)?, Place::Row),
         Format::Xlsx => checked(table::read_xlsx(bytes, limits)?, Place::Row),
         Format::Json => {
-            let document: PlanDocument =
-                serde_json::from_str(as_text()?).map_err(|e| ReadError(format!("not a tiltak JSON export: {e}")))?;
+            let document: PlanDocument = serde_json::from_str(as_text()?)
+                .map_err(|e| ReadError::content(format!("not a tiltak JSON export: {e}")))?;
             if document.chapters.iter().all(|c| c.actions.is_empty()) {
-                return Err(ReadError("the file holds no actions".into()));
+                return Err(ReadError::content("the file holds no actions"));
             }
             checked(document, Place::None)
         }
     };
     let actions: usize = document.chapters.iter().map(|c| c.actions.len()).sum();
     if actions > limits.max_actions {
-        return Err(ReadError(format!(
+        return Err(ReadError::content(format!(
             "the file holds {actions} actions; at most {} are allowed in one import",
             limits.max_actions
         )));

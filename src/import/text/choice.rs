@@ -16,7 +16,7 @@ use super::{
     ListSummary, ParseError, ParsedPlan,
     lines::{Kind, Line, is_heading_like, wrap_threshold},
     parser::{Parser, excerpt},
-    section::{Section, heading_key},
+    section::{Section, ends_in_page_number, heading_key},
 };
 
 /// At most this many lists are weighed; a hostile text of a million one-item lists is
@@ -184,17 +184,6 @@ fn is_contents(lines: &[Line], start: usize, end: usize, plan: &ParsedPlan) -> b
         })
         .count();
     again * 2 > items.len()
-}
-
-/// "1. Innledning ........ 3", "2. Mål 5".
-fn ends_in_page_number(item: &str) -> bool {
-    let Some((before, last)) = item.rsplit_once(' ') else {
-        return false;
-    };
-    let page = last.trim_start_matches(['.', '…']);
-    (1..=3).contains(&page.len())
-        && page.bytes().all(|b| b.is_ascii_digit())
-        && (last.len() > page.len() || before.ends_with(['.', '…']) || !before.ends_with(['.', ',', ';', ':']))
 }
 
 fn score(lines: &[Line], start: usize, end: usize, summary: &ListSummary) -> i64 {

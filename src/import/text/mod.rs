@@ -24,14 +24,15 @@
 //!
 //! # Choosing what to parse
 //!
-//! * `section: Some(heading)`: parsing starts after the first line equal to
-//!   `heading` (case-insensitive, whitespace collapsed, trailing colon and a
-//!   leading section number such as `3.2` ignored). Lines between the heading
-//!   and the first action are skipped with a warning.
+//! * `section: Some(heading)`: parsing starts after that heading, found as a
+//!   person reads it (see `section.rs`: case, spaces and punctuation ignored,
+//!   a prefix is enough, a heading wrapped onto two lines is found). Lines
+//!   between the heading and the first action are skipped with a warning.
 //! * `section: None` and the text has the overview heading: as above, with
 //!   that heading.
-//! * Otherwise the first numbered list in the document is parsed, and a
-//!   warning is emitted if another list follows it.
+//! * Otherwise every numbered list is weighed and the one a person means is
+//!   read (see `choice.rs`); [`ParsedPlan::list`] names it and
+//!   [`ParsedPlan::other_lists`] the others.
 //!
 //! # Where a list ends
 //!
@@ -54,7 +55,10 @@
 //! skipped with a warning, as is a bare link line (`http://...`) standing on
 //! its own after a blank line (PDF link annotations). Lines holding only a
 //! page number are ignored silently. A numbered section heading such as
-//! `3.1 Hovedmål og lovkrav` always ends the list.
+//! `3.1 Hovedmål og lovkrav` always ends the list, and so do numbering that
+//! starts again at 1 without a chapter heading, a short heading-like item
+//! after a blank line whose number goes back ("5. Oppfølging" after 8), and
+//! "Tiltak N" headings after a plain numbered list.
 //!
 //! # Joining wrapped lines
 //!
@@ -72,8 +76,9 @@
 //! characters, it is cut at the last clause comma that leaves at least 40
 //! characters (not a comma between list items, not the comma closing an
 //! opening "Med forbehold om ..."/"Når ..." clause), else at the last word
-//! boundary, dropping dangling function words ("for", "og", ...). No ellipsis
-//! and no trailing period is added.
+//! boundary, dropping dangling function words ("for", "og", ...), and a cut
+//! title ends with "…" (the whole text stays in the description). No trailing
+//! period is added.
 
 mod choice;
 mod hints;

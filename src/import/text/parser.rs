@@ -104,8 +104,13 @@ impl<'a> Parser<'a> {
                     } else if self.headed == Some(true) && self.open.is_some() {
                         // Numbered points under a "Tiltak N" heading are its bullets.
                         self.append_bullet(&line.text, line.chars);
-                    } else if *number == 1 && self.chapters.last().is_some_and(|c| c.last_number > 0) {
+                    } else if self.chapters.last().is_some_and(|c| {
                         // Numbering starts again without a chapter heading: another list.
+                        (*number == 1 && c.last_number > 0)
+                            // "5. Oppfølging og evaluering" after action 8: the document's
+                            // next numbered section, not an action.
+                            || (blank_before && *number <= c.last_number && is_heading_like(&line.text))
+                    }) {
                         break;
                     } else {
                         self.headed = Some(false);

@@ -52,11 +52,23 @@ enum Fit {
     PrefixWrapped,
 }
 
-/// A contents entry ("Tiltak i planen ........ 8") names a heading but is not one.
-fn is_contents_entry(text: &str) -> bool {
+/// A contents entry ("Tiltak i planen ........ 8", "4. Tiltak 8") names a heading but is
+/// not one.
+fn is_contents_entry(text: &str, kind: &Kind) -> bool {
     let without_page = text.trim_end_matches(|c: char| c.is_ascii_digit());
-    without_page.len() < text.len()
-        && (without_page.trim_end().ends_with("..") || without_page.trim_end().ends_with('…'))
+    let leaders = without_page.trim_end().ends_with("..") || without_page.trim_end().ends_with('…');
+    without_page.len() < text.len() && (leaders || (matches!(kind, Kind::Action { .. }) && ends_in_page_number(text)))
+}
+
+/// "1. Innledning ........ 3", "2. Mål 5": a contents entry's page number.
+pub(super) fn ends_in_page_number(item: &str) -> bool {
+    let Some((before, last)) = item.rsplit_once(' ') else {
+        return false;
+    };
+    let page = last.trim_start_matches(['.', '…']);
+    (1..=3).contains(&page.len())
+        && page.bytes().all(|b| b.is_ascii_digit())
+        && (last.len() > page.len() || before.ends_with(['.', '…']) || !before.ends_with(['.', ',', ';', ':']))
 }
 
 /// Whether `key` is `wanted` or starts with it followed by more words.
@@ -72,7 +84,7 @@ fn find_heading(lines: &[Line], wanted: &str) -> Option<usize> {
     }
     let mut best: Option<(Fit, usize)> = None;
     for (i, line) in lines.iter().enumerate() {
-        if matches!(line.kind, Kind::Blank | Kind::PageNumber) || is_contents_entry(&line.text) {
+        if matches!(line.kind, Kind::Blank | Kind::PageNumber) || is_contents_entry(&line.text, &line.kind) {
             continue;
         }
         let line_key = heading_key(&line.text);
@@ -100,6 +112,12 @@ fn find_heading(lines: &[Line], wanted: &str) -> Option<usize> {
             // A wrapped heading's list starts after its second line.
             let index = match fit {
                 Fit::ExactWrapped | Fit::PrefixWrapped => i + 2,
+                // A heading whose rest wrapped onto the next line, the list right after.
+                Fit::Exact | Fit::Prefix
+                    if next.is_some() && lines.get(i + 2).is_none_or(|l| l.starts_list() || l.chars == 0) =>
+                {
+                    i + 2
+                }
                 Fit::Exact | Fit::Prefix => i + 1,
             };
             best = Some((fit, index));

@@ -78,7 +78,9 @@ fn real_plan_same_result_with_explicit_section() {
         parse_plan_text(REAL_PLAN, Some("oversikt over planens foreslåtte tiltak:")).expect("explicit section parses");
     let overview = real_plan();
     assert_eq!(explicit.chapters, overview.chapters);
-    assert_eq!(explicit.warnings, overview.warnings);
+    // A named heading takes the heading-like line under it ("Tiltak i planen") as its
+    // wrapped rest.
+    assert_eq!(explicit.warnings, overview.warnings[1..]);
     assert_eq!(explicit.other_lists, overview.other_lists);
     let list = explicit.list.expect("the chosen list is named");
     assert_eq!((list.line, list.actions), (108, 56));
@@ -273,7 +275,14 @@ fn real_plan_titles_are_short_and_clean() {
             let len = a.title.chars().count();
             assert!((1..=TITLE_MAX_CHARS).contains(&len), "{:?}", a.title);
             assert!(!a.title.ends_with(['.', ',', ' ']), "{:?}", a.title);
-            assert!(a.description.starts_with(&a.title), "{:?}", a.title);
+            // A cut title ends with "…"; the whole text stays in the description.
+            let cut = a.title.strip_suffix('…');
+            assert!(a.description.starts_with(cut.unwrap_or(&a.title)), "{:?}", a.title);
+            assert!(
+                cut.is_none() || a.description.chars().count() > TITLE_MAX_CHARS,
+                "{:?}",
+                a.title
+            );
             assert!(!a.description.contains("  "), "{:?}", a.description);
         }
     }
@@ -287,17 +296,17 @@ fn real_plan_titles_are_short_and_clean() {
     assert_eq!(
         action(&plan, 12, 3).title,
         "Med forbehold om at framtidige økonomiske rammer ligger til rette for det, vil det \
-         være en ambisjon å kunne tilby"
+         være en ambisjon å kunne tilby…"
     );
     // Commas between list items are no clause ends.
     assert_eq!(
         action(&plan, 13, 9).title,
         "Det utarbeides retningslinjer for målrettet, koordinert, samordnet og flerfaglig \
-         innsats mot marginalisering"
+         innsats mot marginalisering…"
     );
     assert_eq!(
         action(&plan, 10, 4).title,
-        "Familiens hus vurderes styrket med psykolog"
+        "Familiens hus vurderes styrket med psykolog…"
     );
 }
 
@@ -772,17 +781,134 @@ fn titles() {
     );
     assert_eq!(
         make_title(&text),
-        "Kommunen utreder et nytt tilbud for ungdom i sentrum"
+        "Kommunen utreder et nytt tilbud for ungdom i sentrum…"
     );
     let text = format!(
         "Kommunen utreder et nytt tilbud for ungdom (og {}",
         "for ungdom ".repeat(12)
     );
-    assert_eq!(make_title(&text), "Kommunen utreder et nytt tilbud for ungdom");
+    assert_eq!(make_title(&text), "Kommunen utreder et nytt tilbud for ungdom…");
     let long = "ord ".repeat(60);
     let title = make_title(&long);
     assert!(
-        title.chars().count() <= TITLE_MAX_CHARS && title.ends_with("ord"),
+        title.chars().count() <= TITLE_MAX_CHARS && title.ends_with("ord…"),
         "{title}"
     );
+}
+
+// Tests: the documents of issue 17 (tests/data, see its README).
+
+fn all_numbers_and_titles(plan: &ParsedPlan) -> Vec<(u32, String)> {
+    plan.chapters
+        .iter()
+        .flat_map(|c| &c.actions)
+        .map(|a| (a.number, a.title.clone()))
+        .collect()
+}
+
+#[test]
+fn tiltak_headings_win_over_a_short_list_of_strategies() {
+    let text = include_str!("../../../tests/data/strategier-og-tiltak.txt");
+    let plan = parse_plan_text(text, None).unwrap();
+    let titles = [
+        "Fysisk aktivitet i skolen",
+        "Sunne måltider i barnehagen",
+        "Møteplasser for eldre",
+        "Tobakksfri skoletid",
+        "Trygge skoleveier",
+        "Lavterskeltilbud innen psykisk helse",
+        "Turstier i nærmiljøet",
+        "Åpen hall for ungdom",
+        "Frivilligsentral",
+        "Folkehelseoversikt",
+    ];
+    let expected: Vec<(u32, String)> = (1..).zip(titles.map(String::from)).collect();
+    assert_eq!(all_numbers_and_titles(&plan), expected);
+    assert_eq!(
+        only_chapter(&plan).actions[0].description,
+        "Minst én time fysisk aktivitet hver skoledag. Aktive friminutt med voksne som setter i gang lek."
+    );
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    assert_eq!(plan.list.as_ref().unwrap().line, 17);
+    let others: Vec<String> = plan.other_lists.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        others,
+        ["line 11 under \"Planen har to hovedstrategier:\": 2 items, starting \"1. Helse i alt vi gjør\""]
+    );
+}
+
+const CONTENTS_TITLES: [&str; 8] = [
+    "Kommunen etablerer et tverrfaglig ressursteam mot vold i nære relasjoner",
+    "Alle ansatte i barnehage og skole får opplæring i å avdekke vold",
+    "Rutinen for samtaler med barn ved bekymring revideres",
+    "Krisesentertilbudet gjøres kjent på kommunens nettsider og i fastlegekontorene",
+    "Det opprettes en fast kontaktperson for voldsutsatte i NAV",
+    "Kommunen deltar i det regionale nettverket mot vold i nære relasjoner",
+    "Politiet og kommunen holder felles samarbeidsmøter to ganger i året",
+    "Planen evalueres årlig i kommunestyret",
+];
+
+#[test]
+fn a_table_of_contents_loses_to_the_list_under_a_wrapped_capitals_heading() {
+    let text = include_str!("../../../tests/data/innhold-og-tiltak.txt");
+    let expected: Vec<(u32, String)> = (1..).zip(CONTENTS_TITLES.map(String::from)).collect();
+    let plan = parse_plan_text(text, None).unwrap();
+    assert_eq!(all_numbers_and_titles(&plan), expected);
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    let list = plan.list.as_ref().unwrap();
+    assert_eq!(
+        list.to_string(),
+        "line 27 under \"OVERSIKT OVER TILTAK I HANDLINGSPLANEN 2025–2028\": 8 items, starting \
+         \"1. Kommunen etablerer et tverrfaglig ressursteam mot vold i ...\""
+    );
+    let contents = &plan.other_lists[0];
+    assert_eq!((contents.line, contents.actions, contents.contents), (5, 5, true));
+    assert_eq!(only_chapter(&plan).actions[7].recurrence, Recurrence::Annual);
+    // The heading as a person reads it: any case, the first words, across the wrap, with
+    // stray punctuation and spaces.
+    for section in [
+        "Oversikt over tiltak i handlingsplanen",
+        "oversikt over tiltak",
+        "OVERSIKT OVER TILTAK I HANDLINGSPLANEN 2025-2028",
+        "  Oversikt   over tiltak i: ",
+        "oversikt over tiltak i handlingsplanen 2025–2028.",
+    ] {
+        let plan = parse_plan_text(text, Some(section)).unwrap_or_else(|e| panic!("{section}: {e}"));
+        assert_eq!(all_numbers_and_titles(&plan), expected, "{section}");
+        assert!(plan.warnings.is_empty(), "{section}: {:?}", plan.warnings);
+    }
+    // A word that is not the heading's is not found.
+    assert_eq!(
+        parse_plan_text(text, Some("Oversikt over tiltakene")),
+        Err(ParseError::SectionNotFound("Oversikt over tiltakene".into()))
+    );
+}
+
+#[test]
+fn items_without_a_space_after_the_number() {
+    let text = include_str!("../../../tests/data/tiltak-uten-mellomrom.txt");
+    let plan = parse_plan_text(text, None).unwrap();
+    assert_eq!(
+        all_numbers_and_titles(&plan),
+        vec![
+            (1, "Utvidet åpningstid i helgene".to_string()),
+            (2, "Lesekampanje for barn i sommerferien".to_string()),
+            (3, "Språkkafé for nye innbyggere".to_string()),
+            (4, "Digital hjelp for eldre hver tirsdag".to_string()),
+            (
+                5,
+                "Hjemmebesøk med bokpakker til eldre som ikke kommer seg ut, i samarbeid med \
+                 frivilligsentralen og hjemmetjenesten…"
+                    .to_string()
+            ),
+        ]
+    );
+    let last = &only_chapter(&plan).actions[4];
+    assert!(
+        last.description.ends_with("langt fra sentrum i kommunen"),
+        "{}",
+        last.description
+    );
+    assert!(last.title.chars().count() <= TITLE_MAX_CHARS);
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
 }

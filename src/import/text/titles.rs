@@ -93,7 +93,11 @@ pub(super) fn follows_abbreviation(before_dot: &str) -> bool {
 /// words ("for", "og", "i", ...) and an unclosed parenthesis are removed.
 pub(super) fn shorten_title(title: &str) -> String {
     let title = trim_title_end(title.trim());
-    let Some((limit, _)) = title.char_indices().nth(TITLE_MAX_CHARS) else {
+    if title.chars().count() <= TITLE_MAX_CHARS {
+        return title.to_string();
+    }
+    // Room for the ellipsis that tells the title was cut.
+    let Some((limit, _)) = title.char_indices().nth(TITLE_MAX_CHARS - 1) else {
         return title.to_string();
     };
     let window = &title[..limit];
@@ -110,7 +114,7 @@ pub(super) fn shorten_title(title: &str) -> String {
         .map(|(_, i)| i)
         .last();
     if let Some(cut) = comma_cut {
-        return trim_title_end(&title[..cut]).to_string();
+        return format!("{}…", trim_title_end(&title[..cut]));
     }
     // Byte index of a space such that everything before it fits.
     let cut = if title[limit..].starts_with(' ') {
@@ -131,7 +135,7 @@ pub(super) fn shorten_title(title: &str) -> String {
         }
         cut_title = trim_title_end(head);
     }
-    cut_title.to_string()
+    format!("{cut_title}…")
 }
 
 /// Whether the text after a comma continues a list of short items: at most

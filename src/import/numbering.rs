@@ -40,7 +40,7 @@ pub fn check(document: &mut PlanDocument, place: Place) {
             if !chapters_seen.insert(chapter.number) {
                 warnings.push(format!("{}chapter {} is repeated", place.at(line), chapter.number));
             } else if let Some(previous) = previous_chapter
-                && chapter.number != previous + 1
+                && previous.checked_add(1) != Some(chapter.number)
             {
                 warnings.push(format!(
                     "{}chapter {} follows chapter {previous}",
@@ -125,6 +125,14 @@ mod tests {
         assert_eq!(from_csv.warnings, rows);
         assert_eq!(from_text.chapters[0].actions.len(), 2);
         assert_eq!(from_csv.chapters[0].actions[1].title, "Seks");
+    }
+
+    /// Found by the fuzzer: a chapter after the highest number a chapter can have overflowed.
+    #[test]
+    fn a_chapter_after_the_largest_number() {
+        let csv = "tiltak,tittel\n4294967295.1,A\n1.1,B\n";
+        let document = read(Format::Csv, csv.as_bytes(), None).unwrap();
+        assert_eq!(document.warnings, ["row 3: chapter 1 follows chapter 4294967295"]);
     }
 
     #[test]

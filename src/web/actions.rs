@@ -1,9 +1,9 @@
 //! "Mine tiltak", the action page with its forms, and the reminder email's links.
 
+use super::CsrfForm;
 use std::collections::HashMap;
 
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
@@ -13,7 +13,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Frame, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, page_with_status};
+use super::{Frame, SignedIn, csrf_token, error_page, page_with_status};
 use crate::{
     domain::{CarriedOut, EvaluationDecision, EventKind, Role, Status, TransitionError, check_transition},
     entities::{action, evaluation},
@@ -288,11 +288,8 @@ pub async fn update(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<UpdateForm>,
+    CsrfForm(form): CsrfForm<UpdateForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     save_update(&state, jar, &viewer, &Access::Session, id, form).await
 }
 
@@ -301,11 +298,8 @@ pub async fn email_update(
     State(state): State<AppState>,
     jar: CookieJar,
     Path(token): Path<String>,
-    Form(form): Form<UpdateForm>,
+    CsrfForm(form): CsrfForm<UpdateForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     match link_viewer(&state, &token).await {
         Ok((viewer, id)) => save_update(&state, jar, &viewer, &Access::EmailLink { token }, id, form).await,
         Err(error) => error_page(jar, error),
@@ -499,8 +493,6 @@ fn field_norsk(field: &str) -> &str {
 #[derive(Deserialize)]
 pub struct CommentForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     comment: String,
 }
 
@@ -511,11 +503,8 @@ pub async fn comment(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<CommentForm>,
+    CsrfForm(form): CsrfForm<CommentForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let mut errors = FormErrors::default();
     if form.comment.trim().is_empty() {
         errors.comment = Some("Kommentar: skriv kommentaren før du sender den.".into());
@@ -565,11 +554,8 @@ pub async fn evaluate(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path((id, evaluation_id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<EvaluationForm>,
+    CsrfForm(form): CsrfForm<EvaluationForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     save_evaluation(&state, jar, &viewer, &Access::Session, id, evaluation_id, form).await
 }
 
@@ -578,11 +564,8 @@ pub async fn email_evaluate(
     State(state): State<AppState>,
     jar: CookieJar,
     Path((token, evaluation_id)): Path<(String, Uuid)>,
-    Form(form): Form<EvaluationForm>,
+    CsrfForm(form): CsrfForm<EvaluationForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     match link_viewer(&state, &token).await {
         Ok((viewer, id)) => {
             let access = Access::EmailLink { token };

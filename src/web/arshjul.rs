@@ -2,10 +2,10 @@
 //! evaluation round per unit, the revision tasks, and the outbox with failed messages to
 //! send again.
 
+use super::CsrfForm;
 use std::collections::BTreeMap;
 
 use axum::{
-    Form,
     extract::{Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
@@ -14,7 +14,7 @@ use chrono::{Datelike, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Frame, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page};
+use super::{Frame, SignedIn, csrf_token, error_page};
 use crate::{
     domain::{EvaluationStatus, JobOutcome, NotificationStatus, OSLO},
     error::AppError,
@@ -136,23 +136,14 @@ pub async fn page(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /arshjul/send/{id}`: a failed message goes again with the next dispatch.
 pub async fn resend(
     State(state): State<AppState>,
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfOnly>,
+    CsrfForm(_): CsrfForm<super::sign_in::CsrfOnly>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     match outbox::resend(&state.db, &viewer, state.now(), id).await {
         Ok(_) => {
             state.outbox_changed();

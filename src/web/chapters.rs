@@ -1,8 +1,8 @@
 //! «Kapitler» for admins and coordinators: a plan's chapters with their number and title,
 //! new chapters, and archiving a chapter whose actions are all archived or moved.
 
+use super::CsrfForm;
 use axum::{
-    Form,
     extract::{Path, State},
     response::{IntoResponse, Redirect, Response},
 };
@@ -10,7 +10,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{FormError, SignedIn, csrf_ok, csrf_refused, error_page, form_page};
+use super::{FormError, SignedIn, error_page, form_page};
 use crate::{
     error::AppError,
     services::{
@@ -116,8 +116,6 @@ async fn after(
 #[derive(Deserialize)]
 pub struct ChapterForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     number: String,
     #[serde(default)]
     title: String,
@@ -137,11 +135,8 @@ pub async fn add(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(plan_id): Path<Uuid>,
-    Form(form): Form<ChapterForm>,
+    CsrfForm(form): CsrfForm<ChapterForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let saved = async {
         let input = plans::NewChapter {
             plan_id,
@@ -160,11 +155,8 @@ pub async fn update(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path((plan_id, chapter_id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<ChapterForm>,
+    CsrfForm(form): CsrfForm<ChapterForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let saved = async {
         let changes = plans::ChapterChanges {
             number: Some(number(&form.number)?),

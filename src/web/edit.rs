@@ -2,6 +2,7 @@
 //! another chapter, and archiving it (or bringing it back). Each changed field is its own
 //! history event.
 
+use super::CsrfForm;
 use axum::{
     extract::{Path, State},
     response::{IntoResponse, Redirect, Response},
@@ -235,7 +236,6 @@ pub async fn save(
 
 #[derive(serde::Deserialize)]
 pub struct ArchiveForm {
-    csrf: String,
     version: i32,
     /// "1" archives, "0" brings the action back.
     archived: String,
@@ -250,11 +250,8 @@ pub async fn archive(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    axum::Form(form): axum::Form<ArchiveForm>,
+    CsrfForm(form): CsrfForm<ArchiveForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());
     let changes = ActionChanges {
         archived: Some(form.archived == "1"),

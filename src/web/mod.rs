@@ -240,6 +240,39 @@ fn csrf_ok(jar: &CookieJar, posted: &str) -> bool {
     }
 }
 
+/// A posted form whose `csrf` field equals the browser's CSRF cookie: the one check every
+/// plain form goes through before its handler runs. A mismatch is answered with
+/// [`csrf_refused`] and nothing is done. (Forms read by hand, the upload and the ones with
+/// repeated fields, call [`csrf_ok`] themselves.)
+pub struct CsrfForm<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for CsrfForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(request.headers());
+        let body = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        // Read twice, the token alone first: a form's own fields may be typed (numbers, dates).
+        let token: sign_in::CsrfOnly = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        if !csrf_ok(&jar, token.csrf()) {
+            return Err(csrf_refused(jar));
+        }
+        serde_urlencoded::from_bytes(&body).map(CsrfForm).map_err(|e| {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Failed to deserialize form: {e}"),
+            )
+                .into_response()
+        })
+    }
+}
+
 /// The answer to a form whose CSRF token does not match.
 fn csrf_refused(jar: CookieJar) -> Response {
     message(

@@ -1,6 +1,7 @@
 //! Pages for everyone signed in and for leader teams: the plans with their progress, one
 //! plan's actions with filters and export, and a leader team's view of the units it follows.
 
+use super::CsrfForm;
 use std::collections::HashMap;
 
 use axum::{
@@ -317,11 +318,8 @@ pub async fn confirm_units(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    axum::Form(form): axum::Form<super::sign_in::CsrfOnly>,
+    CsrfForm(_): CsrfForm<super::sign_in::CsrfOnly>,
 ) -> Response {
-    if !super::csrf_ok(&jar, form.csrf()) {
-        return super::csrf_refused(jar);
-    }
     match actions::confirm_suggested_units(&state.db, &state.audit_key, &viewer, state.now(), id).await {
         Ok(_) => {
             state.history_changed();

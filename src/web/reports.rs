@@ -1,7 +1,7 @@
 //! The council report: pick plan, year and view; read it on the page; download it; freeze it.
 
+use super::CsrfForm;
 use axum::{
-    Form,
     extract::{Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
@@ -11,7 +11,7 @@ use chrono::Datelike;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Frame, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, page_with_status};
+use super::{Frame, SignedIn, csrf_token, error_page, page_with_status};
 use crate::{
     error::AppError,
     report,
@@ -141,8 +141,6 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, choice: Choic
 
 #[derive(Deserialize)]
 pub struct FreezeForm {
-    #[serde(default)]
-    csrf: String,
     plan: Uuid,
     year: i32,
     /// The checkbox that confirms freezing a year without updates.
@@ -159,11 +157,8 @@ pub async fn freeze(
     State(state): State<AppState>,
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
-    Form(form): Form<FreezeForm>,
+    CsrfForm(form): CsrfForm<FreezeForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let choice = Choice {
         plan: Some(form.plan),
         year: Some(form.year),

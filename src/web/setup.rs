@@ -1,8 +1,8 @@
 //! «Oppsett» for admins and coordinators: units (name, leader, archived), leader teams
 //! (members, followed units) and plans (owner unit, schedules).
 
+use super::CsrfForm;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
@@ -214,8 +214,6 @@ async fn after(state: &AppState, jar: CookieJar, viewer: &Viewer, form: &str, sa
 #[derive(Deserialize)]
 pub struct UnitForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
     #[serde(default)]
     leader_name: String,
@@ -230,11 +228,8 @@ pub async fn unit(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<UnitForm>,
+    CsrfForm(form): CsrfForm<UnitForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let changes = org::UnitChanges {
         name: Some(form.name),
         leader_name: Some(form.leader_name),
@@ -280,8 +275,6 @@ pub async fn team(
 #[derive(Deserialize)]
 pub struct PersonForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
     #[serde(default)]
     email: String,
@@ -296,11 +289,8 @@ pub async fn person(
     State(state): State<AppState>,
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
-    Form(form): Form<PersonForm>,
+    CsrfForm(form): CsrfForm<PersonForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let Ok(role) = form.role.parse::<crate::domain::Role>() else {
         let error = FormError {
             form: "person".into(),
@@ -322,8 +312,6 @@ pub async fn person(
 
 #[derive(Deserialize)]
 pub struct PublicForm {
-    #[serde(default)]
-    csrf: String,
     public: Option<String>,
 }
 
@@ -333,11 +321,8 @@ pub async fn public(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<PublicForm>,
+    CsrfForm(form): CsrfForm<PublicForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let saved = plans::set_public(&state.db, &viewer, state.now(), id, form.public.is_some())
         .await
         .map(|_| ());
@@ -346,8 +331,6 @@ pub async fn public(
 
 #[derive(Deserialize)]
 pub struct PlanForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -374,11 +357,8 @@ pub async fn plan(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<PlanForm>,
+    CsrfForm(form): CsrfForm<PlanForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let form_id = format!("plan-{id}");
     let blank = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let adopted_on = match blank(&form.adopted) {
@@ -423,8 +403,6 @@ pub async fn plan(
 #[derive(Deserialize)]
 pub struct PersonChangeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     role: String,
     #[serde(default)]
     unit: String,
@@ -440,11 +418,8 @@ pub async fn change_person(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<PersonChangeForm>,
+    CsrfForm(form): CsrfForm<PersonChangeForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     let Ok(role) = form.role.parse::<crate::domain::Role>() else {
         let error = FormError {
             form: format!("person-{id}"),
@@ -469,11 +444,8 @@ pub async fn sign_in_link(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<super::sign_in::CsrfOnly>,
+    CsrfForm(_): CsrfForm<super::sign_in::CsrfOnly>,
 ) -> Response {
-    if !csrf_ok(&jar, form.csrf()) {
-        return csrf_refused(jar);
-    }
     let web = &state.settings.web;
     match crate::services::auth::sessions::sign_in_link_for(&state.db, &viewer, web, id, state.now()).await {
         Ok(secret) => {
@@ -496,11 +468,8 @@ pub async fn token(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<super::sign_in::CsrfOnly>,
+    CsrfForm(_): CsrfForm<super::sign_in::CsrfOnly>,
 ) -> Response {
-    if !csrf_ok(&jar, form.csrf()) {
-        return csrf_refused(jar);
-    }
     let issued: Result<String, AppError> = async {
         authorize(&viewer, Permission::IssueCredentials, Relation::None)?;
         let people = org::people(&state.db, viewer.organization_id).await?;
@@ -529,11 +498,8 @@ pub async fn revoke_token(
     jar: CookieJar,
     SignedIn { viewer }: SignedIn,
     Path(id): Path<Uuid>,
-    Form(form): Form<super::sign_in::CsrfOnly>,
+    CsrfForm(_): CsrfForm<super::sign_in::CsrfOnly>,
 ) -> Response {
-    if !csrf_ok(&jar, form.csrf()) {
-        return csrf_refused(jar);
-    }
     let revoked: Result<(), AppError> = async {
         authorize(&viewer, Permission::IssueCredentials, Relation::None)?;
         crate::services::auth::revoke_token(&state.db, viewer.organization_id, id, state.now()).await?;

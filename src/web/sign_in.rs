@@ -1,7 +1,7 @@
 //! Signing in by a link sent by email, and signing out.
 
+use super::CsrfForm;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
@@ -10,8 +10,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
 use super::{
-    CSRF_COOKIE, Frame, SESSION_COOKIE, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, message, page,
-    page_with_status, secure,
+    CSRF_COOKIE, Frame, SESSION_COOKIE, SignedIn, csrf_token, error_page, message, page, page_with_status, secure,
 };
 use crate::{
     error::AppError,
@@ -83,15 +82,14 @@ fn microsoft(state: &AppState, next: &str) -> Vec<minijinja::Value> {
 pub struct SignInRequest {
     #[serde(default)]
     email: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /logg-inn`: sends the link, and says the same whether or not the address is known.
-pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(form): Form<SignInRequest>) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
+pub async fn request_link(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<SignInRequest>,
+) -> Response {
     let (jar, csrf) = csrf_token(jar);
     let frame = Frame {
         csrf: &csrf,
@@ -164,7 +162,7 @@ fn expired(jar: CookieJar) -> Response {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct CsrfOnly {
     #[serde(default)]
     csrf: String,
@@ -181,11 +179,8 @@ pub async fn use_link(
     State(state): State<AppState>,
     jar: CookieJar,
     Path(token): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    CsrfForm(_): CsrfForm<CsrfOnly>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
     match sessions::sign_in_with_link(&state.db, &state.settings, &token, state.now()).await {
         Ok((secret, viewer)) => {
             tracing::info!(person = %viewer.person_id, org = %viewer.organization_id, "signed in by email link");
@@ -203,10 +198,7 @@ pub async fn use_link(
 }
 
 /// `POST /logg-ut`: ends the session here and on the server.
-pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, Form(form): Form<CsrfOnly>) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
-        return csrf_refused(jar);
-    }
+pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, CsrfForm(_): CsrfForm<CsrfOnly>) -> Response {
     if let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned())
         && let Err(error) = sessions::sign_out(&state.db, &secret, state.now()).await
     {

@@ -428,6 +428,9 @@ on_both! {
         app.clock.advance(chrono::Duration::minutes(app.settings.sso.flow_minutes + 1));
         let page = late.get(&callback).await;
         assert_refused(&app, &late, &page, StatusCode::UNAUTHORIZED, FLOW_REFUSED, after).await;
+        // Microsoft's own refusal (the person cancelled, say) is said so.
+        let page = late.get("/sso/callback?error=access_denied&state=whatever").await;
+        assert_refused(&app, &late, &page, StatusCode::UNAUTHORIZED, "Microsoft-innloggingen ble avbrutt", after).await;
     }
 
     async fn a_replayed_nonce_is_refused(db: Db) {

@@ -41,6 +41,11 @@ use tiltak::{
 };
 use uuid::Uuid;
 
+/// The tests' SMTP server on loopback, receiving what the dispatcher sends.
+#[path = "../tests/api/smtp_sink.rs"]
+#[allow(dead_code)]
+mod smtp_sink;
+
 const PLAN: &str = include_str!("../tests/data/forebyggende-plan.txt");
 const LEVELS: [usize; 3] = [1, 8, 32];
 
@@ -211,6 +216,23 @@ async fn main() -> anyhow::Result<()> {
         "| deadline-reminders over {} organizations | {:.2} s |",
         tenants.len(),
         started.elapsed().as_secs_f64()
+    );
+    let mut mail = state.settings.mail.clone();
+    let sink = smtp_sink::SmtpSink::start().await;
+    mail.transport = tiltak::config::MailTransport::Smtp;
+    mail.smtp.host = "127.0.0.1".into();
+    mail.smtp.port = sink.port;
+    mail.smtp.tls = tiltak::config::SmtpTls::None;
+    let mailer = tiltak::mail::Mailer::from_settings(&mail)?;
+    let started = Instant::now();
+    let sent = tiltak::services::outbox::dispatch(&state.db, &mailer, &mail, at)
+        .await?
+        .sent;
+    println!(
+        "| outbox dispatch of {sent} reminders into an SMTP server on loopback ({} at once) | {:.2} s ({:.0}/s) |",
+        mail.parallel_sends,
+        started.elapsed().as_secs_f64(),
+        sent as f64 / started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
     let verification = audit::verify(&state.db, &state.audit_key, None, &[]).await?;

@@ -64,8 +64,27 @@ pub(super) async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Res
     Ok(())
 }
 
+/// How many of a document's other lists are named; the rest are counted.
+const OTHER_LISTS_SHOWN: usize = 10;
+
 fn print_report(report: &imports::ImportReport) {
-    println!("plan {}", report.plan_id);
+    if report.new_plan && report.dry_run {
+        println!("plan: a new plan (not created: dry run)");
+    } else {
+        println!("plan {}", report.plan_id);
+    }
+    if let Some(list) = &report.list {
+        println!("list read: {list}");
+    }
+    if !report.other_lists.is_empty() {
+        println!("other lists, not read (choose one with --section HEADING):");
+        for list in report.other_lists.iter().take(OTHER_LISTS_SHOWN) {
+            println!("  {list}");
+        }
+        if report.other_lists.len() > OTHER_LISTS_SHOWN {
+            println!("  … and {} more", report.other_lists.len() - OTHER_LISTS_SHOWN);
+        }
+    }
     println!(
         "created {}, updated {}, unchanged {}, missing {}",
         report.created.len(),
@@ -73,14 +92,21 @@ fn print_report(report: &imports::ImportReport) {
         report.unchanged.len(),
         report.missing.len()
     );
-    for (label, numbers) in [
-        ("created", &report.created),
-        ("updated", &report.updated),
-        ("missing", &report.missing),
-    ] {
-        if !numbers.is_empty() {
-            println!("{label}: {}", numbers.join(" "));
+    let mut chapter = None;
+    for action in &report.actions {
+        if chapter != Some(&action.chapter) && !action.chapter.is_empty() {
+            println!("chapter {}", action.chapter);
         }
+        chapter = Some(&action.chapter);
+        let outcome = match action.outcome {
+            imports::Outcome::Created => "created",
+            imports::Outcome::Updated => "updated",
+            imports::Outcome::Unchanged => "unchanged",
+        };
+        println!("  {} {} ({outcome})", action.number, action.title);
+    }
+    if !report.missing.is_empty() {
+        println!("missing: {}", report.missing.join(" "));
     }
     for (label, lines) in [("hints", &report.hints), ("warnings", &report.warnings)] {
         if !lines.is_empty() {

@@ -235,6 +235,60 @@ pub struct ImportResult {
     dry_run: bool,
     /// The plan; null after a dry run that would have created it.
     plan: Option<Plan>,
+    /// Every action of the document in order: number, title, chapter and what the import
+    /// does with it.
+    actions: Vec<ImportedAction>,
+    /// The numbered list that was read, when the document is text (also Word or PDF).
+    list: Option<ImportedList>,
+    /// The document's other numbered lists, not read; `section` chooses one by its heading.
+    other_lists: Vec<ImportedList>,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportedAction {
+    /// "13.6".
+    number: String,
+    title: String,
+    /// The chapter's number and title; empty for a plan without chapters.
+    chapter: String,
+    outcome: ImportOutcome,
+}
+
+/// A numbered list found in a document.
+#[derive(SimpleObject)]
+pub struct ImportedList {
+    /// The line it starts on.
+    line: i32,
+    /// The heading or lead-in above it.
+    heading: Option<String>,
+    /// Its first line, shortened.
+    first_line: String,
+    /// How many items it has.
+    items: i32,
+    /// It looks like a table of contents.
+    contents: bool,
+    /// One line for a person: where, under which heading, how many items, how it starts.
+    summary: String,
+}
+
+impl From<crate::import::ListSummary> for ImportedList {
+    fn from(list: crate::import::ListSummary) -> Self {
+        ImportedList {
+            summary: list.to_string(),
+            line: i32::try_from(list.line).unwrap_or(i32::MAX),
+            items: i32::try_from(list.actions).unwrap_or(i32::MAX),
+            heading: list.heading,
+            first_line: list.first_line,
+            contents: list.contents,
+        }
+    }
 }
 
 /// `None` leaves the field alone, `Some(None)` clears it.
@@ -559,6 +613,22 @@ impl BaseMutation {
             hints: report.hints,
             dry_run: report.dry_run,
             plan: plan.map(Plan),
+            actions: report
+                .actions
+                .into_iter()
+                .map(|a| ImportedAction {
+                    number: a.number,
+                    title: a.title,
+                    chapter: a.chapter,
+                    outcome: match a.outcome {
+                        imports::Outcome::Created => ImportOutcome::Created,
+                        imports::Outcome::Updated => ImportOutcome::Updated,
+                        imports::Outcome::Unchanged => ImportOutcome::Unchanged,
+                    },
+                })
+                .collect(),
+            list: report.list.map(ImportedList::from),
+            other_lists: report.other_lists.into_iter().map(ImportedList::from).collect(),
         })
     }
 

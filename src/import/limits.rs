@@ -51,17 +51,17 @@ fn megabytes(bytes: u64) -> String {
 /// sizes they declare, their compression ratios, and then the bytes they really unpack to,
 /// since a forged directory can declare anything.
 pub fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
-    let not_xlsx = |e: zip::result::ZipError| ReadError(format!("not an XLSX workbook: {e}"));
+    let not_xlsx = |e: zip::result::ZipError| ReadError::content(format!("not an XLSX workbook: {e}"));
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_xlsx)?;
     if archive.len() > limits.max_entries {
-        return Err(ReadError(format!(
+        return Err(ReadError::content(format!(
             "the workbook holds {} files; at most {} are allowed",
             archive.len(),
             limits.max_entries
         )));
     }
     let too_large = || {
-        ReadError(format!(
+        ReadError::content(format!(
             "the workbook unpacks to more than {}; at most {} are allowed",
             megabytes(limits.max_unpacked_bytes),
             megabytes(limits.max_unpacked_bytes)
@@ -77,7 +77,7 @@ pub fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
         if entry.size() > limits.ratio_checked_above
             && entry.size() > entry.compressed_size().saturating_mul(limits.max_ratio)
         {
-            return Err(ReadError(format!(
+            return Err(ReadError::content(format!(
                 "{} in the workbook is packed more than {}:1; that is a zip bomb, not a spreadsheet",
                 String::from_utf8_lossy(entry.name_raw()),
                 limits.max_ratio
@@ -92,9 +92,9 @@ pub fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
         let declared = entry.size();
         let cap = declared.min(left);
         let read = std::io::copy(&mut (&mut entry).take(cap + 1), &mut std::io::sink())
-            .map_err(|e| ReadError(format!("not an XLSX workbook: {e}")))?;
+            .map_err(|e| ReadError::content(format!("not an XLSX workbook: {e}")))?;
         if read > declared {
-            return Err(ReadError(format!(
+            return Err(ReadError::content(format!(
                 "{} in the workbook unpacks to more than the {declared} bytes it declares",
                 String::from_utf8_lossy(entry.name_raw())
             )));
@@ -133,7 +133,7 @@ impl CellBudget {
         self.span = Some(span);
         let area = (u64::from(span.1 - span.0) + 1) * (u64::from(span.3 - span.2) + 1);
         if self.count > self.max || area > self.max {
-            return Err(ReadError(format!(
+            return Err(ReadError::content(format!(
                 "the first sheet has more than {} cells (rows {} to {}); at most {} are allowed",
                 self.max,
                 span.0 + 1,

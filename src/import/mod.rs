@@ -4,6 +4,7 @@
 //! database. Nothing here touches the database.
 
 pub mod limits;
+pub mod numbering;
 pub mod table;
 pub mod text;
 pub mod units;
@@ -11,6 +12,7 @@ pub mod units;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{PreventionLevel, Recurrence, Status};
+use numbering::Place;
 
 /// A plan as read from a file: chapters with numbered actions, and what looked odd.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -22,6 +24,42 @@ pub struct PlanDocument {
     pub chapters: Vec<ChapterDocument>,
     #[serde(default, skip_serializing)]
     pub warnings: Vec<String>,
+    /// The list that was read, when the document is text with several possible lists.
+    #[serde(skip)]
+    pub list: Option<ListSummary>,
+    /// The document's other numbered lists, which were not read.
+    #[serde(skip)]
+    pub other_lists: Vec<ListSummary>,
+}
+
+/// One numbered list found in a document, so a person can see which was read and pick
+/// another by its heading.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListSummary {
+    /// 1-based line where the list starts.
+    pub line: usize,
+    /// The heading or lead-in above it, if there is one.
+    pub heading: Option<String>,
+    /// Its first line, shortened.
+    pub first_line: String,
+    pub actions: usize,
+    /// It looks like a table of contents (page numbers, items that come back as headings).
+    pub contents: bool,
+}
+
+impl std::fmt::Display for ListSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some(heading) = &self.heading {
+            write!(f, " under \"{heading}\"")?;
+        }
+        let noun = if self.actions == 1 { "item" } else { "items" };
+        write!(f, ": {} {noun}, starting \"{}\"", self.actions, self.first_line)?;
+        if self.contents {
+            write!(f, " (looks like a table of contents)")?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,7 +126,19 @@ impl Format {
 /// Why a file cannot be read as a plan.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
-pub struct ReadError(pub String);
+pub struct ReadError(pub String, pub &'static str);
+
+impl ReadError {
+    /// The file's content cannot be read as a plan.
+    pub fn content(message: impl Into<String>) -> Self {
+        ReadError(message.into(), "content")
+    }
+
+    /// The input field the error is about: `content` or `section`.
+    pub fn field(&self) -> &'static str {
+        self.1
+    }
+}
 
 /// Reads a plan from bytes in the given format, within [`limits::LIMITS`]. `section` chooses
 /// the heading of the list to read in a text document.
@@ -105,28 +155,34 @@ fn read_within(
     limits: &limits::Limits,
 ) -> Result<PlanDocument, ReadError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ReadError("the file is empty".into()));
+        return Err(ReadError::content("the file is empty"));
     }
     let as_text = || {
         std::str::from_utf8(bytes)
-            .map_err(|_| ReadError("the file is not UTF-8 text (convert PDF or Word documents to text first)".into()))
+            .map_err(|_| ReadError::content("the file is not UTF-8 text (convert PDF or Word documents to text first)"))
     };
     let document = match format {
-        Format::Text => from_text(text::parse_plan_text(as_text()?, section).map_err(|e| ReadError(e.to_string()))?),
-        Format::Csv => check_numbering(table::read_csv(bytes)?),
-        Format::Xlsx => check_numbering(table::read_xlsx(bytes, limits)?),
+        Format::Text => checked(
+            from_text(text::parse_plan_text(as_text()?, section).map_err(|e| match e {
+                text::ParseError::SectionNotFound(_) => ReadError(e.to_string(), "section"),
+                other => ReadError::content(other.to_string()),
+            })?),
+            Place::Line,
+        ),
+        Format::Csv => checked(table::read_csv(bytes)?, Place::Row),
+        Format::Xlsx => checked(table::read_xlsx(bytes, limits)?, Place::Row),
         Format::Json => {
-            let document: PlanDocument =
-                serde_json::from_str(as_text()?).map_err(|e| ReadError(format!("not a tiltak JSON export: {e}")))?;
+            let document: PlanDocument = serde_json::from_str(as_text()?)
+                .map_err(|e| ReadError::content(format!("not a tiltak JSON export: {e}")))?;
             if document.chapters.iter().all(|c| c.actions.is_empty()) {
-                return Err(ReadError("the file holds no actions".into()));
+                return Err(ReadError::content("the file holds no actions"));
             }
-            check_numbering(document)
+            checked(document, Place::None)
         }
     };
     let actions: usize = document.chapters.iter().map(|c| c.actions.len()).sum();
     if actions > limits.max_actions {
-        return Err(ReadError(format!(
+        return Err(ReadError::content(format!(
             "the file holds {actions} actions; at most {} are allowed in one import",
             limits.max_actions
         )));
@@ -134,37 +190,8 @@ fn read_within(
     Ok(document)
 }
 
-/// Warns about gaps in each chapter's numbering (13.4 followed by 13.6) and drops repeated
-/// numbers, keeping the first. The text reader does the same while it reads.
-fn check_numbering(mut document: PlanDocument) -> PlanDocument {
-    for chapter in &mut document.chapters {
-        let mut seen = std::collections::BTreeSet::new();
-        let warnings = &mut document.warnings;
-        chapter.actions.retain(|action| {
-            let number = crate::domain::ActionNumber::new(chapter.number, action.number);
-            let first = seen.insert(action.number);
-            if !first {
-                warnings.push(format!(
-                    "row {}: {number} is repeated; the later one is skipped",
-                    action.line
-                ));
-            }
-            first
-        });
-        let numbers: Vec<u32> = seen.into_iter().collect();
-        // One warning per gap, however wide: a file numbering 1 and 4000000000 must not
-        // become four billion warnings.
-        for pair in numbers.windows(2).filter(|pair| pair[1] - pair[0] > 1) {
-            let first = crate::domain::ActionNumber::new(chapter.number, pair[0] + 1);
-            let last = crate::domain::ActionNumber::new(chapter.number, pair[1] - 1);
-            let missing = if first == last {
-                format!("{first} is missing")
-            } else {
-                format!("{first} to {last} are missing")
-            };
-            warnings.push(format!("{missing} ({} is followed by {})", pair[0], pair[1]));
-        }
-    }
+fn checked(mut document: PlanDocument, place: Place) -> PlanDocument {
+    numbering::check(&mut document, place);
     document
 }
 
@@ -199,6 +226,8 @@ fn from_text(parsed: text::ParsedPlan) -> PlanDocument {
         decision_ref: None,
         chapters,
         warnings: parsed.warnings,
+        list: parsed.list,
+        other_lists: parsed.other_lists,
     }
 }
 
@@ -240,8 +269,9 @@ mod tests {
         assert_eq!(
             document.warnings,
             [
-                "row 4: 13.6 is repeated; the later one is skipped",
-                "13.5 is missing (4 is followed by 6)"
+                "row 4: 13.6 is repeated (first on row 3); the later one is skipped",
+                "row 2: 13.1 to 13.3 are missing (the list starts at 13.4)",
+                "row 3: 13.5 is missing (13.4 is followed by 13.6)"
             ]
         );
     }
@@ -259,8 +289,8 @@ mod tests {
         assert_eq!(
             document.warnings,
             [
-                "2.2 to 2.3 are missing (1 is followed by 4)",
-                "2.5 to 2.3999999999 are missing (4 is followed by 4000000000)"
+                "row 3: 2.2 to 2.3 are missing (2.1 is followed by 2.4)",
+                "row 4: 2.5 to 2.3999999999 are missing (2.4 is followed by 2.4000000000)"
             ]
         );
     }

@@ -43,7 +43,7 @@ const COLUMNS: [(&str, &str); 11] = [
 ];
 
 pub fn read_csv(bytes: &[u8]) -> Result<PlanDocument, ReadError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| ReadError("the CSV file is not UTF-8 text".into()))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| ReadError::content("the CSV file is not UTF-8 text"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Spreadsheets in Norway often save CSV with semicolons.
     let first_line = text.lines().next().unwrap_or_default();
@@ -59,7 +59,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<PlanDocument, ReadError> {
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| ReadError(format!("row {}: not valid CSV: {e}", index + 1)))?;
+        let record = record.map_err(|e| ReadError::content(format!("row {}: not valid CSV: {e}", index + 1)))?;
         rows.push((index + 1, record.iter().map(str::to_owned).collect()));
     }
     from_rows(rows)
@@ -73,20 +73,21 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<PlanDocument, ReadErro
     // arithmetic overflows): such a workbook is refused as damaged, like any other, instead of
     // ending the import as an internal error.
     std::panic::catch_unwind(|| read_first_sheet(bytes, limits)).unwrap_or_else(|_| {
-        Err(ReadError(
-            "the workbook is damaged: a cell of the first sheet cannot be read".into(),
+        Err(ReadError::content(
+            "the workbook is damaged: a cell of the first sheet cannot be read",
         ))
     })
 }
 
 fn read_first_sheet(bytes: &[u8], limits: &Limits) -> Result<PlanDocument, ReadError> {
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError(format!("not an XLSX workbook: {e}")))?;
+    let mut workbook =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::content(format!("not an XLSX workbook: {e}")))?;
     let first = workbook
         .sheet_names()
         .into_iter()
         .next()
-        .ok_or_else(|| ReadError("the workbook has no sheets".into()))?;
-    let cannot_read = |e: calamine::XlsxError| ReadError(format!("cannot read the first sheet: {e}"));
+        .ok_or_else(|| ReadError::content("the workbook has no sheets"))?;
+    let cannot_read = |e: calamine::XlsxError| ReadError::content(format!("cannot read the first sheet: {e}"));
     let mut reader = workbook.worksheet_cells_reader(&first).map_err(cannot_read)?;
     let mut budget = CellBudget::new(limits);
     let mut cells = Vec::new();
@@ -99,7 +100,7 @@ fn read_first_sheet(bytes: &[u8], limits: &Limits) -> Result<PlanDocument, ReadE
         }
     }
     let Some((first_row, last_row, first_column, last_column)) = budget.span() else {
-        return Err(ReadError("the file is empty".into()));
+        return Err(ReadError::content("the file is empty"));
     };
     // The budget keeps this rectangle within the cell limit.
     let width = (last_column - first_column) as usize + 1;
@@ -132,7 +133,7 @@ fn header_key(header: &str) -> String {
 /// Reads rows given with their 1-based row numbers (for messages).
 fn from_rows(rows: Vec<(usize, Vec<String>)>) -> Result<PlanDocument, ReadError> {
     let mut rows = rows.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
-    let (_, header) = rows.next().ok_or_else(|| ReadError("the file is empty".into()))?;
+    let (_, header) = rows.next().ok_or_else(|| ReadError::content("the file is empty"))?;
     let columns: Vec<Option<usize>> = header
         .iter()
         .map(|h| {
@@ -143,7 +144,9 @@ fn from_rows(rows: Vec<(usize, Vec<String>)>) -> Result<PlanDocument, ReadError>
     for required in [2, 3] {
         if !columns.contains(&Some(required)) {
             let (no, en) = COLUMNS[required];
-            return Err(ReadError(format!("no column \"{no}\" (or \"{en}\") in the header row")));
+            return Err(ReadError::content(format!(
+                "no column \"{no}\" (or \"{en}\") in the header row"
+            )));
         }
     }
 
@@ -155,8 +158,9 @@ fn from_rows(rows: Vec<(usize, Vec<String>)>) -> Result<PlanDocument, ReadError>
                 cells[*column] = value.trim();
             }
         }
-        let bad =
-            |column: usize, message: String| ReadError(format!("row {line}, column {}: {message}", COLUMNS[column].0));
+        let bad = |column: usize, message: String| {
+            ReadError::content(format!("row {line}, column {}: {message}", COLUMNS[column].0))
+        };
         let number: ActionNumber = cells[2].parse().map_err(|e: String| bad(2, e))?;
         let chapter_number = match cells[0] {
             "" => number.chapter,
@@ -211,7 +215,7 @@ fn from_rows(rows: Vec<(usize, Vec<String>)>) -> Result<PlanDocument, ReadError>
         }
     }
     if document.chapters.is_empty() {
-        return Err(ReadError("the file has a header row but no actions".into()));
+        return Err(ReadError::content("the file has a header row but no actions"));
     }
     Ok(document)
 }

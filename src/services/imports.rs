@@ -20,7 +20,9 @@ use crate::{
     domain::{ActionNumber, Recurrence, Status},
     entities::{action, chapter, plan},
     error::{AppError, AppResult},
-    import::{self, ActionDocument, Format, PlanDocument, limits::MAX_PARALLEL_READS, units::suggest_unit},
+    import::{
+        self, ActionDocument, Format, ListSummary, PlanDocument, limits::MAX_PARALLEL_READS, units::suggest_unit,
+    },
 };
 
 /// Where the document goes.
@@ -34,6 +36,14 @@ pub enum Target {
 pub struct ImportReport {
     pub plan_id: Uuid,
     pub dry_run: bool,
+    /// The import makes a new plan: after a dry run `plan_id` names a plan that was not kept.
+    pub new_plan: bool,
+    /// Every action of the document in order, with what the import does with it.
+    pub actions: Vec<ImportedAction>,
+    /// The list that was read, when the document is text with several lists.
+    pub list: Option<ListSummary>,
+    /// The document's other numbered lists, which were not read.
+    pub other_lists: Vec<ListSummary>,
     pub created: Vec<String>,
     pub updated: Vec<String>,
     pub unchanged: Vec<String>,
@@ -43,6 +53,24 @@ pub struct ImportReport {
     /// Hints read from the text, per action number: decision references, recurrence and
     /// suggested units.
     pub hints: Vec<String>,
+}
+
+/// One action of an imported document, as the report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedAction {
+    /// "13.6".
+    pub number: String,
+    pub title: String,
+    /// The chapter's number and title ("13 Forebygging …"); empty for a plan without chapters.
+    pub chapter: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
 }
 
 /// A file's content as it arrives.
@@ -83,7 +111,7 @@ pub async fn read(
                     .map_err(|e| AppError::validation("content", format!("XLSX content must be base64: {e}")))?
             }
         };
-        import::read(format, &bytes, section.as_deref()).map_err(|e| AppError::validation("content", e.0))
+        import::read(format, &bytes, section.as_deref()).map_err(|e| AppError::validation(e.field(), e.0))
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("reading an imported file")))?
@@ -106,6 +134,7 @@ pub async fn import(
     authorize(viewer, Permission::ManagePlans, Relation::None)?;
     let org = viewer.organization_id;
     let txn = db.begin().await?;
+    let new_plan = matches!(target, Target::NewPlan(_));
     let plan: plan::Model = match target {
         Target::Plan(id) => plans::plan(&txn, viewer, id).await?,
         Target::NewPlan(title) => {
@@ -123,7 +152,10 @@ pub async fn import(
     let mut report = ImportReport {
         plan_id: plan.id,
         dry_run,
+        new_plan,
         warnings: document.warnings.clone(),
+        list: document.list.clone(),
+        other_lists: document.other_lists.clone(),
         ..Default::default()
     };
 
@@ -169,8 +201,13 @@ pub async fn import(
                 created
             }
         };
+        let chapter_label = match chapter_doc.number {
+            0 => String::new(),
+            n => format!("{n} {}", chapter.title),
+        };
         for doc in chapter_doc.actions {
             let number = ActionNumber::new(chapter_doc.number, doc.number);
+            let title = doc.title.clone();
             let responsible = match &doc.responsible_unit {
                 None => None,
                 Some(name) => match unit_by_name.get(&name.to_lowercase()) {
@@ -198,31 +235,35 @@ pub async fn import(
                     report.warnings.push(format!(
                         "{number}: the action is archived and is left as it is; bring it back to update it from the document"
                     ));
-                    Ok(&mut report.unchanged)
+                    Ok(Outcome::Unchanged)
                 }
                 None => create(&txn, key, viewer, now, base_url, &chapter, doc, responsible, suggested)
                     .await
-                    .map(|()| &mut report.created),
+                    .map(|()| Outcome::Created),
                 Some(current) => update(&txn, key, viewer, now, base_url, current, doc, responsible)
                     .await
-                    .map(|changed| {
-                        if changed {
-                            &mut report.updated
-                        } else {
-                            &mut report.unchanged
-                        }
-                    }),
+                    .map(|changed| if changed { Outcome::Updated } else { Outcome::Unchanged }),
             };
             // Name the action in any error, so the user can find the line.
-            result
-                .map_err(|e| match e {
-                    AppError::Validation(mut field) => {
-                        field.message = format!("action {number}: {}", field.message);
-                        AppError::Validation(field)
-                    }
-                    other => other,
-                })?
-                .push(number.to_string());
+            let outcome = result.map_err(|e| match e {
+                AppError::Validation(mut field) => {
+                    field.message = format!("action {number}: {}", field.message);
+                    AppError::Validation(field)
+                }
+                other => other,
+            })?;
+            match outcome {
+                Outcome::Created => &mut report.created,
+                Outcome::Updated => &mut report.updated,
+                Outcome::Unchanged => &mut report.unchanged,
+            }
+            .push(number.to_string());
+            report.actions.push(ImportedAction {
+                number: number.to_string(),
+                title,
+                chapter: chapter_label.clone(),
+                outcome,
+            });
         }
     }
     let mut missing: Vec<ActionNumber> = existing.into_keys().collect();
@@ -397,7 +438,7 @@ pub async fn export(db: &DatabaseConnection, viewer: &Viewer, plan_id: Uuid) -> 
         title: Some(plan.title),
         decision_ref: plan.decision_ref,
         chapters,
-        warnings: vec![],
+        ..Default::default()
     })
 }
 

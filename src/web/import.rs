@@ -40,6 +40,7 @@ struct Preview {
     content: String,
     target: String,
     title: String,
+    section: String,
     document: PlanDocument,
     report: ImportReport,
 }
@@ -64,6 +65,7 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, step: Step, e
                 content,
                 target,
                 title,
+                section,
                 document,
                 report,
             } = *preview;
@@ -72,6 +74,9 @@ async fn render(state: &AppState, jar: CookieJar, viewer: &Viewer, step: Step, e
                 content,
                 target,
                 title,
+                section,
+                list => report.list.as_ref().map(ToString::to_string),
+                other_lists => report.other_lists.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 document_title => document.title.clone(),
                 chapters => document.chapters.iter().map(|c| minijinja::context! {
                     number => c.number,
@@ -118,6 +123,8 @@ struct Upload {
     /// `ny` or a plan's id.
     target: String,
     title: String,
+    /// The heading of the list to read; empty lets the importer choose.
+    section: String,
     apply: bool,
 }
 
@@ -137,6 +144,7 @@ async fn read_form(mut multipart: Multipart) -> Result<Upload, String> {
             "content" => upload.content = text,
             "target" => upload.target = text,
             "title" => upload.title = text,
+            "section" => upload.section = text,
             "apply" => upload.apply = true,
             _ => {}
         }
@@ -201,8 +209,16 @@ pub async fn upload(
         .await;
     }
     let content = base64::engine::general_purpose::STANDARD.encode(&bytes);
-    let document = match imports::read(&viewer, format, Content::Bytes(bytes), None).await {
+    let section = Some(upload.section.trim().to_owned()).filter(|s| !s.is_empty());
+    let document = match imports::read(&viewer, format, Content::Bytes(bytes), section).await {
         Ok(document) => document,
+        Err(AppError::Validation(error)) if error.field == "section" => {
+            let text = format!(
+                "Overskrift: fant ikke «{}» i dokumentet. Skriv de første ordene i overskriften over tiltakslisten, eller la feltet stå tomt.",
+                upload.section.trim()
+            );
+            return render(&state, jar, &viewer, Step::Choose, Some(text)).await;
+        }
         Err(AppError::Validation(error)) => {
             let text = format!("Fil: planen kunne ikke leses: {}", error.message);
             return render(&state, jar, &viewer, Step::Choose, Some(text)).await;
@@ -237,6 +253,7 @@ pub async fn upload(
                 content,
                 target: upload.target,
                 title: upload.title,
+                section: upload.section,
                 document,
                 report,
             }));

@@ -299,6 +299,73 @@ fn import_and_export_from_the_command_line() {
     assert!(String::from_utf8_lossy(&failed.stderr).contains("cannot be read as a plan"));
 }
 
+/// A document with a table of contents and the real list under a wrapped heading: the dry run
+/// names the list it read and the others, prints every action with its title, and no plan id.
+#[test]
+fn a_dry_run_shows_the_list_it_read_and_every_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/innhold-og-tiltak.txt");
+    let admin = tiltak(dir.path())
+        .args(["token", "create", "--email", "admin@kommune.no", "--role", "admin"])
+        .output_within()
+        .unwrap();
+    assert!(admin.status.success());
+    let dry = tiltak(dir.path())
+        .args(["import", file, "--title", "Vold", "--dry-run"])
+        .output_within()
+        .unwrap();
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let stdout = String::from_utf8(dry.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "plan: a new plan (not created: dry run)", "{stdout}");
+    assert!(
+        lines[1].starts_with("list read: line 27 under \"OVERSIKT OVER TILTAK I HANDLINGSPLANEN 2025–2028\": 8 items"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[3],
+        "  line 5 under \"Innhold\": 5 items, starting \"1. Innledning 3\" (looks like a table of contents)"
+    );
+    assert!(lines.contains(&"  1 Kommunen etablerer et tverrfaglig ressursteam mot vold i nære relasjoner (created)"));
+    assert!(lines.contains(&"  8 Planen evalueres årlig i kommunestyret (created)"));
+    assert!(lines.contains(&"created 8, updated 0, unchanged 0, missing 0"));
+    assert_eq!(lines.last(), Some(&"dry run: nothing was written"));
+
+    // The same list by the heading's first words, across the wrap.
+    let chosen = tiltak(dir.path())
+        .args([
+            "import",
+            file,
+            "--title",
+            "Vold",
+            "--section",
+            "Oversikt over tiltak i handlingsplanen",
+        ])
+        .output_within()
+        .unwrap();
+    let stdout = String::from_utf8(chosen.stdout).unwrap();
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .strip_prefix("plan ")
+            .is_some_and(|id| id.len() == 36),
+        "{stdout}"
+    );
+    assert!(stdout.contains("created 8,"), "{stdout}");
+    let missing = tiltak(dir.path())
+        .args(["import", file, "--title", "Vold", "--section", "Tiltak mot rus"])
+        .output_within()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("section heading \"Tiltak mot rus\" not found"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+}
+
 /// A folder whose database has had its first start: the organization, its admin and the
 /// example plan with its units and leaders.
 fn with_the_example_plan() -> tempfile::TempDir {

@@ -9,7 +9,35 @@ use crate::on_both_databases;
 
 const REAL_PLAN: &str = include_str!("../data/forebyggende-plan.txt");
 const IMPORT: &str = "mutation($input: ImportPlanInput!) { importPlan(input: $input) {
-    created updated unchanged missing warnings hints dryRun plan { id title } } }";
+    created updated unchanged missing warnings hints dryRun plan { id title }
+    actions { number title chapter outcome }
+    list { line heading items contents summary } otherLists { line heading firstLine items contents } } }";
+const STRATEGIES: &str = include_str!("../data/strategier-og-tiltak.txt");
+const CONTENTS: &str = include_str!("../data/innhold-og-tiltak.txt");
+const NO_SPACE: &str = include_str!("../data/tiltak-uten-mellomrom.txt");
+
+/// The number and title of every action a result reports.
+fn numbered_titles(result: &Value) -> Vec<(String, String)> {
+    result["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["number"].as_str().unwrap().to_owned(),
+                a["title"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn expected(titles: &[&str]) -> Vec<(String, String)> {
+    titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((i + 1).to_string(), (*t).to_owned()))
+        .collect()
+}
 const PLAN_ACTIONS: &str = "query($id: ID!) { plan(id: $id) { chapters { number title actions {
     id number title description decisionRef recurrence suggestedUnit { name } status deadline tags version
     history { kind comment } } } } }";
@@ -319,5 +347,56 @@ on_both_databases! {
             assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("content")), "{input}: {response}");
         }
         assert_eq!(app.ok("{ plans { id } }", json!({})).await["plans"], json!([]));
+    }
+
+    async fn the_list_a_person_means_is_read_and_the_others_are_named(app: TestApp) {
+        // "Tiltak N" headings after a short list of two strategies: the ten actions.
+        let result = import(&app, json!({ "title": "Folkehelse", "format": "TEXT", "content": STRATEGIES, "dryRun": true })).await;
+        assert_eq!(numbered_titles(&result), expected(&[
+            "Fysisk aktivitet i skolen", "Sunne måltider i barnehagen", "Møteplasser for eldre", "Tobakksfri skoletid",
+            "Trygge skoleveier", "Lavterskeltilbud innen psykisk helse", "Turstier i nærmiljøet", "Åpen hall for ungdom",
+            "Frivilligsentral", "Folkehelseoversikt",
+        ]));
+        assert_eq!((result["list"]["line"].clone(), result["list"]["items"].clone()), (json!(17), json!(10)));
+        assert_eq!(result["otherLists"], json!([{ "line": 11, "heading": "Planen har to hovedstrategier:", "firstLine": "1. Helse i alt vi gjør", "items": 2, "contents": false }]));
+        assert_eq!((result["plan"].clone(), result["actions"][0]["outcome"].clone(), result["actions"][0]["chapter"].clone()), (json!(null), json!("CREATED"), json!("")));
+        assert_eq!(app.ok("{ plans { id } }", json!({})).await["plans"], json!([]), "a dry run creates no plan");
+
+        // Contents first, the list later under a capitals heading wrapped over two lines.
+        let titles = [
+            "Kommunen etablerer et tverrfaglig ressursteam mot vold i nære relasjoner",
+            "Alle ansatte i barnehage og skole får opplæring i å avdekke vold",
+            "Rutinen for samtaler med barn ved bekymring revideres",
+            "Krisesentertilbudet gjøres kjent på kommunens nettsider og i fastlegekontorene",
+            "Det opprettes en fast kontaktperson for voldsutsatte i NAV",
+            "Kommunen deltar i det regionale nettverket mot vold i nære relasjoner",
+            "Politiet og kommunen holder felles samarbeidsmøter to ganger i året",
+            "Planen evalueres årlig i kommunestyret",
+        ];
+        let result = import(&app, json!({ "title": "Vold", "format": "TEXT", "content": CONTENTS })).await;
+        assert_eq!(numbered_titles(&result), expected(&titles));
+        assert_eq!(result["list"]["heading"], "OVERSIKT OVER TILTAK I HANDLINGSPLANEN 2025–2028");
+        assert_eq!((result["otherLists"][0]["line"].clone(), result["otherLists"][0]["contents"].clone()), (json!(5), json!(true)));
+        let plan = actions(&app, result["plan"]["id"].as_str().unwrap()).await;
+        assert_eq!(plan["8"]["recurrence"], "ANNUAL");
+        // The heading as a person reads it finds the same list.
+        let result = import(&app, json!({ "title": "Vold 2", "format": "TEXT", "content": CONTENTS, "section": "oversikt over tiltak i handlingsplanen", "dryRun": true })).await;
+        assert_eq!(numbered_titles(&result), expected(&titles));
+        assert!(strings(&result["warnings"]).is_empty(), "{result}");
+        // A heading that is not there: a validation error naming section, nothing written.
+        let response = app.gql(IMPORT, json!({ "input": { "title": "Vold 3", "format": "TEXT", "content": CONTENTS, "section": "Handlingsplan mot rus" } })).await;
+        assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("section")), "{response}");
+
+        // "5.Title" items; a long one is cut at a clause and ends with "…", its text whole.
+        let result = import(&app, json!({ "title": "Bibliotek", "format": "TEXT", "content": NO_SPACE })).await;
+        let long = "Hjemmebesøk med bokpakker til eldre som ikke kommer seg ut, i samarbeid med frivilligsentralen og hjemmetjenesten…";
+        assert_eq!(numbered_titles(&result), expected(&[
+            "Utvidet åpningstid i helgene", "Lesekampanje for barn i sommerferien", "Språkkafé for nye innbyggere",
+            "Digital hjelp for eldre hver tirsdag", long,
+        ]));
+        let plan = actions(&app, result["plan"]["id"].as_str().unwrap()).await;
+        assert_eq!(plan["5"]["title"], long);
+        assert!(plan["5"]["description"].as_str().unwrap().ends_with("langt fra sentrum i kommunen"));
+        assert_eq!(app.ok("{ plans { title } }", json!({})).await["plans"].as_array().unwrap().len(), 2);
     }
 }

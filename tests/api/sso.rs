@@ -322,6 +322,21 @@ on_both! {
         assert_eq!((kari.id, kari.role), (existing.id, Role::Viewer));
         assert_eq!(sessions(&app).await, 2);
         assert!(person(&app, "kari@kommune.no").await.is_none());
+
+        // Entra ID takes her role away: refused at the next sign-in, and the session she still
+        // has ends as well; nothing new is made, her row stays (with its history).
+        provider.set(kari_with(json!({ "roles": [] })), None).await;
+        let before = rows(&app).await;
+        let mut again = Browser::new(&app);
+        let page = sign_in(&mut again, "/").await;
+        assert_refused(&app, &again, &page, StatusCode::FORBIDDEN, "Du har ikke tilgang til tiltak", before).await;
+        assert!(browser.get("/planer").await.status.is_redirection(), "her open session ended");
+        let open = web_session::Entity::find()
+            .filter(web_session::Column::RevokedAt.is_null())
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(open, 0);
     }
 
     async fn a_newcomer_is_created_with_the_role_entra_gives(db: Db) {

@@ -11,7 +11,7 @@ pub struct Model {
     pub person_id: Uuid,
     #[sea_orm(unique)]
     pub token_hash: String,
-    /// How the person signed in: `email-link` (later `entra-id`).
+    /// How the person signed in: `email-link` or `entra-id`.
     pub method: String,
     pub created_at: DateTimeUtc,
     /// Moved forward at most once a minute; the session ends after `web.session_idle_minutes`

@@ -322,6 +322,21 @@ on_both! {
         assert_eq!((kari.id, kari.role), (existing.id, Role::Viewer));
         assert_eq!(sessions(&app).await, 2);
         assert!(person(&app, "kari@kommune.no").await.is_none());
+
+        // Entra ID takes her role away: refused at the next sign-in, and the session she still
+        // has ends as well; nothing new is made, her row stays (with its history).
+        provider.set(kari_with(json!({ "roles": [] })), None).await;
+        let before = rows(&app).await;
+        let mut again = Browser::new(&app);
+        let page = sign_in(&mut again, "/").await;
+        assert_refused(&app, &again, &page, StatusCode::FORBIDDEN, "Du har ikke tilgang til tiltak", before).await;
+        assert!(browser.get("/planer").await.status.is_redirection(), "her open session ended");
+        let open = web_session::Entity::find()
+            .filter(web_session::Column::RevokedAt.is_null())
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(open, 0);
     }
 
     async fn a_newcomer_is_created_with_the_role_entra_gives(db: Db) {
@@ -428,6 +443,9 @@ on_both! {
         app.clock.advance(chrono::Duration::minutes(app.settings.sso.flow_minutes + 1));
         let page = late.get(&callback).await;
         assert_refused(&app, &late, &page, StatusCode::UNAUTHORIZED, FLOW_REFUSED, after).await;
+        // Microsoft's own refusal (the person cancelled, say) is said so.
+        let page = late.get("/sso/callback?error=access_denied&state=whatever").await;
+        assert_refused(&app, &late, &page, StatusCode::UNAUTHORIZED, "Microsoft-innloggingen ble avbrutt", after).await;
     }
 
     async fn a_replayed_nonce_is_refused(db: Db) {

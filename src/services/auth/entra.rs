@@ -36,7 +36,7 @@ use super::{Viewer, hash_token, sessions};
 use crate::{
     config::{EntraSettings, Settings},
     domain::{Role, validate_email},
-    entities::{oidc_flow, person, unit},
+    entities::{oidc_flow, person, unit, web_session},
     error::{AppError, AppResult},
     services::{
         bootstrap,
@@ -279,7 +279,8 @@ struct Identity {
     email: String,
     email_verified: bool,
     name: String,
-    role: Role,
+    /// `None`: none of their app roles gives a tiltak role.
+    role: Option<Role>,
 }
 
 /// Finishes a sign-in at the callback: the flow is used up, the code exchanged with the PKCE
@@ -305,8 +306,29 @@ pub async fn finish(
         Ok(identity) => identity,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    let Some(role) = identity.role else {
+        // Entra ID no longer gives them a role: the sessions they still have end too.
+        let known = person::Entity::find()
+            .filter(person::Column::OrganizationId.eq(flow.organization_id))
+            .filter(person::Column::EntraOid.eq(&identity.oid))
+            .one(db)
+            .await?;
+        let mut ended = 0;
+        if let Some(known) = known {
+            ended = web_session::Entity::update_many()
+                .col_expr(web_session::Column::RevokedAt, Expr::value(now))
+                .filter(web_session::Column::PersonId.eq(known.id))
+                .filter(web_session::Column::RevokedAt.is_null())
+                .exec(db)
+                .await?
+                .rows_affected;
+        }
+        tracing::warn!(oid = %identity.oid, sessions_ended = ended,
+            "Entra ID sign-in refused: no app role that gives a tiltak role");
+        return Ok(Err(Refusal::NoRole));
+    };
     let txn = db.begin().await?;
-    let person = match person_for(&txn, flow.organization_id, &identity, now).await? {
+    let person = match person_for(&txn, flow.organization_id, &identity, role, now).await? {
         Ok(person) => person,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -378,10 +400,10 @@ async fn identity(
         tracing::warn!("Entra ID sign-in refused: no oid claim");
         return Ok(Err(Refusal::Token));
     };
-    let Some(role) = settings.sso.role_of(extra.roles.iter().map(String::as_str)) else {
-        tracing::warn!(oid, roles = ?extra.roles, "Entra ID sign-in refused: no app role that gives a tiltak role");
-        return Ok(Err(Refusal::NoRole));
-    };
+    let role = settings.sso.role_of(extra.roles.iter().map(String::as_str));
+    if role.is_none() {
+        tracing::warn!(oid, roles = ?extra.roles, "no Entra app role of the person gives a tiltak role");
+    }
     let address = claims
         .email()
         .map(|e| e.as_str().to_owned())
@@ -416,6 +438,7 @@ async fn person_for(
     txn: &impl ConnectionTrait,
     organization_id: Uuid,
     identity: &Identity,
+    role: Role,
     now: DateTime<Utc>,
 ) -> AppResult<Result<person::Model, Refusal>> {
     let known = person::Entity::find()
@@ -449,7 +472,7 @@ async fn person_for(
                     NewPerson {
                         name: identity.name.clone(),
                         email: identity.email.clone(),
-                        role: identity.role,
+                        role,
                         unit_id: led.map(|u| u.id),
                     },
                 )
@@ -457,11 +480,11 @@ async fn person_for(
             }
         },
     };
-    if person.role == identity.role && person.entra_oid.as_deref() == Some(identity.oid.as_str()) {
+    if person.role == role && person.entra_oid.as_deref() == Some(identity.oid.as_str()) {
         return Ok(Ok(person));
     }
     let mut row: person::ActiveModel = person.into();
-    row.role = Set(identity.role);
+    row.role = Set(role);
     row.entra_oid = Set(Some(identity.oid.clone()));
     Ok(Ok(row.update(txn).await?))
 }

@@ -1,7 +1,8 @@
 //! Who is asking: API tokens and the viewer they stand for, and what the viewer may do
 //! ([`policy`]).
 //!
-//! The viewer is built from a token here; an OIDC login can later build the same [`Viewer`]
+//! The viewer is built from a token here, from a web session in [`sessions`], and a sign-in
+//! with the organization's Entra ID ([`entra`]) opens such a session: the same [`Viewer`],
 //! without any resolver knowing.
 
 use chrono::{DateTime, Utc};

@@ -1,6 +1,7 @@
 //! Signing in to the web pages without a password: a one-time link by email, then a session
 //! cookie. Only hashes of the secrets are stored. The viewer a session stands for is built by
-//! [`Viewer::of`], as for tokens (and, later, single sign-on).
+//! [`Viewer::of`], as for tokens and for a sign-in with Entra ID ([`super::entra`]), which opens
+//! the same kind of session.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{

@@ -40,7 +40,7 @@ pub fn check(document: &mut PlanDocument, place: Place) {
             if !chapters_seen.insert(chapter.number) {
                 warnings.push(format!("{}chapter {} is repeated", place.at(line), chapter.number));
             } else if let Some(previous) = previous_chapter
-                && chapter.number != previous + 1
+                && previous.checked_add(1) != Some(chapter.number)
             {
                 warnings.push(format!(
                     "{}chapter {} follows chapter {previous}",
@@ -153,5 +153,12 @@ mod tests {
                 "1 is missing (the list starts at 2)"
             ]
         );
+    }
+
+    #[test]
+    fn the_highest_chapter_number_does_not_overflow() {
+        let csv = "tiltak,tittel\n4294967295.1,A\n4294967294.1,B\n";
+        let document = read(Format::Csv, csv.as_bytes(), None).unwrap();
+        assert_eq!(document.warnings, ["row 3: chapter 4294967294 follows chapter 4294967295"]);
     }
 }

@@ -399,4 +399,24 @@ on_both_databases! {
         assert!(plan["5"]["description"].as_str().unwrap().ends_with("langt fra sentrum i kommunen"));
         assert_eq!(app.ok("{ plans { title } }", json!({})).await["plans"].as_array().unwrap().len(), 2);
     }
+
+    async fn the_real_plan_as_a_word_document_imports_the_same_56_actions(app: TestApp) {
+        let docx = base64(include_bytes!("../data/forebyggende-plan.docx"));
+        let from_word = import(&app, json!({ "title": "Fra Word", "format": "DOCX", "content": docx })).await;
+        let from_text = import(&app, json!({ "title": "Fra tekst", "format": "TEXT", "content": REAL_PLAN })).await;
+        let created = strings(&from_word["created"]);
+        assert_eq!((created.len(), created[0].as_str(), created[55].as_str()), (56, "7.1", "17.17"));
+        assert_eq!(from_word["actions"], from_text["actions"]);
+        let word = actions(&app, from_word["plan"]["id"].as_str().unwrap()).await;
+        let text = actions(&app, from_text["plan"]["id"].as_str().unwrap()).await;
+        for (number, action) in &word {
+            assert_eq!((&action["title"], &action["description"]), (&text[number]["title"], &text[number]["description"]), "{number}");
+        }
+        // Not base64, and not a Word document: validation errors on content, nothing written.
+        for content in ["ikke base64!".to_string(), base64(b"PK\x03\x04 ikke et dokument")] {
+            let response = app.gql(IMPORT, json!({ "input": { "title": "X", "format": "DOCX", "content": content } })).await;
+            assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("content")), "{response}");
+        }
+        assert_eq!(app.ok("{ plans { id } }", json!({})).await["plans"].as_array().unwrap().len(), 2);
+    }
 }

@@ -18,7 +18,7 @@ pub struct ImportArgs {
     /// Title of the new plan (CSV and text files carry none).
     #[arg(long)]
     title: Option<String>,
-    /// text | docx | csv | xlsx | json; guessed from the file's extension when omitted.
+    /// text | docx | pdf | csv | xlsx | json; guessed from the file's extension when omitted.
     #[arg(long, value_parser = Format::parse)]
     format: Option<Format>,
     /// The heading of the list to read, when a document holds several (its first words are

@@ -205,6 +205,8 @@ pub enum ImportFormat {
     Json,
     /// A Word document; `content` is the file in base64.
     Docx,
+    /// A PDF with text (not a scan); `content` is the file in base64.
+    Pdf,
 }
 
 #[derive(InputObject)]
@@ -214,7 +216,7 @@ pub struct ImportPlanInput {
     /// Title of a new plan.
     title: Option<String>,
     format: ImportFormat,
-    /// The file's content: text for TEXT, CSV and JSON; base64 for XLSX and DOCX.
+    /// The file's content: text for TEXT, CSV and JSON; base64 for XLSX, DOCX and PDF.
     content: String,
     /// The heading of the list to read, when a text document holds several.
     section: Option<String>,
@@ -586,6 +588,7 @@ impl BaseMutation {
             ImportFormat::Json => (Format::Json, Content::Bytes(input.content.into_bytes())),
             ImportFormat::Xlsx => (Format::Xlsx, Content::Base64(input.content)),
             ImportFormat::Docx => (Format::Docx, Content::Base64(input.content)),
+            ImportFormat::Pdf => (Format::Pdf, Content::Base64(input.content)),
         };
         let document = imports::read(viewer, format, content, input.section).await?;
         let target = match input.plan_id {

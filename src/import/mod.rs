@@ -6,6 +6,7 @@
 pub mod docx;
 pub mod limits;
 pub mod numbering;
+pub mod pdf;
 pub mod table;
 pub mod text;
 pub mod units;
@@ -106,6 +107,8 @@ pub enum Format {
     Json,
     /// A Word document, read as text (see [`docx`]).
     Docx,
+    /// A PDF, its text extracted by `pdftotext` (see [`pdf`]).
+    Pdf,
 }
 
 impl Format {
@@ -116,7 +119,10 @@ impl Format {
             "xlsx" => Ok(Format::Xlsx),
             "json" => Ok(Format::Json),
             "docx" => Ok(Format::Docx),
-            other => Err(format!("unknown format {other:?}: use text, docx, csv, xlsx or json")),
+            "pdf" => Ok(Format::Pdf),
+            other => Err(format!(
+                "unknown format {other:?}: use text, docx, pdf, csv, xlsx or json"
+            )),
         }
     }
 
@@ -169,6 +175,10 @@ fn read_within(
         Format::Text => read_text(as_text()?, section)?,
         Format::Docx => {
             let text = guarded("the Word document", || docx::docx_text(bytes, limits))?;
+            read_text(&text, section)?
+        }
+        Format::Pdf => {
+            let text = guarded("the PDF", || pdf::pdf_text(bytes))?;
             read_text(&text, section)?
         }
         Format::Csv => checked(table::read_csv(bytes)?, Place::Row),

@@ -159,6 +159,9 @@ mod tests {
     fn the_highest_chapter_number_does_not_overflow() {
         let csv = "tiltak,tittel\n4294967295.1,A\n4294967294.1,B\n";
         let document = read(Format::Csv, csv.as_bytes(), None).unwrap();
-        assert_eq!(document.warnings, ["row 3: chapter 4294967294 follows chapter 4294967295"]);
+        assert_eq!(
+            document.warnings,
+            ["row 3: chapter 4294967294 follows chapter 4294967295"]
+        );
     }
 }

@@ -325,6 +325,20 @@ fn a_dry_run_shows_the_list_it_read_and_every_action() {
     );
     assert!(stdout.contains("\n  17.17 Det inngås samarbeidsavtale"), "{stdout}");
 
+    // And as a PDF, when poppler's pdftotext is there (CI installs it).
+    if std::process::Command::new("pdftotext").arg("-v").output().is_ok() {
+        let pdf = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.pdf");
+        let from_pdf = tiltak(dir.path())
+            .args(["import", pdf, "--title", "Forebyggende plan", "--dry-run"])
+            .output_within()
+            .unwrap();
+        let stdout = String::from_utf8(from_pdf.stdout).unwrap();
+        assert!(
+            stdout.contains("created 56, updated 0, unchanged 0, missing 0"),
+            "{stdout}"
+        );
+    }
+
     // The same list by the heading's first words, across the wrap.
     let chosen = tiltak(dir.path())
         .args([

@@ -1,7 +1,7 @@
 //! Layered configuration: built-in defaults (`config/default.toml`), an optional file, then
 //! `TILTAK_*` environment variables with `__` between nested keys.
 
-use std::{net::SocketAddr, path::Path};
+use std::{collections::BTreeMap, net::SocketAddr, path::Path};
 
 use anyhow::Context;
 use figment::{
@@ -17,6 +17,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub http: HttpSettings,
     pub web: WebSettings,
+    pub sso: SsoSettings,
     pub graphql: GraphqlSettings,
     pub mail: MailSettings,
     pub scheduler: SchedulerSettings,
@@ -107,6 +108,118 @@ pub struct WebSettings {
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
     pub email_link_days: i64,
+}
+
+/// Sign-in with the organizations' Microsoft Entra ID (OpenID Connect).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SsoSettings {
+    /// Entra app role value (the ID token's `roles` claim) to tiltak role code; values are
+    /// compared without regard to case.
+    pub roles: BTreeMap<String, String>,
+    /// A sign-in started must come back from Entra ID within this many minutes.
+    pub flow_minutes: i64,
+    /// One entry per organization that signs in with Entra ID, by a key of its own (used in
+    /// the sign-in address and the environment variable of its secret).
+    pub organizations: BTreeMap<String, EntraSettings>,
+}
+
+/// One organization's app registration in Entra ID.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EntraSettings {
+    /// The organization in tiltak, by id or exact name.
+    pub organization: String,
+    /// The Entra tenant (directory) id; ID tokens must carry it as `tid`.
+    pub tenant_id: String,
+    /// The application (client) id of the app registration.
+    pub client_id: String,
+    /// The client secret (`TILTAK_SSO__ORGANIZATIONS__<KEY>__CLIENT_SECRET`); never printed.
+    #[serde(default)]
+    pub client_secret: Secret,
+    /// Empty: `https://login.microsoftonline.com/{tenant_id}/v2.0`. (Tests point it at a
+    /// local provider.)
+    #[serde(default)]
+    pub issuer: String,
+    /// Whether people of this organization may still sign in by a link sent by email.
+    #[serde(default = "yes")]
+    pub email_sign_in: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl EntraSettings {
+    /// The issuer ID tokens come from: the tenant's own, never `common`.
+    pub fn issuer_url(&self) -> String {
+        if self.issuer.trim().is_empty() {
+            format!("https://login.microsoftonline.com/{}/v2.0", self.tenant_id.trim())
+        } else {
+            self.issuer.trim().trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+impl SsoSettings {
+    /// The configuration's mistakes, each naming its key: checked at start, so a service
+    /// with a broken sign-in does not start.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (value, role) in &self.roles {
+            if role.parse::<crate::domain::Role>().is_err() {
+                problems.push(format!(
+                    "sso.roles.{value}: {role:?} is not a tiltak role (admin, coordinator, unit-leader, team-member, viewer)"
+                ));
+            }
+        }
+        for (key, entra) in &self.organizations {
+            let at = format!("sso.organizations.{key}");
+            if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || key.is_empty() {
+                problems.push(format!("{at}: the key may hold only letters a-z, digits, - and _"));
+            }
+            let tenant = entra.tenant_id.trim().to_lowercase();
+            if tenant.is_empty() {
+                problems.push(format!("{at}.tenant_id: set the tenant (directory) id"));
+            } else if ["common", "organizations", "consumers"].contains(&tenant.as_str()) {
+                problems.push(format!(
+                    "{at}.tenant_id: {tenant:?} signs in anyone's tenant; set the organization's own tenant id"
+                ));
+            }
+            if entra.organization.trim().is_empty() {
+                problems.push(format!("{at}.organization: name the organization (its id or name)"));
+            }
+            if entra.client_id.trim().is_empty() {
+                problems.push(format!("{at}.client_id: set the application (client) id"));
+            }
+            if entra.client_secret.expose().is_empty() {
+                problems.push(format!(
+                    "{at}.client_secret: set TILTAK_SSO__ORGANIZATIONS__{}__CLIENT_SECRET",
+                    key.to_uppercase()
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The tiltak role the highest of these Entra app roles maps to, if any does.
+    pub fn role_of<'a>(&self, app_roles: impl IntoIterator<Item = &'a str>) -> Option<crate::domain::Role> {
+        use crate::domain::Role;
+        let rank = |role: Role| match role {
+            Role::Admin => 0,
+            Role::Coordinator => 1,
+            Role::UnitLeader => 2,
+            Role::TeamMember => 3,
+            Role::Viewer => 4,
+        };
+        app_roles
+            .into_iter()
+            .filter_map(|value| {
+                self.roles
+                    .iter()
+                    .find(|(configured, _)| configured.eq_ignore_ascii_case(value.trim()))
+                    .and_then(|(_, role)| role.parse::<Role>().ok())
+            })
+            .min_by_key(|role| rank(*role))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -252,6 +365,40 @@ mod tests {
             assert_eq!(settings.mail.transport, MailTransport::Smtp);
             assert_eq!(settings.mail.smtp.port, 2525);
             assert_eq!(settings.http.addr.to_string(), "0.0.0.0:9000");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sso_is_refused_for_any_tenant_and_maps_the_highest_app_role() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "sso.toml",
+                "[sso.organizations.kommune]\norganization = \"Eksempel kommune\"\ntenant_id = \"common\"\n\
+                 client_id = \"x\"\n[sso.roles]\n\"Tiltak.Sjef\" = \"boss\"",
+            )?;
+            jail.set_env("TILTAK_SSO__ORGANIZATIONS__KOMMUNE__CLIENT_SECRET", "a-client-secret");
+            let settings = Settings::load(Some(Path::new("sso.toml"))).expect("loads");
+            let entra = &settings.sso.organizations["kommune"];
+            assert_eq!(entra.client_secret.expose(), "a-client-secret");
+            assert!(!format!("{settings:?}").contains("a-client-secret"));
+            assert_eq!(entra.issuer_url(), "https://login.microsoftonline.com/common/v2.0");
+            let problems = settings.sso.problems();
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.starts_with("sso.organizations.kommune.tenant_id")),
+                "{problems:?}"
+            );
+            assert!(problems.iter().any(|p| p.starts_with("sso.roles.")), "{problems:?}");
+            assert_eq!(problems.len(), 2, "{problems:?}");
+            use crate::domain::Role;
+            assert_eq!(
+                settings.sso.role_of(["tiltak.viewer", "Tiltak.Coordinator"]),
+                Some(Role::Coordinator)
+            );
+            assert_eq!(settings.sso.role_of(["Other.App"]), None);
+            assert!(Settings::defaults().sso.problems().is_empty());
             Ok(())
         });
     }

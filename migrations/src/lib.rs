@@ -15,6 +15,8 @@ mod m20261124_000001_notification_digest;
 mod m20261125_000001_web_sign_in;
 mod m20261125_000002_unit_management;
 mod m20261202_000001_archiving;
+mod m20261202_000002_entra_sign_in;
+mod m20261202_000003_organization_indexes;
 
 pub struct Migrator;
 
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_web_sign_in::Migration),
             Box::new(m20261125_000002_unit_management::Migration),
             Box::new(m20261202_000001_archiving::Migration),
+            Box::new(m20261202_000002_entra_sign_in::Migration),
+            Box::new(m20261202_000003_organization_indexes::Migration),
         ]
     }
 }

@@ -112,10 +112,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The database, migrated: every command but `migrate` itself starts here.
+/// The database, migrated (under the start-up lock, as `serve` and `migrate` do, when anything
+/// is pending): every command but `migrate` itself starts here. A command runs one statement
+/// at a time, so its pool holds one connection: with more, sqlx opens a second one for the
+/// statement right after the first (a released connection returns to the pool in a task of
+/// its own), a TLS handshake with PostgreSQL before every command.
 async fn database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = app::connect(settings).await?;
-    app::migrate(&db).await?;
+    let mut settings = settings.clone();
+    settings.database.max_connections = 1;
+    let db = app::connect(&settings).await?;
+    if !app::up_to_date(&db).await {
+        let lock = app::StartupLock::acquire(&settings).await?;
+        let migrated = app::migrate(&db).await;
+        lock.release().await?;
+        migrated?;
+    }
     Ok(db)
 }
 

@@ -15,6 +15,7 @@ pub mod frozen_report;
 pub mod job_run;
 pub mod notification;
 pub mod notification_item;
+pub mod oidc_flow;
 pub mod organization;
 pub mod person;
 pub mod plan;

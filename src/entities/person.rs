@@ -15,6 +15,9 @@ pub struct Model {
     pub role: Role,
     pub unit_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// The person's object id in the organization's Microsoft Entra ID (the ID token's `oid`),
+    /// set at their first sign-in there: the key they are found by from then on.
+    pub entra_oid: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -47,6 +47,7 @@ impl BaseQuery {
             role: viewer.role,
             unit_id: viewer.unit_id,
             created_at: Default::default(),
+            entra_oid: None,
         };
         Ok(Some(Person(person)))
     }

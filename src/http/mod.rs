@@ -104,7 +104,12 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
     router
 }
 
-/// Runs a GraphQL request (or a batch) as the person behind the bearer token, if any. The gate
+/// The header a page's own GraphQL call carries with the session cookie.
+const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Runs a GraphQL request (or a batch) as the person behind the bearer token, if any, or else
+/// behind the web pages' session cookie, which counts only with the session's
+/// `X-CSRF-Token` (so another site cannot make a signed-in browser call GraphQL). The gate
 /// comes first: a refused request costs no SQL, not even the token's look-up.
 async fn graphql(
     State(http): State<Http>,
@@ -114,14 +119,40 @@ async fn graphql(
     let started = std::time::Instant::now();
     let mut batch = request.into_inner();
     let token = bearer_token(&headers);
-    let admitted = match http.gate.check_batch(&mut batch, token) {
+    let session = match token {
+        Some(_) => None,
+        None => crate::web::session_secret(&headers),
+    };
+    let admitted = match http.gate.check_batch(&mut batch, token.or(session.as_deref())) {
         Ok(admitted) => admitted,
         Err(refusal) => return refused(refusal),
     };
     let operation = if admitted.mutations > 0 { "mutation" } else { "query" };
-    let viewer = match token {
+    let state = &http.state;
+    let signed_in = match (token, &session) {
+        (None, None) => None,
+        (Some(token), _) => Some(auth::authenticate(&state.db, token, state.now()).await),
+        (None, Some(secret)) => {
+            use subtle::ConstantTimeEq;
+            let sent = headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let expected = auth::sessions::graphql_csrf(secret);
+            if sent.is_empty() || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+                Some(Err(AppError::Forbidden(
+                    "a request signed in by the session cookie needs the page's X-CSRF-Token header \
+                     (or send an API token as \"Authorization: Bearer <token>\")"
+                        .into(),
+                )))
+            } else {
+                Some(auth::sessions::authenticate_session(&state.db, &state.settings.web, secret, state.now()).await)
+            }
+        }
+    };
+    let viewer = match signed_in {
         None => None,
-        Some(token) => match auth::authenticate(&http.state.db, token, http.state.now()).await {
+        Some(signed_in) => match signed_in {
             Ok(viewer) => Some(viewer),
             Err(err) => {
                 ::metrics::counter!("tiltak_requests_refused_total", "code" => err.code()).increment(1);

@@ -461,6 +461,7 @@ mod tests {
             name: "Test".into(),
             email: "test@kommune.no".into(),
             via: None,
+            graphql_csrf: None,
         }
     }
 

@@ -382,6 +382,7 @@ pub async fn insert_person(
         role: Set(input.role),
         unit_id: Set(input.unit_id),
         created_at: Set(now),
+        entra_oid: Set(None),
     }
     .insert(db)
     .await?)

@@ -148,6 +148,7 @@ pub async fn mine(State(state): State<AppState>, jar: CookieJar, SignedIn { view
         Frame {
             csrf: &csrf,
             person: Some(&viewer.name),
+            graphql_csrf: viewer.graphql_csrf.as_deref(),
         },
         minijinja::context! {
             unit => (!unit_names.is_empty()).then(|| match unit_names.split_last() {
@@ -265,6 +266,7 @@ pub async fn email_page(
         name: grant.unit.leader_name.clone(),
         email: grant.email.clone(),
         via: None,
+        graphql_csrf: None,
     };
     render(
         &state,
@@ -758,6 +760,7 @@ async fn render(
         Frame {
             csrf: &csrf,
             person: (!email_link).then_some(viewer.name.as_str()),
+            graphql_csrf: viewer.graphql_csrf.as_deref(),
         },
         minijinja::context! {
             action_url => access.action_url(action.id),

@@ -22,6 +22,7 @@ mod public;
 mod reports;
 mod setup;
 mod sign_in;
+mod sso;
 
 pub use assets::explorer;
 
@@ -55,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logg-inn", get(sign_in::form).post(sign_in::request_link))
         .route("/logg-inn/{token}", get(sign_in::confirm).post(sign_in::use_link))
         .route("/logg-ut", post(sign_in::sign_out))
+        .route("/sso/start/{key}", get(sso::start))
+        .route("/sso/callback", get(sso::callback))
         .route("/mine", get(actions::mine))
         .route("/tiltak/{id}", get(actions::page).post(actions::update))
         .route("/tiltak/{id}/evaluering/{evaluation}", post(actions::evaluate))
@@ -136,6 +139,8 @@ struct Frame<'a> {
     csrf: &'a str,
     /// The signed-in person, for the header and its sign-out button.
     person: Option<&'a str>,
+    /// The session's token for GraphQL's `X-CSRF-Token` (a `<meta>` for the page's scripts).
+    graphql_csrf: Option<&'a str>,
 }
 
 impl<'a> Frame<'a> {
@@ -143,6 +148,7 @@ impl<'a> Frame<'a> {
         Frame {
             csrf,
             person: Some(&viewer.name),
+            graphql_csrf: viewer.graphql_csrf.as_deref(),
         }
     }
 }
@@ -201,6 +207,7 @@ fn message(status: StatusCode, jar: CookieJar, title: &str, text: &str, link: Op
         Frame {
             csrf: &csrf,
             person: None,
+            graphql_csrf: None,
         },
         minijinja::context! { title, text, link => link.map(|(href, label)| minijinja::context! { href, label }) },
     )

@@ -50,7 +50,11 @@ pub async fn plan(State(state): State<AppState>, Path(id): Path<Uuid>) -> Respon
     let mut response = page(
         jar,
         "public.html",
-        Frame { csrf: "", person: None },
+        Frame {
+            csrf: "",
+            person: None,
+            graphql_csrf: None,
+        },
         minijinja::context! {
             title => plan.title,
             decision_ref => plan.decision_ref,

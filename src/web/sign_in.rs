@@ -13,7 +13,11 @@ use super::{
     CSRF_COOKIE, Frame, SESSION_COOKIE, SignedIn, csrf_ok, csrf_refused, csrf_token, error_page, message, page,
     page_with_status, secure,
 };
-use crate::{error::AppError, services::auth::sessions, state::AppState};
+use crate::{
+    error::AppError,
+    services::auth::{entra, sessions},
+    state::AppState,
+};
 
 #[derive(Deserialize, Default)]
 pub struct Next {
@@ -21,18 +25,29 @@ pub struct Next {
 }
 
 /// Only a path on this site is followed after sign-in.
-fn local(next: Option<&str>) -> String {
+pub(super) fn local(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
         _ => "/".to_owned(),
     }
 }
 
-/// `GET /logg-inn`: the email field.
-pub async fn form(jar: CookieJar, signed_in: Option<SignedIn>, Query(next): Query<Next>) -> Response {
+/// `GET /logg-inn`: the email field, and a button per organization that signs in with
+/// Microsoft Entra ID.
+pub async fn form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    signed_in: Option<SignedIn>,
+    Query(next): Query<Next>,
+) -> Response {
+    let next = local(next.neste.as_deref());
     if signed_in.is_some() {
-        return Redirect::to(&local(next.neste.as_deref())).into_response();
+        return Redirect::to(&next).into_response();
     }
+    let email_form = match entra::email_sign_in_offered(&state.db, &state.settings).await {
+        Ok(offered) => offered,
+        Err(error) => return error_page(jar, error),
+    };
     let (jar, csrf) = csrf_token(jar);
     page(
         jar,
@@ -40,9 +55,28 @@ pub async fn form(jar: CookieJar, signed_in: Option<SignedIn>, Query(next): Quer
         Frame {
             csrf: &csrf,
             person: None,
+            graphql_csrf: None,
         },
-        minijinja::context! { next => local(next.neste.as_deref()) },
+        minijinja::context! { microsoft => microsoft(&state, &next), email_form, next },
     )
+}
+
+/// The "Logg inn med Microsoft" buttons: the organization is named when there are several.
+fn microsoft(state: &AppState, next: &str) -> Vec<minijinja::Value> {
+    let providers = entra::providers(&state.settings);
+    let several = providers.len() > 1;
+    providers
+        .into_iter()
+        .map(|p| {
+            let label = if several {
+                format!("Logg inn med Microsoft ({})", p.organization)
+            } else {
+                "Logg inn med Microsoft".to_owned()
+            };
+            let href = format!("/sso/start/{}?neste={}", p.key, urlencoding::encode(next));
+            minijinja::context! { href, label }
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -62,16 +96,9 @@ pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(fo
     let frame = Frame {
         csrf: &csrf,
         person: None,
+        graphql_csrf: None,
     };
-    match sessions::request_sign_in_link(
-        &state.db,
-        &state.settings.web,
-        &state.settings.public_url(),
-        &form.email,
-        state.now(),
-    )
-    .await
-    {
+    match sessions::request_sign_in_link(&state.db, &state.settings, &form.email, state.now()).await {
         Ok(sent) => {
             if sent > 0 {
                 state.outbox_changed();
@@ -97,6 +124,8 @@ pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(fo
                 email => form.email,
                 error => "E-postadresse: skriv en hel e-postadresse, for eksempel kari.nordmann@kommune.no.",
                 next => "/",
+                microsoft => microsoft(&state, "/"),
+                email_form => true,
             },
         ),
         Err(error) => error_page(jar, error),
@@ -106,7 +135,7 @@ pub async fn request_link(State(state): State<AppState>, jar: CookieJar, Form(fo
 /// `GET /logg-inn/{token}`: a button that signs in. Opening the link (as mail scanners do)
 /// uses nothing up; the button's POST does.
 pub async fn confirm(State(state): State<AppState>, jar: CookieJar, Path(token): Path<String>) -> Response {
-    match sessions::peek_sign_in_link(&state.db, &token, state.now()).await {
+    match sessions::peek_sign_in_link(&state.db, &state.settings, &token, state.now()).await {
         Ok(person) => {
             let (jar, csrf) = csrf_token(jar);
             page(
@@ -115,6 +144,7 @@ pub async fn confirm(State(state): State<AppState>, jar: CookieJar, Path(token):
                 Frame {
                     csrf: &csrf,
                     person: None,
+                    graphql_csrf: None,
                 },
                 minijinja::context! { name => person.name, email => person.email, token },
             )
@@ -156,7 +186,7 @@ pub async fn use_link(
     if !csrf_ok(&jar, &form.csrf) {
         return csrf_refused(jar);
     }
-    match sessions::sign_in_with_link(&state.db, &state.settings.web, &token, state.now()).await {
+    match sessions::sign_in_with_link(&state.db, &state.settings, &token, state.now()).await {
         Ok((secret, viewer)) => {
             tracing::info!(person = %viewer.person_id, org = %viewer.organization_id, "signed in by email link");
             let cookie = Cookie::build((SESSION_COOKIE, secret))

@@ -211,6 +211,25 @@ fn migrate_applies_and_rolls_back() {
         .unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
     assert_eq!(String::from_utf8(down.stdout).unwrap().trim(), "migrations: 1 applied");
+
+    // Any other command applies what is pending before it starts, and checks it in one
+    // statement when nothing is.
+    let applied = || {
+        let url = format!("sqlite://{}/tiltak.db", dir.path().display());
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let db = sea_orm::Database::connect(&url).await.unwrap();
+            let up_to_date = tiltak::app::up_to_date(&db).await;
+            let applied = <migration::Migrator as migration::MigratorTrait>::get_applied_migrations(&db).await;
+            (applied.unwrap().len(), up_to_date)
+        })
+    };
+    assert_eq!(applied(), (1, false));
+    let token = tiltak(dir.path())
+        .args(["token", "create", "--email", "admin@kommune.no", "--role", "admin"])
+        .output_within()
+        .unwrap();
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    assert_eq!(applied(), (all, true));
 }
 
 #[test]

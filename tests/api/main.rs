@@ -22,5 +22,6 @@ mod outages;
 mod persistence;
 mod reports;
 mod roles;
+mod sso;
 mod tenants;
 mod web;

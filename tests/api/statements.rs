@@ -43,3 +43,63 @@ async fn a_plan_dashboard_costs_five_statements_whatever_its_size() {
     // The token with its person, the plan, its chapters, their actions, the actions' units.
     assert_eq!((small, large), (5, 5));
 }
+
+// Every table that holds an organization's rows finds them by index: the query planner of
+// either database, asked how it would read one organization's rows (PostgreSQL told to avoid
+// sequential scans where it can), names an index for each.
+crate::on_both_databases! {
+    async fn every_per_organization_read_uses_an_index(app: TestApp) {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let db = &app.state.db;
+        let backend = db.get_database_backend();
+        let tables_sql = match backend {
+            DbBackend::Postgres => {
+                "SELECT table_name AS name FROM information_schema.columns \
+                 WHERE column_name = 'organization_id' AND table_schema = current_schema() ORDER BY 1"
+            }
+            _ => {
+                "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) c \
+                 WHERE m.type = 'table' AND c.name = 'organization_id' ORDER BY 1"
+            }
+        };
+        let tables: Vec<String> = db
+            .query_all_raw(Statement::from_string(backend, tables_sql))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get("", "name").unwrap())
+            .collect();
+        assert!(tables.len() >= 15, "{tables:?}");
+        if backend == DbBackend::Postgres {
+            db.execute_unprepared("SET enable_seqscan = off").await.unwrap();
+        }
+        let mut scanned = Vec::new();
+        for table in &tables {
+            let explain = match backend {
+                DbBackend::Postgres => "EXPLAIN",
+                _ => "EXPLAIN QUERY PLAN",
+            };
+            let sql = format!(
+                "{explain} SELECT * FROM {table} WHERE organization_id = '00000000-0000-0000-0000-000000000000'"
+            );
+            let plan: Vec<String> = db
+                .query_all_raw(Statement::from_string(backend, sql))
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| match backend {
+                    DbBackend::Postgres => row.try_get::<String>("", "QUERY PLAN").unwrap(),
+                    _ => row.try_get::<String>("", "detail").unwrap(),
+                })
+                .collect();
+            let plan = plan.join(" / ");
+            if !plan.contains("INDEX") && !plan.contains("Index") {
+                scanned.push(format!("{table}: {plan}"));
+            }
+        }
+        if backend == DbBackend::Postgres {
+            db.execute_unprepared("SET enable_seqscan = on").await.unwrap();
+        }
+        assert!(scanned.is_empty(), "read without an index:\n{}", scanned.join("\n"));
+    }
+}

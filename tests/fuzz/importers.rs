@@ -577,6 +577,33 @@ fn targets() -> Vec<Target> {
     ]
 }
 
+/// Found by the fuzzer (seed 8196953985234895447): a cell reference with more letters than a
+/// column can have made calamine 0.38 overflow and panic. It is refused as a damaged workbook.
+#[test]
+fn a_cell_reference_too_long_is_a_damaged_workbook() {
+    let base = workbook(&[vec!["tiltak".into(), "tittel".into()], vec!["1.1".into(), "A".into()]]);
+    let mut archive = zip::ZipArchive::new(Cursor::new(&base[..])).unwrap();
+    let sheet = (0..archive.len())
+        .find(|&i| {
+            archive
+                .by_index(i)
+                .unwrap()
+                .name()
+                .is_ok_and(|n| n.starts_with("xl/worksheets/"))
+        })
+        .unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_index(sheet).unwrap(), &mut xml).unwrap();
+    let at = xml.find("r=\"A1\"").expect("the first cell");
+    let edits = vec![Edit::Insert {
+        at: at + 3,
+        text: "ZZZZZZZZZZZZZZZZ".into(),
+    }];
+    let damaged = with_edited_xml(&base, &[(sheet, edits)]);
+    let error = import::read(Format::Xlsx, &damaged, None).unwrap_err();
+    assert!(error.0.contains("damaged"), "{error}");
+}
+
 /// Runs every target in turn, a batch of cases at a time, until the time is up (at least one
 /// batch each). A watchdog fails the test, naming the input, if a call does not return.
 #[test]

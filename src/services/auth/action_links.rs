@@ -131,6 +131,7 @@ pub async fn viewer(db: &impl ConnectionTrait, grant: &Grant, now: DateTime<Utc>
         role: Role::UnitLeader,
         unit_id: Some(grant.unit.id),
         via: Some(Via::EmailLink),
+        graphql_csrf: None,
         ..Viewer::of(person)?
     })
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub mod action_links;
+pub mod entra;
 pub mod policy;
 pub mod sessions;
 
@@ -33,6 +34,9 @@ pub struct Viewer {
     pub email: String,
     /// Set when the request came through a way worth noting in the history (an email link).
     pub via: Option<Via>,
+    /// For a signed-in browser's session: the value GraphQL wants in `X-CSRF-Token` when the
+    /// session cookie is what signs a request in (see [`sessions::graphql_csrf`]).
+    pub graphql_csrf: Option<String>,
 }
 
 impl Viewer {
@@ -47,6 +51,7 @@ impl Viewer {
             name: person.name,
             email: person.email,
             via: None,
+            graphql_csrf: None,
         })
     }
 }

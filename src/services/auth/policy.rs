@@ -378,6 +378,7 @@ mod tests {
             name: String::new(),
             email: String::new(),
             via: None,
+            graphql_csrf: None,
         };
         let error = authorize(&viewer, Permission::Comment, Relation::None).unwrap_err();
         assert_eq!(

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{Viewer, hash_token, holder, new_token};
 use crate::{
-    config::WebSettings,
+    config::{Settings, WebSettings},
     domain::{Reason, Role, validate_email},
     entities::{organization, person, sign_in_link, unit, web_session},
     error::{AppError, AppResult},
@@ -81,21 +81,25 @@ pub async fn sign_in_link_for(
 /// Someone asked for a sign-in link for this address: each organization where it belongs to a
 /// person (or to a unit's leader, who becomes a person then) gets one, by email through the
 /// outbox. Says nothing about whether the address is known: the page shows the same answer.
-/// Returns the number of messages queued.
+/// Organizations that switched the link off (`sso.organizations.*.email_sign_in = false`)
+/// send none. Returns the number of messages queued.
 #[tracing::instrument(skip_all)]
 pub async fn request_sign_in_link(
     db: &DatabaseConnection,
-    settings: &WebSettings,
-    public_url: &str,
+    all_settings: &Settings,
     email: &str,
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
+    let settings = &all_settings.web;
+    let public_url = &all_settings.public_url();
     let email = validate_email("email", email)?;
+    let off = super::entra::email_sign_in_off(db, all_settings).await?;
     let txn = db.begin().await?;
     let mut people = person::Entity::find()
         .filter(person::Column::Email.eq(&email))
         .all(&txn)
         .await?;
+    people.retain(|p| !off.contains(&p.organization_id));
     // A unit's leader is known by the unit's leader email before they ever sign in.
     let led = unit::Entity::find()
         .filter(sea_orm::sea_query::ExprTrait::eq(
@@ -105,7 +109,7 @@ pub async fn request_sign_in_link(
         .all(&txn)
         .await?;
     for unit in led {
-        if people.iter().any(|p| p.organization_id == unit.organization_id) {
+        if off.contains(&unit.organization_id) || people.iter().any(|p| p.organization_id == unit.organization_id) {
             continue;
         }
         let person = org::insert_person(
@@ -144,17 +148,28 @@ pub async fn request_sign_in_link(
     Ok(people.len())
 }
 
-/// The person a sign-in link belongs to, if it still works (unused, unexpired); reads only,
-/// so a mail scanner opening the link uses nothing up.
+/// The person a sign-in link belongs to, if it still works (unused, unexpired, and their
+/// organization still signs in by email links); reads only, so a mail scanner opening the
+/// link uses nothing up.
 #[tracing::instrument(skip_all)]
-pub async fn peek_sign_in_link(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> AppResult<person::Model> {
+pub async fn peek_sign_in_link(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<person::Model> {
     let (link, person) = sign_in_link::Entity::find()
         .find_also_related(person::Entity)
         .filter(sign_in_link::Column::TokenHash.eq(hash_token(token.trim())))
         .one(db)
         .await?
         .ok_or_else(link_refused)?;
-    if link.used_at.is_some() || link.expires_at <= now {
+    if link.used_at.is_some()
+        || link.expires_at <= now
+        || super::entra::email_sign_in_off(db, settings)
+            .await?
+            .contains(&link.organization_id)
+    {
         return Err(link_refused());
     }
     holder(db, person, link.person_id).await?.ok_or_else(link_refused)
@@ -165,14 +180,17 @@ fn link_refused() -> AppError {
 }
 
 /// Uses a sign-in link up and opens a session; returns the session's secret (for the cookie)
-/// and its viewer. Of two uses at the same moment, one wins.
+/// and its viewer. Of two uses at the same moment, one wins. Refused (and not used up) when
+/// the person's organization switched email links off.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in_with_link(
     db: &DatabaseConnection,
-    settings: &WebSettings,
+    all_settings: &Settings,
     token: &str,
     now: DateTime<Utc>,
 ) -> AppResult<(String, Viewer)> {
+    let settings = &all_settings.web;
+    let off = super::entra::email_sign_in_off(db, all_settings).await?;
     let txn = db.begin().await?;
     let hash = hash_token(token.trim());
     let used = sign_in_link::Entity::update_many()
@@ -191,6 +209,9 @@ pub async fn sign_in_with_link(
         .one(&txn)
         .await?
         .ok_or_else(link_refused)?;
+    if off.contains(&link.organization_id) {
+        return Err(link_refused());
+    }
     let person = holder(&txn, person, link.person_id).await?.ok_or_else(link_refused)?;
     let secret = open_session(&txn, settings, &person, METHOD_EMAIL_LINK, now).await?;
     txn.commit().await?;
@@ -251,7 +272,16 @@ pub async fn authenticate_session(
             .exec(db)
             .await?;
     }
-    Viewer::of(person)
+    let mut viewer = Viewer::of(person)?;
+    viewer.graphql_csrf = Some(graphql_csrf(secret));
+    Ok(viewer)
+}
+
+/// The token a page sends as `X-CSRF-Token` when it calls GraphQL with the session cookie:
+/// made from the session's secret, so it is the session's own, and another site, which
+/// cannot read the page, cannot know it.
+pub fn graphql_csrf(secret: &str) -> String {
+    hash_token(&format!("graphql-csrf:{}", secret.trim()))
 }
 
 /// Ends the session behind this secret (signing out). Harmless for an unknown one.

@@ -18,10 +18,11 @@ pub struct ImportArgs {
     /// Title of the new plan (CSV and text files carry none).
     #[arg(long)]
     title: Option<String>,
-    /// text | csv | xlsx | json; guessed from the file's extension when omitted.
+    /// text | docx | pdf | csv | xlsx | json; guessed from the file's extension when omitted.
     #[arg(long, value_parser = Format::parse)]
     format: Option<Format>,
-    /// The heading of the list to read, when a text document holds several.
+    /// The heading of the list to read, when a document holds several (its first words are
+    /// enough; case and punctuation do not matter).
     #[arg(long, value_name = "HEADING")]
     section: Option<String>,
     /// Report what would be created, changed and left alone, and write nothing.

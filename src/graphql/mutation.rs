@@ -203,6 +203,10 @@ pub enum ImportFormat {
     Xlsx,
     /// A tiltak JSON export.
     Json,
+    /// A Word document; `content` is the file in base64.
+    Docx,
+    /// A PDF with text (not a scan); `content` is the file in base64.
+    Pdf,
 }
 
 #[derive(InputObject)]
@@ -212,7 +216,7 @@ pub struct ImportPlanInput {
     /// Title of a new plan.
     title: Option<String>,
     format: ImportFormat,
-    /// The file's content: text for TEXT, CSV and JSON; base64 for XLSX.
+    /// The file's content: text for TEXT, CSV and JSON; base64 for XLSX, DOCX and PDF.
     content: String,
     /// The heading of the list to read, when a text document holds several.
     section: Option<String>,
@@ -583,6 +587,8 @@ impl BaseMutation {
             ImportFormat::Csv => (Format::Csv, Content::Bytes(input.content.into_bytes())),
             ImportFormat::Json => (Format::Json, Content::Bytes(input.content.into_bytes())),
             ImportFormat::Xlsx => (Format::Xlsx, Content::Base64(input.content)),
+            ImportFormat::Docx => (Format::Docx, Content::Base64(input.content)),
+            ImportFormat::Pdf => (Format::Pdf, Content::Base64(input.content)),
         };
         let document = imports::read(viewer, format, content, input.section).await?;
         let target = match input.plan_id {

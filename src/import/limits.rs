@@ -51,18 +51,47 @@ fn megabytes(bytes: u64) -> String {
 /// sizes they declare, their compression ratios, and then the bytes they really unpack to,
 /// since a forged directory can declare anything.
 pub fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
-    let not_xlsx = |e: zip::result::ZipError| ReadError::content(format!("not an XLSX workbook: {e}"));
+    check_archive(bytes, limits, &XLSX)
+}
+
+/// What a zip-based format is called in messages.
+pub struct ArchiveKind {
+    /// "an XLSX workbook".
+    pub a: &'static str,
+    /// "workbook".
+    pub noun: &'static str,
+    /// "a spreadsheet".
+    pub not_a_bomb: &'static str,
+}
+
+pub const XLSX: ArchiveKind = ArchiveKind {
+    a: "an XLSX workbook",
+    noun: "workbook",
+    not_a_bomb: "a spreadsheet",
+};
+
+pub const DOCX: ArchiveKind = ArchiveKind {
+    a: "a Word document (DOCX)",
+    noun: "document",
+    not_a_bomb: "a document",
+};
+
+/// [`check_zip`] for any zip-based format.
+pub fn check_archive(bytes: &[u8], limits: &Limits, kind: &ArchiveKind) -> Result<(), ReadError> {
+    let not_xlsx = |e: zip::result::ZipError| ReadError::content(format!("not {}: {e}", kind.a));
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_xlsx)?;
     if archive.len() > limits.max_entries {
         return Err(ReadError::content(format!(
-            "the workbook holds {} files; at most {} are allowed",
+            "the {} holds {} files; at most {} are allowed",
+            kind.noun,
             archive.len(),
             limits.max_entries
         )));
     }
     let too_large = || {
         ReadError::content(format!(
-            "the workbook unpacks to more than {}; at most {} are allowed",
+            "the {} unpacks to more than {}; at most {} are allowed",
+            kind.noun,
             megabytes(limits.max_unpacked_bytes),
             megabytes(limits.max_unpacked_bytes)
         ))
@@ -78,9 +107,11 @@ pub fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
             && entry.size() > entry.compressed_size().saturating_mul(limits.max_ratio)
         {
             return Err(ReadError::content(format!(
-                "{} in the workbook is packed more than {}:1; that is a zip bomb, not a spreadsheet",
+                "{} in the {} is packed more than {}:1; that is a zip bomb, not {}",
                 String::from_utf8_lossy(entry.name_raw()),
-                limits.max_ratio
+                kind.noun,
+                limits.max_ratio,
+                kind.not_a_bomb
             )));
         }
     }
@@ -92,11 +123,12 @@ pub fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
         let declared = entry.size();
         let cap = declared.min(left);
         let read = std::io::copy(&mut (&mut entry).take(cap + 1), &mut std::io::sink())
-            .map_err(|e| ReadError::content(format!("not an XLSX workbook: {e}")))?;
+            .map_err(|e| ReadError::content(format!("not {}: {e}", kind.a)))?;
         if read > declared {
             return Err(ReadError::content(format!(
-                "{} in the workbook unpacks to more than the {declared} bytes it declares",
-                String::from_utf8_lossy(entry.name_raw())
+                "{} in the {} unpacks to more than the {declared} bytes it declares",
+                String::from_utf8_lossy(entry.name_raw()),
+                kind.noun
             )));
         }
         if read > left {

@@ -3,8 +3,10 @@
 //! Every format becomes one [`PlanDocument`]; `services::imports` applies a document to the
 //! database. Nothing here touches the database.
 
+pub mod docx;
 pub mod limits;
 pub mod numbering;
+pub mod pdf;
 pub mod table;
 pub mod text;
 pub mod units;
@@ -103,6 +105,10 @@ pub enum Format {
     Csv,
     Xlsx,
     Json,
+    /// A Word document, read as text (see [`docx`]).
+    Docx,
+    /// A PDF, its text extracted by `pdftotext` (see [`pdf`]).
+    Pdf,
 }
 
 impl Format {
@@ -112,7 +118,11 @@ impl Format {
             "csv" => Ok(Format::Csv),
             "xlsx" => Ok(Format::Xlsx),
             "json" => Ok(Format::Json),
-            other => Err(format!("unknown format {other:?}: use text, csv, xlsx or json")),
+            "docx" => Ok(Format::Docx),
+            "pdf" => Ok(Format::Pdf),
+            other => Err(format!(
+                "unknown format {other:?}: use text, docx, pdf, csv, xlsx or json"
+            )),
         }
     }
 
@@ -162,13 +172,15 @@ fn read_within(
             .map_err(|_| ReadError::content("the file is not UTF-8 text (convert PDF or Word documents to text first)"))
     };
     let document = match format {
-        Format::Text => checked(
-            from_text(text::parse_plan_text(as_text()?, section).map_err(|e| match e {
-                text::ParseError::SectionNotFound(_) => ReadError(e.to_string(), "section"),
-                other => ReadError::content(other.to_string()),
-            })?),
-            Place::Line,
-        ),
+        Format::Text => read_text(as_text()?, section)?,
+        Format::Docx => {
+            let text = guarded("the Word document", || docx::docx_text(bytes, limits))?;
+            read_text(&text, section)?
+        }
+        Format::Pdf => {
+            let text = guarded("the PDF", || pdf::pdf_text(bytes))?;
+            read_text(&text, section)?
+        }
         Format::Csv => checked(table::read_csv(bytes)?, Place::Row),
         Format::Xlsx => checked(table::read_xlsx(bytes, limits)?, Place::Row),
         Format::Json => {
@@ -188,6 +200,25 @@ fn read_within(
         )));
     }
     Ok(document)
+}
+
+/// Text, also as read from a Word or PDF document, through the text parser.
+fn read_text(text: &str, section: Option<&str>) -> Result<PlanDocument, ReadError> {
+    let parsed = text::parse_plan_text(text, section).map_err(|e| match e {
+        text::ParseError::SectionNotFound(_) => ReadError(e.to_string(), "section"),
+        other => ReadError::content(other.to_string()),
+    })?;
+    Ok(checked(from_text(parsed), Place::Line))
+}
+
+/// Runs a reader of a binary format so that a panic in it (a third-party parser meeting
+/// input it did not expect) is a refused file, not a crashed request.
+fn guarded<T>(what: &str, read: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(ReadError::content(format!(
+            "{what} cannot be read: it is damaged or in a form tiltak does not know"
+        )))
+    })
 }
 
 fn checked(mut document: PlanDocument, place: Place) -> PlanDocument {

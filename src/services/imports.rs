@@ -76,7 +76,7 @@ pub enum Outcome {
 /// A file's content as it arrives.
 pub enum Content {
     Bytes(Vec<u8>),
-    /// Binary formats (XLSX) sent as text, over GraphQL.
+    /// Binary formats (XLSX, DOCX) sent as text, over GraphQL.
     Base64(String),
 }
 
@@ -108,7 +108,7 @@ pub async fn read(
                 use base64::Engine;
                 base64::engine::general_purpose::STANDARD
                     .decode(text.trim())
-                    .map_err(|e| AppError::validation("content", format!("XLSX content must be base64: {e}")))?
+                    .map_err(|e| AppError::validation("content", format!("{format:?} content must be base64: {e}")))?
             }
         };
         import::read(format, &bytes, section.as_deref()).map_err(|e| AppError::validation(e.field(), e.0))

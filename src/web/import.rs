@@ -176,7 +176,7 @@ pub async fn upload(
         .unwrap_or_default();
     let Ok(format) = Format::parse(&extension) else {
         let text = format!(
-            "Fil: «{}» er ikke en fil tiltak leser. Last opp planen som tekst (.txt), CSV, Excel (.xlsx) eller en JSON-eksport.",
+            "Fil: «{}» er ikke en fil tiltak leser. Last opp planen som Word (.docx), PDF, tekst (.txt), CSV, Excel (.xlsx) eller en JSON-eksport.",
             upload.file_name
         );
         return render(&state, jar, &viewer, Step::Choose, Some(text)).await;

@@ -331,6 +331,33 @@ fn a_dry_run_shows_the_list_it_read_and_every_action() {
     assert!(lines.contains(&"created 8, updated 0, unchanged 0, missing 0"));
     assert_eq!(lines.last(), Some(&"dry run: nothing was written"));
 
+    // The real plan as a Word document, straight from the file.
+    let docx = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.docx");
+    let word = tiltak(dir.path())
+        .args(["import", docx, "--title", "Forebyggende plan", "--dry-run"])
+        .output_within()
+        .unwrap();
+    let stdout = String::from_utf8(word.stdout).unwrap();
+    assert!(
+        stdout.contains("created 56, updated 0, unchanged 0, missing 0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n  17.17 Det inngås samarbeidsavtale"), "{stdout}");
+
+    // And as a PDF, when poppler's pdftotext is there (CI installs it).
+    if std::process::Command::new("pdftotext").arg("-v").output().is_ok() {
+        let pdf = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.pdf");
+        let from_pdf = tiltak(dir.path())
+            .args(["import", pdf, "--title", "Forebyggende plan", "--dry-run"])
+            .output_within()
+            .unwrap();
+        let stdout = String::from_utf8(from_pdf.stdout).unwrap();
+        assert!(
+            stdout.contains("created 56, updated 0, unchanged 0, missing 0"),
+            "{stdout}"
+        );
+    }
+
     // The same list by the heading's first words, across the wrap.
     let chosen = tiltak(dir.path())
         .args([

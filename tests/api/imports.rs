@@ -399,4 +399,48 @@ on_both_databases! {
         assert!(plan["5"]["description"].as_str().unwrap().ends_with("langt fra sentrum i kommunen"));
         assert_eq!(app.ok("{ plans { title } }", json!({})).await["plans"].as_array().unwrap().len(), 2);
     }
+
+    async fn the_real_plan_as_a_word_document_imports_the_same_56_actions(app: TestApp) {
+        let docx = base64(include_bytes!("../data/forebyggende-plan.docx"));
+        let from_word = import(&app, json!({ "title": "Fra Word", "format": "DOCX", "content": docx })).await;
+        let from_text = import(&app, json!({ "title": "Fra tekst", "format": "TEXT", "content": REAL_PLAN })).await;
+        let created = strings(&from_word["created"]);
+        assert_eq!((created.len(), created[0].as_str(), created[55].as_str()), (56, "7.1", "17.17"));
+        assert_eq!(from_word["actions"], from_text["actions"]);
+        let word = actions(&app, from_word["plan"]["id"].as_str().unwrap()).await;
+        let text = actions(&app, from_text["plan"]["id"].as_str().unwrap()).await;
+        for (number, action) in &word {
+            assert_eq!((&action["title"], &action["description"]), (&text[number]["title"], &text[number]["description"]), "{number}");
+        }
+        // Not base64, and not a Word document: validation errors on content, nothing written.
+        for content in ["ikke base64!".to_string(), base64(b"PK\x03\x04 ikke et dokument")] {
+            let response = app.gql(IMPORT, json!({ "input": { "title": "X", "format": "DOCX", "content": content } })).await;
+            assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("content")), "{response}");
+        }
+        assert_eq!(app.ok("{ plans { id } }", json!({})).await["plans"].as_array().unwrap().len(), 2);
+    }
+
+    async fn the_real_plan_as_a_pdf_imports_the_same_56_actions_and_a_scan_is_explained(app: TestApp) {
+        if std::process::Command::new("pdftotext").arg("-v").output().is_err() {
+            assert!(std::env::var_os("CI").is_none(), "CI installs poppler-utils (.ci/run)");
+            return;
+        }
+        let pdf = base64(include_bytes!("../data/forebyggende-plan.pdf"));
+        let from_pdf = import(&app, json!({ "title": "Fra PDF", "format": "PDF", "content": pdf })).await;
+        let from_text = import(&app, json!({ "title": "Fra tekst", "format": "TEXT", "content": REAL_PLAN })).await;
+        let created = strings(&from_pdf["created"]);
+        assert_eq!((created.len(), created[0].as_str(), created[55].as_str()), (56, "7.1", "17.17"));
+        assert_eq!(from_pdf["actions"], from_text["actions"]);
+        let from_pdf = actions(&app, from_pdf["plan"]["id"].as_str().unwrap()).await;
+        let text = actions(&app, from_text["plan"]["id"].as_str().unwrap()).await;
+        for (number, action) in &from_pdf {
+            assert_eq!((&action["title"], &action["description"]), (&text[number]["title"], &text[number]["description"]), "{number}");
+        }
+        // A page without text, as a scan without OCR is: a message in bokmål, nothing written.
+        let scan = base64(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+        let response = app.gql(IMPORT, json!({ "input": { "title": "Skannet", "format": "PDF", "content": scan } })).await;
+        assert_eq!((error_code(&response), error_field(&response)), (Some("VALIDATION"), Some("content")), "{response}");
+        assert!(response.to_string().contains("PDF-en har ingen tekst å lese"), "{response}");
+        assert_eq!(app.ok("{ plans { id } }", json!({})).await["plans"].as_array().unwrap().len(), 2);
+    }
 }

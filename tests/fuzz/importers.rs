@@ -1,4 +1,4 @@
-//! The importers (`tiltak::import::read`: text, CSV, XLSX, JSON) and the free-text guard fed
+//! The importers (`tiltak::import::read`: text, DOCX, CSV, XLSX, JSON) and the free-text guard fed
 //! random input and mutations of real documents: the example plan's text and small valid
 //! CSV, XLSX and JSON files. Whatever comes in, a call returns an answer and never panics.
 
@@ -22,6 +22,7 @@ use tiltak::{
 use crate::fuzz_seconds;
 
 const REAL_PLAN: &str = include_str!("../data/forebyggende-plan.txt");
+const PLAN_DOCX: &[u8] = include_bytes!("../data/forebyggende-plan.docx");
 
 /// Spreadsheets as municipalities write them: Norwegian headers with semicolons, English with
 /// commas, quoted line breaks.
@@ -242,7 +243,7 @@ fn section() -> impl Strategy<Value = Option<String>> {
     ]
 }
 
-const FORMATS: [Format; 4] = [Format::Text, Format::Csv, Format::Xlsx, Format::Json];
+const FORMATS: [Format; 5] = [Format::Text, Format::Csv, Format::Xlsx, Format::Json, Format::Docx];
 
 /// Reads the input in the format; the answer itself does not matter, only that there is one.
 fn read(format: Format, bytes: &[u8], section: Option<&str>) {
@@ -530,6 +531,14 @@ fn targets() -> Vec<Target> {
         ),
         target("an XLSX workbook, its bytes edited", edits(), move |edits| {
             read(Format::Xlsx, &edit_bytes(&small_xlsx_bytes, edits), None);
+        }),
+        target(
+            "the plan as DOCX, its XML edited",
+            vec((any::<usize>(), edits()), 1..4),
+            move |part_edits| read(Format::Docx, &with_edited_xml(PLAN_DOCX, part_edits), None),
+        ),
+        target("the plan as DOCX, its bytes edited", edits(), move |edits| {
+            read(Format::Docx, &edit_bytes(PLAN_DOCX, edits), None);
         }),
         target("a JSON export, edited", edits(), move |edits| {
             read(Format::Json, edit_text(&export, edits).as_bytes(), None);

@@ -158,10 +158,11 @@ impl<'a> Parser<'a> {
             return Decision::Continue;
         }
         if matches!(line.kind, Kind::Url) {
-            // A link standing on its own after a blank line is a PDF link
-            // annotation, not text. (Checked before the lowercase rule, as
-            // links start with a lowercase "http".)
-            return if blank_before {
+            // A link standing on its own after a blank line, or after a
+            // finished sentence (text extracted without blank lines), is a
+            // PDF link annotation, not text. (Checked before the lowercase
+            // rule, as links start with a lowercase "http".)
+            return if blank_before || ends_sentence(&open.text) {
                 Decision::Skip
             } else {
                 Decision::Continue

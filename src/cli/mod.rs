@@ -54,8 +54,7 @@ pub enum Command {
     Schema,
     /// List the plans with their ids (for --plan), titles and action counts.
     Plans,
-    /// Import a plan from a text document (PDF or Word converted to text), CSV, XLSX or a JSON
-    /// export. Re-importing into a plan updates changed actions and never deletes.
+    /// Import a plan from a Word document (.docx), a PDF, text, CSV, XLSX or a JSON export. Re-importing into a plan updates changed actions and never deletes.
     Import(import::ImportArgs),
     /// Export a plan as CSV (one row per action) or JSON.
     Export(plans::ExportArgs),

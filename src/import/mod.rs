@@ -168,8 +168,9 @@ fn read_within(
         return Err(ReadError::content("the file is empty"));
     }
     let as_text = || {
-        std::str::from_utf8(bytes)
-            .map_err(|_| ReadError::content("the file is not UTF-8 text (convert PDF or Word documents to text first)"))
+        std::str::from_utf8(bytes).map_err(|_| {
+            ReadError::content("the file is not UTF-8 text (Word and PDF documents are read as .docx and .pdf)")
+        })
     };
     let document = match format {
         Format::Text => read_text(as_text()?, section)?,
@@ -182,7 +183,9 @@ fn read_within(
             read_text(&text, section)?
         }
         Format::Csv => checked(table::read_csv(bytes)?, Place::Row),
-        Format::Xlsx => checked(table::read_xlsx(bytes, limits)?, Place::Row),
+        // calamine 0.38 panics on some damaged sheets (a cell reference too long for its column
+        // arithmetic overflows; found by the fuzzer).
+        Format::Xlsx => checked(guarded("the workbook", || table::read_xlsx(bytes, limits))?, Place::Row),
         Format::Json => {
             let document: PlanDocument = serde_json::from_str(as_text()?)
                 .map_err(|e| ReadError::content(format!("not a tiltak JSON export: {e}")))?;

@@ -69,17 +69,6 @@ pub fn read_csv(bytes: &[u8]) -> Result<PlanDocument, ReadError> {
 /// read one by one and counted, so a sheet past the cell limit is refused before it is built.
 pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<PlanDocument, ReadError> {
     limits::check_zip(bytes, limits)?;
-    // calamine 0.38 panics on some damaged sheets (a cell reference too long for its column
-    // arithmetic overflows): such a workbook is refused as damaged, like any other, instead of
-    // ending the import as an internal error.
-    std::panic::catch_unwind(|| read_first_sheet(bytes, limits)).unwrap_or_else(|_| {
-        Err(ReadError::content(
-            "the workbook is damaged: a cell of the first sheet cannot be read",
-        ))
-    })
-}
-
-fn read_first_sheet(bytes: &[u8], limits: &Limits) -> Result<PlanDocument, ReadError> {
     let mut workbook =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::content(format!("not an XLSX workbook: {e}")))?;
     let first = workbook

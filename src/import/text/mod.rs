@@ -1,5 +1,5 @@
 //! Reading numbered actions ("tiltak") from plain text extracted from a
-//! municipal plan document (PDF or Word converted to text).
+//! municipal plan document (as written, or as read from a Word or PDF file).
 //!
 //! The module is pure: it takes the extracted text and returns chapters,
 //! actions and human-readable warnings. It performs no I/O.
@@ -157,7 +157,7 @@ pub enum ParseError {
     /// The input is empty or whitespace only.
     Empty,
     /// The input holds NUL bytes or mostly non-printable characters (e.g. a
-    /// PDF or Word file that was not converted to text).
+    /// PDF or Word file given as text).
     NotText,
     /// No numbered action was found, in the given section if any.
     NoActions {

@@ -101,7 +101,17 @@ pub(super) async fn outbox(settings: Settings, command: OutboxCommand) -> anyhow
     let state = offline_state(settings).await?;
     let mailer = Mailer::from_settings(&state.settings.mail)?;
     let at = at.unwrap_or_else(Utc::now);
-    let done = outbox::dispatch(&state.db, &mailer, &state.settings.mail, at).await?;
+    // A pass is bounded; passes follow each other while mail is still due.
+    let mut done = outbox::Dispatched::default();
+    loop {
+        let pass = outbox::dispatch(&state.db, &mailer, &state.settings.mail, at).await?;
+        done.sent += pass.sent;
+        done.retrying += pass.retrying;
+        done.failed += pass.failed;
+        if !pass.more {
+            break;
+        }
+    }
     println!(
         "outbox: {} sent, {} to retry, {} failed",
         done.sent, done.retrying, done.failed

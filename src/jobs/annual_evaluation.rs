@@ -22,15 +22,17 @@ impl JobWork for AnnualEvaluation {
         &jobs.annual_evaluation
     }
 
-    #[tracing::instrument(skip_all, fields(job = %round.job, org = %catalog.organization.id))]
-    async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
+    #[tracing::instrument(skip_all, fields(job = %round.job))]
+    async fn run(&self, round: &mut Round<'_>, catalogs: &reminders::Catalogs) -> anyhow::Result<Vec<Pending>> {
         let (today, grace) = (round.today, round.settings.evaluation.grace_days);
-        for plan in catalog.plans().filter(|p| p.evaluation_schedule.is_none()) {
-            let opened = evaluations::open_round(round.txn, plan, today.year() - 1, today, grace, round.at).await?;
-            round.created += opened.len();
+        for catalog in catalogs.iter() {
+            for plan in catalog.plans().filter(|p| p.evaluation_schedule.is_none()) {
+                let opened = evaluations::open_round(round.txn, plan, today.year() - 1, today, grace, round.at).await?;
+                round.created += opened.len();
+            }
         }
         let offsets = &round.settings.reminders.deadline_offsets_days;
-        Ok(reminders::unit_leader_items(round.txn, catalog, today, offsets, &[Reason::EvaluationOpen]).await?)
+        Ok(reminders::unit_leader_items(round.txn, catalogs, today, offsets, &[Reason::EvaluationOpen]).await?)
     }
 
     fn summary(&self, round: &Round<'_>) -> String {

@@ -21,12 +21,11 @@ impl JobWork for DeadlineReminders {
         &jobs.deadline_reminders
     }
 
-    #[tracing::instrument(skip_all, fields(job = %round.job, org = %catalog.organization.id))]
-    async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
-        let org_id = catalog.organization.id;
-        round.created += evaluations::mark_overdue(round.txn, org_id, round.today).await? as usize;
+    #[tracing::instrument(skip_all, fields(job = %round.job))]
+    async fn run(&self, round: &mut Round<'_>, catalogs: &reminders::Catalogs) -> anyhow::Result<Vec<Pending>> {
+        round.created += evaluations::mark_overdue(round.txn, round.today).await? as usize;
         let offsets = &round.settings.reminders.deadline_offsets_days;
-        Ok(reminders::unit_leader_items(round.txn, catalog, round.today, offsets, Reason::ALL).await?)
+        Ok(reminders::unit_leader_items(round.txn, catalogs, round.today, offsets, Reason::ALL).await?)
     }
 
     fn summary(&self, round: &Round<'_>) -> String {

@@ -61,8 +61,9 @@ impl Job {
     }
 }
 
-/// What one scheduled job does. [`run`] calls it once per organization inside the run's
-/// transaction, enqueues what it returns, and records its summary with the outcome.
+/// What one scheduled job does. [`run`] calls it once, for every organization together,
+/// inside the run's transaction, enqueues what it returns, and records its summary with the
+/// outcome.
 #[async_trait::async_trait]
 trait JobWork: Sync {
     /// The key of its cron expression in the configuration (`jobs.weekly_digest`).
@@ -71,9 +72,9 @@ trait JobWork: Sync {
     /// Its cron expression as configured.
     fn expression<'a>(&self, jobs: &'a JobSettings) -> &'a str;
 
-    /// The work for one organization: rows it creates are added to `round.created`, and the
-    /// reminders it finds are returned for the outbox.
-    async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<outbox::Pending>>;
+    /// The work for the organizations of `catalogs` (all of them): rows it creates are added
+    /// to `round.created`, and the reminders it finds are returned for the outbox.
+    async fn run(&self, round: &mut Round<'_>, catalogs: &reminders::Catalogs) -> anyhow::Result<Vec<outbox::Pending>>;
 
     /// The run's one-line summary, once every organization is done.
     fn summary(&self, round: &Round<'_>) -> String;
@@ -267,12 +268,14 @@ async fn work(
         messages: 0,
         created: 0,
     };
-    for organization in organization::Entity::find().all(txn).await? {
-        let mut catalog = reminders::Catalog::load(txn, organization, &base_url).await?;
-        catalog.email_link_valid = Duration::days(Ord::max(settings.web.email_link_days, 1));
-        let pending = work.run(&mut round, &catalog).await?;
-        round.messages += outbox::enqueue(txn, &catalog, at, Some(run_id), pending).await?;
-    }
+    // Every organization in one go: a constant number of statements reads what the job needs
+    // and writes what it finds, however many organizations there are.
+    let organizations = organization::Entity::find().all(txn).await?;
+    let link_valid = Duration::days(Ord::max(settings.web.email_link_days, 1));
+    let catalogs = reminders::Catalogs::load(txn, organizations, &base_url, link_valid).await?;
+    let pending = work.run(&mut round, &catalogs).await?;
+    let catalogs: Vec<&reminders::Catalog> = catalogs.iter().collect();
+    round.messages += outbox::enqueue(txn, &catalogs, at, Some(run_id), pending).await?;
     Ok(work.summary(&round))
 }
 

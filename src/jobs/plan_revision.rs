@@ -23,13 +23,13 @@ impl JobWork for PlanRevision {
         &jobs.plan_revision
     }
 
-    #[tracing::instrument(skip_all, fields(job = %round.job, org = %catalog.organization.id))]
-    async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
+    #[tracing::instrument(skip_all, fields(job = %round.job))]
+    async fn run(&self, round: &mut Round<'_>, catalogs: &reminders::Catalogs) -> anyhow::Result<Vec<Pending>> {
         let (txn, today, at) = (round.txn, round.today, round.at);
         let after = previous_run_day(txn, round.job, at)
             .await?
             .unwrap_or(today - Duration::days(1));
-        for plan in catalog.plans() {
+        for plan in catalogs.iter().flat_map(|catalog| catalog.plans()) {
             if revisions::check(txn, plan, after, today, at).await?.is_some() {
                 round.created += 1;
             }
@@ -46,7 +46,7 @@ impl JobWork for PlanRevision {
         }
         let reasons = [Reason::RevisionDue, Reason::EvaluationOpen];
         let offsets = &round.settings.reminders.deadline_offsets_days;
-        Ok(reminders::unit_leader_items(txn, catalog, today, offsets, &reasons).await?)
+        Ok(reminders::unit_leader_items(txn, catalogs, today, offsets, &reasons).await?)
     }
 
     fn summary(&self, round: &Round<'_>) -> String {

@@ -129,18 +129,33 @@ pub fn spawn_background(state: AppState, jobs: Jobs, mailer: Mailer, stop: Cance
     let every = StdDuration::from_secs(state.settings.mail.dispatch_interval_seconds.max(1));
     handles.push(tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
+        // After a pass that stopped at its bound with mail still due, the next starts at once.
+        let mut more = false;
         loop {
-            tokio::select! {
-                () = stop.cancelled() => break,
-                _ = interval.tick() => {}
-                () = state.outbox.notified() => {}
+            if more {
+                if stop.is_cancelled() {
+                    break;
+                }
+            } else {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    _ = interval.tick() => {}
+                    () = state.outbox.notified() => {}
+                }
             }
             let settle = chrono::Duration::seconds(state.settings.mail.digest_settle_seconds.max(0));
-            match outbox::dispatch_settled(&state.db, &mailer, &state.settings.mail, state.now(), settle).await {
-                Ok(done) if done != outbox::Dispatched::default() => tracing::info!(?done, "outbox dispatched"),
-                Ok(_) => {}
-                Err(error) => tracing::error!(error = error.cause(), "outbox dispatch failed"),
-            }
+            more = match outbox::dispatch_settled(&state.db, &mailer, &state.settings.mail, state.now(), settle).await {
+                Ok(done) => {
+                    if done != outbox::Dispatched::default() {
+                        tracing::info!(?done, "outbox dispatched");
+                    }
+                    done.more
+                }
+                Err(error) => {
+                    tracing::error!(error = error.cause(), "outbox dispatch failed");
+                    false
+                }
+            };
         }
         tracing::info!("outbox dispatcher stopped");
     }));

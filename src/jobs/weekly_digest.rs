@@ -18,9 +18,13 @@ impl JobWork for WeeklyDigest {
         &jobs.weekly_digest
     }
 
-    #[tracing::instrument(skip_all, fields(job = %round.job, org = %catalog.organization.id))]
-    async fn run(&self, round: &mut Round<'_>, catalog: &reminders::Catalog) -> anyhow::Result<Vec<Pending>> {
-        Ok(reminders::team_items(round.txn, catalog, round.today).await?)
+    #[tracing::instrument(skip_all, fields(job = %round.job))]
+    async fn run(&self, round: &mut Round<'_>, catalogs: &reminders::Catalogs) -> anyhow::Result<Vec<Pending>> {
+        let mut pending = Vec::new();
+        for catalog in catalogs.iter() {
+            pending.extend(reminders::team_items(round.txn, catalog, round.today).await?);
+        }
+        Ok(pending)
     }
 
     fn summary(&self, round: &Round<'_>) -> String {

@@ -1,8 +1,10 @@
 //! Email: digests rendered from the templates in `src/mail/templates` (Norwegian, text and
 //! HTML), and the transports that deliver them: a folder of .eml files or SMTP.
 
+mod smtp;
 mod transport;
 
+pub use smtp::Smtp;
 pub use transport::Mailer;
 
 use std::sync::LazyLock;

@@ -1,18 +1,15 @@
 //! Delivery of outbox rows: a folder of .eml files (the default, no server needed) or SMTP.
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc};
 
 use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    Message,
     message::{Mailbox, MultiPart},
-    transport::smtp::{
-        authentication::Credentials,
-        client::{Tls, TlsParameters},
-    },
 };
 
+use super::smtp::Smtp;
 use crate::{
-    config::{MailSettings, MailTransport, SmtpTls},
+    config::{MailSettings, MailTransport},
     entities::notification,
 };
 
@@ -20,32 +17,15 @@ use crate::{
 pub enum Mailer {
     /// One `<notification id>.eml` per message: sending the same row again overwrites its file.
     File(PathBuf),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Connections kept open between messages, at most `mail.parallel_sends`.
+    Smtp(Arc<Smtp>),
 }
 
 impl Mailer {
     pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Self> {
         Ok(match settings.transport {
             MailTransport::File => Mailer::File(PathBuf::from(&settings.outbox_dir)),
-            MailTransport::Smtp => {
-                let smtp = &settings.smtp;
-                let tls = match smtp.tls {
-                    SmtpTls::None => Tls::None,
-                    SmtpTls::Starttls => Tls::Required(TlsParameters::new(smtp.host.clone())?),
-                    SmtpTls::Tls => Tls::Wrapper(TlsParameters::new(smtp.host.clone())?),
-                };
-                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-                    .port(smtp.port)
-                    .tls(tls)
-                    .timeout(Some(Duration::from_secs(30)));
-                if !smtp.username.is_empty() {
-                    builder = builder.credentials(Credentials::new(
-                        smtp.username.clone(),
-                        smtp.password.expose().to_owned(),
-                    ));
-                }
-                Mailer::Smtp(builder.build())
-            }
+            MailTransport::Smtp => Mailer::Smtp(Smtp::new(&settings.smtp, settings.parallel_sends)?),
         })
     }
 
@@ -65,7 +45,7 @@ impl Mailer {
                     .await
                     .map_err(|e| format!("cannot write to the outbox folder {}: {e}", dir.display()))
             }
-            Mailer::Smtp(transport) => transport.send(message).await.map(drop).map_err(|e| e.to_string()),
+            Mailer::Smtp(smtp) => smtp.send(&message).await,
         }
     }
 }

@@ -200,7 +200,7 @@ async fn notify_teams(
         .ok_or_else(|| AppError::not_found("organization", action.organization_id))?;
     let catalog = reminders::Catalog::load(txn, organization, base_url).await?;
     let pending = reminders::status_changed(txn, &catalog, action, status, comment, event_id).await?;
-    outbox::enqueue(txn, &catalog, now, None, pending).await?;
+    outbox::enqueue(txn, &[&catalog], now, None, pending).await?;
     Ok(())
 }
 

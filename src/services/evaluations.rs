@@ -99,12 +99,11 @@ pub async fn open_round(
     Ok(created)
 }
 
-/// Open evaluations whose due date has passed become overdue.
-#[tracing::instrument(skip_all, fields(org = %organization_id))]
-pub async fn mark_overdue(txn: &impl ConnectionTrait, organization_id: Uuid, today: NaiveDate) -> AppResult<u64> {
+/// Open evaluations whose due date has passed become overdue, in every organization at once.
+#[tracing::instrument(skip_all, fields(%today))]
+pub async fn mark_overdue(txn: &impl ConnectionTrait, today: NaiveDate) -> AppResult<u64> {
     let result = evaluation::Entity::update_many()
         .col_expr(evaluation::Column::Status, Expr::value(EvaluationStatus::Overdue))
-        .filter(evaluation::Column::OrganizationId.eq(organization_id))
         .filter(evaluation::Column::Status.eq(EvaluationStatus::Open))
         .filter(evaluation::Column::DueOn.lt(today))
         .exec(txn)

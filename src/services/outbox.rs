@@ -3,7 +3,7 @@
 //! never put in a second message, and a person's items of one Oslo day join one message while
 //! it is untried. The dispatcher sends due rows and retries with backoff.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
@@ -37,6 +37,8 @@ pub struct Recipient {
 /// An item someone should hear about, before the ledger says whether they already have.
 #[derive(Debug, Clone)]
 pub struct Pending {
+    /// The organization whose item it is; its catalog describes it.
+    pub organization_id: Uuid,
     pub recipient: Recipient,
     pub reason: Reason,
     /// The action, evaluation, revision or event the item is about.
@@ -59,78 +61,119 @@ impl Pending {
     }
 }
 
-/// Puts one digest per recipient into the outbox, holding only the items not sent before; a
-/// recipient's untried digest from earlier the same Oslo day takes the new items instead.
-/// Returns the number of new messages. Runs inside the caller's transaction.
-#[tracing::instrument(skip_all, fields(org = %catalog.organization.id, job_run = ?job_run_id))]
+/// Rows per INSERT and values per IN list: a few thousand bound values at most, well within
+/// either database's limit, so a run's statements grow with its messages / BATCH only.
+const BATCH: usize = 200;
+
+/// Puts one digest per recipient (and organization) into the outbox, holding only the items
+/// not sent before; a recipient's untried digest from earlier the same Oslo day takes the new
+/// items instead. `catalogs` describe the organizations of the items. Returns the number of
+/// new messages. Runs inside the caller's transaction.
+///
+/// Set-based, for a job run over every organization: the ledger, the same day's digests and
+/// the new rows are read and written in batches, so the statements do not grow with the
+/// number of organizations or recipients; only a digest that takes new items is updated on
+/// its own (the update is conditional on it being untried).
+#[tracing::instrument(skip_all, fields(job_run = ?job_run_id, items = pending.len()))]
 pub async fn enqueue(
     txn: &impl ConnectionTrait,
-    catalog: &Catalog,
+    catalogs: &[&Catalog],
     now: DateTime<Utc>,
     job_run_id: Option<Uuid>,
     pending: Vec<Pending>,
 ) -> AppResult<usize> {
-    let mut by_recipient: BTreeMap<String, Vec<(String, Pending)>> = BTreeMap::new();
+    let catalogs: HashMap<Uuid, &Catalog> = catalogs.iter().map(|c| (c.organization.id, *c)).collect();
+    let mut by_recipient: BTreeMap<(Uuid, String), Vec<(String, Pending)>> = BTreeMap::new();
     for item in pending {
+        if !catalogs.contains_key(&item.organization_id) {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "an item of organization {} came without its catalog",
+                item.organization_id
+            )));
+        }
         by_recipient
-            .entry(item.recipient.email.to_lowercase())
+            .entry((item.organization_id, item.recipient.email.to_lowercase()))
             .or_default()
             .push((item.key(), item));
     }
-    let organization_id = catalog.organization.id;
-    let organization_name = catalog.organization.name.as_str();
-    let mut enqueued = 0;
-    for items in by_recipient.into_values() {
-        let keys: Vec<String> = items.iter().map(|(key, _)| key.clone()).collect();
-        let known: HashSet<String> = notification_item::Entity::find()
-            .filter(notification_item::Column::IdempotencyKey.is_in(keys))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|row| row.idempotency_key)
-            .collect();
+    let keys: Vec<String> = by_recipient.values().flatten().map(|(key, _)| key.clone()).collect();
+    let mut known: HashSet<String> = HashSet::new();
+    for batch in keys.chunks(BATCH) {
+        known.extend(
+            notification_item::Entity::find()
+                .select_only()
+                .column(notification_item::Column::IdempotencyKey)
+                .filter(notification_item::Column::IdempotencyKey.is_in(batch.iter().cloned()))
+                .into_tuple::<String>()
+                .all(txn)
+                .await?,
+        );
+    }
+    // The items not known yet, once each, per recipient.
+    let mut digests: Vec<Fresh> = Vec::new();
+    for ((organization_id, _), items) in by_recipient {
         let mut seen = HashSet::new();
-        let mut fresh: Vec<(String, Pending)> = items
+        let items: Vec<(String, Pending)> = items
             .into_iter()
             .filter(|(key, _)| !known.contains(key) && seen.insert(key.clone()))
             .collect();
-        // A unit leader's item links to a page that updates the action without signing in.
-        for (_, pending) in &mut fresh {
-            if let (true, Some(action_id)) = (pending.reason.is_for_unit_leader(), pending.item.action_id) {
-                let token = action_links::issue(
-                    txn,
-                    organization_id,
-                    action_id,
-                    &pending.recipient.email,
-                    now,
-                    catalog.email_link_valid,
-                )
-                .await?;
-                pending.item.link = format!("{}/e/{token}", catalog.base_url);
-            }
-        }
-        let Some((_, first)) = fresh.first() else {
+        let Some((_, first)) = items.first() else {
             continue;
         };
         let recipient = first.recipient.clone();
-        let address = format!("{} <{}>", recipient.name.replace(['<', '>', '"'], ""), recipient.email);
-        let mut entries: Vec<DigestEntry> = fresh
+        digests.push(Fresh {
+            catalog: catalogs[&organization_id],
+            address: format!("{} <{}>", recipient.name.replace(['<', '>', '"'], ""), recipient.email),
+            recipient,
+            items,
+        });
+    }
+    // A unit leader's item links to a page that updates the action without signing in.
+    let mut links = Vec::new();
+    let mut linked = Vec::new();
+    for (d, digest) in digests.iter().enumerate() {
+        for (i, (_, pending)) in digest.items.iter().enumerate() {
+            if let (true, Some(action_id)) = (pending.reason.is_for_unit_leader(), pending.item.action_id) {
+                links.push(action_links::NewLink {
+                    organization_id: digest.catalog.organization.id,
+                    action_id,
+                    recipient_email: &pending.recipient.email,
+                    expires_at: now + digest.catalog.email_link_valid,
+                });
+                linked.push((d, i));
+            }
+        }
+    }
+    let tokens = action_links::issue_many(txn, &links, now).await?;
+    drop(links);
+    for ((d, i), token) in linked.into_iter().zip(tokens) {
+        let digest = &mut digests[d];
+        digest.items[i].1.item.link = format!("{}/e/{token}", digest.catalog.base_url);
+    }
+
+    // One email per person per day: a digest for them from earlier today that has not been
+    // tried yet takes the new items instead of a second message being made.
+    let earlier = same_day_digests(txn, &digests, now).await?;
+    let mut enqueued = 0;
+    let mut rows = Vec::new();
+    let mut ledger = Vec::new();
+    for digest in digests {
+        let organization_id = digest.catalog.organization.id;
+        let organization_name = digest.catalog.organization.name.as_str();
+        let mut entries: Vec<DigestEntry> = digest
+            .items
             .iter()
             .map(|(_, p)| DigestEntry {
                 reason: p.reason.code().to_owned(),
                 item: p.item.clone(),
             })
             .collect();
-        // One email per person per day: a digest for them from earlier today that has not
-        // been tried yet takes the new items instead of a second message being made.
-        let joined = match same_day_digest(txn, organization_id, &address, now).await? {
-            Some(earlier) => {
-                let mut all: Vec<DigestEntry> = serde_json::from_str(earlier.digest_items.as_deref().unwrap_or("[]"))
-                    .map_err(|e| {
-                    AppError::Internal(anyhow::Error::new(e).context("a stored digest is unreadable"))
-                })?;
+        let joined = match earlier.get(&(organization_id, digest.address.clone())) {
+            Some((earlier_id, items)) => {
+                let mut all: Vec<DigestEntry> = serde_json::from_str(items.as_deref().unwrap_or("[]"))
+                    .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("a stored digest is unreadable")))?;
                 all.append(&mut entries);
-                let rendered = render(organization_name, &recipient, &all);
+                let rendered = render(organization_name, &digest.recipient, &all);
                 let updated = notification::Entity::update_many()
                     .col_expr(notification::Column::Reason, Expr::value(rendered.0))
                     .col_expr(notification::Column::Subject, Expr::value(rendered.1.subject))
@@ -138,37 +181,57 @@ pub async fn enqueue(
                     .col_expr(notification::Column::BodyHtml, Expr::value(rendered.1.html))
                     .col_expr(notification::Column::DigestItems, Expr::value(stored(&all)))
                     .filter(untried())
-                    .filter(notification::Column::Id.eq(earlier.id))
+                    .filter(notification::Column::Id.eq(*earlier_id))
                     .exec(txn)
                     .await?;
-                (updated.rows_affected == 1).then_some(earlier.id).ok_or(all)
+                (updated.rows_affected == 1).then_some(*earlier_id).ok_or(all)
             }
             None => Err(entries),
         };
         let id = match joined {
             Ok(id) => id,
             Err(entries) => {
-                let (reason, rendered) = render(organization_name, &recipient, &entries);
+                let (reason, rendered) = render(organization_name, &digest.recipient, &entries);
                 let id = Uuid::new_v4();
-                notification::ActiveModel {
+                rows.push(notification::ActiveModel {
                     id: Set(id),
                     job_run_id: Set(job_run_id),
                     digest_items: Set(Some(stored(&entries))),
-                    ..new_message(organization_id, address, reason, rendered, now)
-                }
-                .insert(txn)
-                .await?;
+                    ..new_message(organization_id, digest.address, reason, rendered, now)
+                });
                 enqueued += 1;
                 id
             }
         };
-        let ledger = fresh.into_iter().map(|(key, _)| notification_item::ActiveModel {
+        ledger.extend(digest.items.into_iter().map(|(key, _)| notification_item::ActiveModel {
             idempotency_key: Set(key),
             notification_id: Set(id),
-        });
-        notification_item::Entity::insert_many(ledger).exec(txn).await?;
+        }));
     }
+    insert_batched(txn, rows).await?;
+    insert_batched(txn, ledger).await?;
     Ok(enqueued)
+}
+
+/// A recipient's new items, before they become a message.
+struct Fresh<'a> {
+    catalog: &'a Catalog,
+    recipient: Recipient,
+    /// "Name <address>", as stored on the message.
+    address: String,
+    items: Vec<(String, Pending)>,
+}
+
+async fn insert_batched<A>(txn: &impl ConnectionTrait, rows: Vec<A>) -> AppResult<()>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows.by_ref().take(BATCH).collect();
+        A::Entity::insert_many(batch).exec(txn).await?;
+    }
+    Ok(())
 }
 
 /// A message due now, not yet tried; the caller sets its id and, for a digest, its job run and
@@ -246,32 +309,52 @@ fn untried() -> Condition {
         .add(notification::Column::LeaseUntil.is_null())
 }
 
-/// The recipient's untried digest made earlier on the same Oslo day as `now`, if any.
-async fn same_day_digest(
+/// The recipients' untried digests made earlier on the same Oslo day as `now`, by
+/// organization and address: the id and items of each one's earliest.
+async fn same_day_digests(
     txn: &impl ConnectionTrait,
-    organization_id: Uuid,
-    address: &str,
+    digests: &[Fresh<'_>],
     now: DateTime<Utc>,
-) -> AppResult<Option<notification::Model>> {
+) -> AppResult<HashMap<(Uuid, String), (Uuid, Option<String>)>> {
     let day = today_in_oslo(now);
     let start_of = |day: chrono::NaiveDate| {
         day.and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(OSLO).earliest())
             .map(|t| t.with_timezone(&Utc))
     };
+    let mut earlier = HashMap::new();
     let (Some(start), Some(end)) = (start_of(day), day.succ_opt().and_then(start_of)) else {
-        return Ok(None);
+        return Ok(earlier);
     };
-    Ok(notification::Entity::find()
-        .filter(notification::Column::OrganizationId.eq(organization_id))
-        .filter(notification::Column::Recipient.eq(address))
-        .filter(notification::Column::DigestItems.is_not_null())
-        .filter(notification::Column::CreatedAt.gte(start))
-        .filter(notification::Column::CreatedAt.lt(end))
-        .filter(untried())
-        .order_by_asc(notification::Column::CreatedAt)
-        .one(txn)
-        .await?)
+    let addresses: Vec<&str> = digests
+        .iter()
+        .map(|d| d.address.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for batch in addresses.chunks(BATCH) {
+        let rows = notification::Entity::find()
+            .select_only()
+            .columns([
+                notification::Column::OrganizationId,
+                notification::Column::Recipient,
+                notification::Column::Id,
+                notification::Column::DigestItems,
+            ])
+            .filter(notification::Column::Recipient.is_in(batch.iter().copied()))
+            .filter(notification::Column::DigestItems.is_not_null())
+            .filter(notification::Column::CreatedAt.gte(start))
+            .filter(notification::Column::CreatedAt.lt(end))
+            .filter(untried())
+            .order_by_asc(notification::Column::CreatedAt)
+            .into_tuple::<(Uuid, String, Uuid, Option<String>)>()
+            .all(txn)
+            .await?;
+        for (organization_id, recipient, id, items) in rows {
+            earlier.entry((organization_id, recipient)).or_insert((id, items));
+        }
+    }
+    Ok(earlier)
 }
 
 /// What one dispatcher pass did.
@@ -282,6 +365,8 @@ pub struct Dispatched {
     pub retrying: usize,
     /// Failed for the last time.
     pub failed: usize,
+    /// The pass stopped at its bound while messages were still due: pass again at once.
+    pub more: bool,
 }
 
 /// Sends every row that is due at `now`.
@@ -323,7 +408,7 @@ pub async fn dispatch_settled(
     // Everything due is drained, a page at a time; every row a page holds is claimed, sent or
     // left to another dispatcher, so the next page never repeats one (and a bound stops a
     // pass that somehow would).
-    for _ in 0..MAX_PAGES {
+    for page in 0..MAX_PAGES {
         let mut due = notification::Entity::find()
             .filter(notification::Column::Status.eq(NotificationStatus::Pending))
             .filter(notification::Column::NextAttemptAt.lte(now))
@@ -342,6 +427,7 @@ pub async fn dispatch_settled(
             .all(db)
             .await?;
         let full = due.len() as u64 == PAGE;
+        let before = done;
         let outcomes: Vec<AppResult<Attempt>> = futures_util::stream::iter(due)
             .map(|row| send_one(db, mailer, settings, now, started, row))
             .buffer_unordered(settings.parallel_sends.max(1))
@@ -358,6 +444,8 @@ pub async fn dispatch_settled(
         if !full {
             break;
         }
+        // Only when this page got somewhere, so that rows that somehow stay due cannot spin.
+        done.more = page + 1 == MAX_PAGES && done != before;
     }
     Ok(done)
 }

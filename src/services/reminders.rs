@@ -33,38 +33,8 @@ impl Catalog {
     #[tracing::instrument(skip_all, fields(org = %organization.id))]
     pub async fn load(db: &impl ConnectionTrait, organization: organization::Model, base_url: &str) -> AppResult<Self> {
         let org = organization.id;
-        Ok(Self {
-            plans: by_id(
-                plan::Entity::find()
-                    .filter(plan::Column::OrganizationId.eq(org))
-                    .all(db)
-                    .await?,
-                |p| p.id,
-            ),
-            chapters: by_id(
-                chapter::Entity::find()
-                    .filter(chapter::Column::OrganizationId.eq(org))
-                    .all(db)
-                    .await?,
-                |c| c.id,
-            ),
-            units: by_id(
-                unit::Entity::find()
-                    .filter(unit::Column::OrganizationId.eq(org))
-                    .all(db)
-                    .await?,
-                |u| u.id,
-            ),
-            stewards: stewards(db, &organization).await?,
-            organization,
-            // Links are put into HTML unescaped, so the configured URL may not break out of them.
-            email_link_valid: chrono::Duration::days(30),
-            base_url: base_url
-                .trim_end_matches('/')
-                .chars()
-                .filter(|c| !matches!(c, '"' | '\'' | '<' | '>' | '&') && !c.is_whitespace())
-                .collect(),
-        })
+        let mut catalogs = Catalogs::read(db, vec![organization], Some(org), base_url).await?;
+        Ok(catalogs.0.pop().expect("one catalog per organization"))
     }
 
     /// The plans being followed up (not archived).
@@ -148,6 +118,7 @@ impl Catalog {
         self.stewards
             .iter()
             .map(|steward| Pending {
+                organization_id: self.organization.id,
                 recipient: steward.clone(),
                 reason: Reason::NoOwner,
                 item_id,
@@ -162,11 +133,7 @@ impl Catalog {
 }
 
 /// The organization's coordinators, or its admins when it has none.
-async fn stewards(db: &impl ConnectionTrait, organization: &organization::Model) -> AppResult<Vec<Recipient>> {
-    let people = person::Entity::find()
-        .filter(person::Column::OrganizationId.eq(organization.id))
-        .all(db)
-        .await?;
+fn stewards(organization: &organization::Model, people: &[person::Model]) -> Vec<Recipient> {
     for (role, because) in [(Role::Coordinator, "koordinator"), (Role::Admin, "administrator")] {
         let mut chosen: Vec<Recipient> = people
             .iter()
@@ -182,10 +149,90 @@ async fn stewards(db: &impl ConnectionTrait, organization: &organization::Model)
             .collect();
         if !chosen.is_empty() {
             chosen.sort_by(|a, b| a.email.cmp(&b.email));
-            return Ok(chosen);
+            return chosen;
         }
     }
-    Ok(Vec::new())
+    Vec::new()
+}
+
+/// The catalogs of many organizations, read together: four statements however many there are.
+pub struct Catalogs(Vec<Catalog>);
+
+impl Catalogs {
+    /// The catalogs of these organizations (a job run: all of them), in their order; each
+    /// unit leader's link from an email works for `email_link_valid`.
+    #[tracing::instrument(skip_all, fields(organizations = organizations.len()))]
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        organizations: Vec<organization::Model>,
+        base_url: &str,
+        email_link_valid: chrono::Duration,
+    ) -> AppResult<Self> {
+        let mut catalogs = Self::read(db, organizations, None, base_url).await?;
+        for catalog in &mut catalogs.0 {
+            catalog.email_link_valid = email_link_valid;
+        }
+        Ok(catalogs)
+    }
+
+    /// Reads the plans, chapters, units and people of `only` one organization, or of every
+    /// one, and sorts them into the catalogs of `organizations`.
+    async fn read(
+        db: &impl ConnectionTrait,
+        organizations: Vec<organization::Model>,
+        only: Option<Uuid>,
+        base_url: &str,
+    ) -> AppResult<Self> {
+        let mut plans = plan::Entity::find();
+        let mut chapters = chapter::Entity::find();
+        let mut units = unit::Entity::find();
+        let mut people = person::Entity::find();
+        if let Some(org) = only {
+            plans = plans.filter(plan::Column::OrganizationId.eq(org));
+            chapters = chapters.filter(chapter::Column::OrganizationId.eq(org));
+            units = units.filter(unit::Column::OrganizationId.eq(org));
+            people = people.filter(person::Column::OrganizationId.eq(org));
+        }
+        let mut plans = grouped(plans.all(db).await?, |p| p.organization_id);
+        let mut chapters = grouped(chapters.all(db).await?, |c| c.organization_id);
+        let mut units = grouped(units.all(db).await?, |u| u.organization_id);
+        let people = grouped(people.all(db).await?, |p| p.organization_id);
+        // Links are put into HTML unescaped, so the configured URL may not break out of them.
+        let base_url: String = base_url
+            .trim_end_matches('/')
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\'' | '<' | '>' | '&') && !c.is_whitespace())
+            .collect();
+        Ok(Self(
+            organizations
+                .into_iter()
+                .map(|organization| {
+                    let org = organization.id;
+                    Catalog {
+                        plans: by_id(plans.remove(&org).unwrap_or_default(), |p| p.id),
+                        chapters: by_id(chapters.remove(&org).unwrap_or_default(), |c| c.id),
+                        units: by_id(units.remove(&org).unwrap_or_default(), |u| u.id),
+                        stewards: stewards(&organization, people.get(&org).map_or(&[], Vec::as_slice)),
+                        organization,
+                        email_link_valid: chrono::Duration::days(30),
+                        base_url: base_url.clone(),
+                    }
+                })
+                .collect(),
+        ))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Catalog> {
+        self.0.iter()
+    }
+}
+
+fn grouped<T>(rows: Vec<T>, organization_id: fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut groups: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in rows {
+        groups.entry(organization_id(&row)).or_default().push(row);
+    }
+    groups
 }
 
 fn by_id<T>(rows: Vec<T>, id: fn(&T) -> Uuid) -> HashMap<Uuid, T> {
@@ -205,155 +252,228 @@ pub fn iso_week(day: NaiveDate) -> String {
 /// The reminders to unit leaders on `today`, limited to `reasons`: deadlines approaching (once
 /// per configured offset), overdue actions (once a week), evaluations open (once) and overdue
 /// (once a week), revisions due (once).
-#[tracing::instrument(skip_all, fields(org = %catalog.organization.id))]
+///
+/// Set-based: three statements for every organization of `catalogs` together (the actions
+/// that can be due, the open evaluations, the open revisions), each read by what can be due
+/// rather than by organization; the items are then found per organization in memory.
+#[tracing::instrument(skip_all)]
 pub async fn unit_leader_items(
     db: &impl ConnectionTrait,
-    catalog: &Catalog,
+    catalogs: &Catalogs,
     today: NaiveDate,
     offsets: &[u32],
     reasons: &[Reason],
 ) -> AppResult<Vec<Pending>> {
-    let org = catalog.organization.id;
-    let mut pending = Vec::new();
-    let actions = by_id(
-        action::Entity::find_active()
-            .filter(action::Column::OrganizationId.eq(org))
-            .all(db)
-            .await?,
-        |a| a.id,
-    );
-    let mut open: Vec<&action::Model> = actions.values().filter(|a| a.status.is_open()).collect();
-    open.sort_by_key(|a| (a.deadline, catalog.number(a)));
     let mut offsets = offsets.to_vec();
     offsets.sort_unstable();
+    let evaluations_asked = reasons.contains(&Reason::EvaluationOpen) || reasons.contains(&Reason::EvaluationOverdue);
+    let open_evaluations = [EvaluationStatus::Open, EvaluationStatus::Overdue];
 
-    for action in &open {
-        let Some(deadline) = action.deadline else {
-            continue;
-        };
-        let days_left = (deadline - today).num_days();
-        let mut due = Vec::new();
-        if reasons.contains(&Reason::DeadlineApproaching)
-            && days_left >= 0
-            && let Some(offset) = offsets.iter().find(|o| i64::from(**o) >= days_left)
-        {
-            let note = match days_left {
-                0 => "Fristen er i dag".to_owned(),
-                1 => "Fristen er i morgen".to_owned(),
-                n => format!("Fristen er om {n} dager"),
-            };
-            due.push((Reason::DeadlineApproaching, format!("{deadline}/{offset}"), note));
+    // Open actions whose deadline is no later than the last offset (or, for overdue only,
+    // has passed), and the actions of open evaluations: nothing else can be due.
+    let horizon = match offsets.last() {
+        Some(last) if reasons.contains(&Reason::DeadlineApproaching) => {
+            Some(today + chrono::Days::new(u64::from(*last)))
         }
-        if reasons.contains(&Reason::Overdue) && days_left < 0 {
-            let note = format!("Fristen gikk ut for {} dager siden", -days_left);
-            due.push((Reason::Overdue, iso_week(today), note));
-        }
-        let Some(leader) = catalog.leader(action.responsible_unit_id) else {
-            if let Some((_, _, note)) = due.into_iter().next() {
-                let gap = catalog.gap(action.responsible_unit_id);
-                pending.extend(catalog.unowned(action.id, gap, catalog.item(action, Some(note))));
-            }
-            continue;
-        };
-        for (reason, period, note) in due {
-            pending.push(Pending {
-                recipient: leader.clone(),
-                reason,
-                item_id: action.id,
-                period,
-                item: catalog.item(action, Some(note)),
-            });
-        }
+        _ if reasons.contains(&Reason::Overdue) => today.pred_opt(),
+        _ => None,
+    };
+    let mut can_be_due = sea_orm::Condition::any();
+    if let Some(horizon) = horizon {
+        can_be_due = can_be_due.add(
+            sea_orm::Condition::all()
+                .add(action::Column::Status.is_in(Status::ALL.iter().copied().filter(|s| s.is_open())))
+                .add(action::Column::Deadline.lte(horizon)),
+        );
     }
-
-    if reasons.contains(&Reason::EvaluationOpen) || reasons.contains(&Reason::EvaluationOverdue) {
-        let evaluations = evaluation::Entity::find()
-            .filter(evaluation::Column::OrganizationId.eq(org))
-            .filter(evaluation::Column::Status.is_in([EvaluationStatus::Open, EvaluationStatus::Overdue]))
-            .all(db)
-            .await?;
-        for evaluation in evaluations {
-            let Some(action) = actions.get(&evaluation.action_id) else {
-                continue;
-            };
-            let unit_id = evaluation.unit_id.or(action.responsible_unit_id);
-            let leader = catalog.leader(unit_id);
-            let (reason, period, note) = if evaluation.status == EvaluationStatus::Open {
-                (
-                    Reason::EvaluationOpen,
-                    evaluation.year.to_string(),
-                    format!("Evaluering for {}, frist {}", evaluation.year, date(evaluation.due_on)),
-                )
-            } else {
-                (
-                    Reason::EvaluationOverdue,
-                    iso_week(today),
-                    format!(
-                        "Evaluering for {} skulle vært sendt inn {}",
-                        evaluation.year,
-                        date(evaluation.due_on)
-                    ),
-                )
-            };
-            if !reasons.contains(&reason) {
-                continue;
-            }
-            match leader {
-                Some(leader) => pending.push(Pending {
-                    recipient: leader,
-                    reason,
-                    item_id: evaluation.id,
-                    period,
-                    item: catalog.item(action, Some(note)),
-                }),
-                None => pending.extend(catalog.unowned(
-                    evaluation.id,
-                    catalog.gap(unit_id),
-                    catalog.item(action, Some(note)),
-                )),
-            }
-        }
+    if evaluations_asked {
+        can_be_due = can_be_due.add(
+            action::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(evaluation::Column::ActionId)
+                    .from(evaluation::Entity)
+                    .and_where(evaluation::Column::Status.is_in(open_evaluations))
+                    .to_owned(),
+            ),
+        );
     }
-
-    if reasons.contains(&Reason::RevisionDue) {
-        let revisions = revision::Entity::find()
-            .filter(revision::Column::OrganizationId.eq(org))
-            .filter(revision::Column::Status.eq(RevisionStatus::Open))
-            .all(db)
-            .await?;
-        for revision in revisions {
-            if catalog.plan_archived(revision.plan_id) {
-                continue;
-            }
-            let item = Item {
-                number: "Plan".into(),
-                title: format!("Rullering av {}", catalog.plan_title(revision.plan_id)),
-                plan: catalog.plan_title(revision.plan_id),
-                unit: catalog.unit_name(revision.unit_id),
-                deadline: date(revision.due_on),
-                status: "Åpen".into(),
-                note: Some("Planen skal rulleres: gå gjennom kapitlene og tiltakene med lederteamet.".into()),
-                link: format!("{}/planer/{}", catalog.base_url, revision.plan_id),
-                action_id: None,
-            };
-            match catalog.leader(revision.unit_id) {
-                Some(leader) => pending.push(Pending {
-                    recipient: leader,
-                    reason: Reason::RevisionDue,
-                    item_id: revision.id,
-                    period: revision.due_on.to_string(),
-                    item,
-                }),
-                None if revision.unit_id.is_none() => pending.extend(catalog.unowned(
-                    revision.id,
-                    ("no-owner-unit".into(), "Planen har ingen eierenhet".into()),
-                    item,
-                )),
-                None => pending.extend(catalog.unowned(revision.id, catalog.gap(revision.unit_id), item)),
-            }
-        }
+    let mut actions = grouped(
+        if horizon.is_some() || evaluations_asked {
+            action::Entity::find_active().filter(can_be_due).all(db).await?
+        } else {
+            Vec::new()
+        },
+        |a| a.organization_id,
+    );
+    let mut evaluations = grouped(
+        if evaluations_asked {
+            evaluation::Entity::find()
+                .filter(evaluation::Column::Status.is_in(open_evaluations))
+                .all(db)
+                .await?
+        } else {
+            Vec::new()
+        },
+        |e| e.organization_id,
+    );
+    let mut revisions = grouped(
+        if reasons.contains(&Reason::RevisionDue) {
+            revision::Entity::find()
+                .filter(revision::Column::Status.eq(RevisionStatus::Open))
+                .all(db)
+                .await?
+        } else {
+            Vec::new()
+        },
+        |r| r.organization_id,
+    );
+    let mut pending = Vec::new();
+    for catalog in catalogs.iter() {
+        let org = catalog.organization.id;
+        let actions = by_id(actions.remove(&org).unwrap_or_default(), |a| a.id);
+        let evaluations = evaluations.remove(&org).unwrap_or_default();
+        let revisions = revisions.remove(&org).unwrap_or_default();
+        pending.extend(catalog.unit_leader_items(&actions, evaluations, revisions, today, &offsets, reasons));
     }
     Ok(pending)
+}
+
+impl Catalog {
+    /// [`unit_leader_items`] of this organization, from its rows.
+    fn unit_leader_items(
+        &self,
+        actions: &HashMap<Uuid, action::Model>,
+        evaluations: Vec<evaluation::Model>,
+        revisions: Vec<revision::Model>,
+        today: NaiveDate,
+        offsets: &[u32],
+        reasons: &[Reason],
+    ) -> Vec<Pending> {
+        let catalog = self;
+        let mut pending = Vec::new();
+        let mut open: Vec<&action::Model> = actions.values().filter(|a| a.status.is_open()).collect();
+        open.sort_by_key(|a| (a.deadline, catalog.number(a)));
+        for action in &open {
+            let Some(deadline) = action.deadline else {
+                continue;
+            };
+            let days_left = (deadline - today).num_days();
+            let mut due = Vec::new();
+            if reasons.contains(&Reason::DeadlineApproaching)
+                && days_left >= 0
+                && let Some(offset) = offsets.iter().find(|o| i64::from(**o) >= days_left)
+            {
+                let note = match days_left {
+                    0 => "Fristen er i dag".to_owned(),
+                    1 => "Fristen er i morgen".to_owned(),
+                    n => format!("Fristen er om {n} dager"),
+                };
+                due.push((Reason::DeadlineApproaching, format!("{deadline}/{offset}"), note));
+            }
+            if reasons.contains(&Reason::Overdue) && days_left < 0 {
+                let note = format!("Fristen gikk ut for {} dager siden", -days_left);
+                due.push((Reason::Overdue, iso_week(today), note));
+            }
+            let Some(leader) = catalog.leader(action.responsible_unit_id) else {
+                if let Some((_, _, note)) = due.into_iter().next() {
+                    let gap = catalog.gap(action.responsible_unit_id);
+                    pending.extend(catalog.unowned(action.id, gap, catalog.item(action, Some(note))));
+                }
+                continue;
+            };
+            for (reason, period, note) in due {
+                pending.push(Pending {
+                    organization_id: catalog.organization.id,
+                    recipient: leader.clone(),
+                    reason,
+                    item_id: action.id,
+                    period,
+                    item: catalog.item(action, Some(note)),
+                });
+            }
+        }
+
+        if reasons.contains(&Reason::EvaluationOpen) || reasons.contains(&Reason::EvaluationOverdue) {
+            for evaluation in evaluations {
+                let Some(action) = actions.get(&evaluation.action_id) else {
+                    continue;
+                };
+                let unit_id = evaluation.unit_id.or(action.responsible_unit_id);
+                let leader = catalog.leader(unit_id);
+                let (reason, period, note) = if evaluation.status == EvaluationStatus::Open {
+                    (
+                        Reason::EvaluationOpen,
+                        evaluation.year.to_string(),
+                        format!("Evaluering for {}, frist {}", evaluation.year, date(evaluation.due_on)),
+                    )
+                } else {
+                    (
+                        Reason::EvaluationOverdue,
+                        iso_week(today),
+                        format!(
+                            "Evaluering for {} skulle vært sendt inn {}",
+                            evaluation.year,
+                            date(evaluation.due_on)
+                        ),
+                    )
+                };
+                if !reasons.contains(&reason) {
+                    continue;
+                }
+                match leader {
+                    Some(leader) => pending.push(Pending {
+                        organization_id: catalog.organization.id,
+                        recipient: leader,
+                        reason,
+                        item_id: evaluation.id,
+                        period,
+                        item: catalog.item(action, Some(note)),
+                    }),
+                    None => pending.extend(catalog.unowned(
+                        evaluation.id,
+                        catalog.gap(unit_id),
+                        catalog.item(action, Some(note)),
+                    )),
+                }
+            }
+        }
+
+        if reasons.contains(&Reason::RevisionDue) {
+            for revision in revisions {
+                if catalog.plan_archived(revision.plan_id) {
+                    continue;
+                }
+                let item = Item {
+                    number: "Plan".into(),
+                    title: format!("Rullering av {}", catalog.plan_title(revision.plan_id)),
+                    plan: catalog.plan_title(revision.plan_id),
+                    unit: catalog.unit_name(revision.unit_id),
+                    deadline: date(revision.due_on),
+                    status: "Åpen".into(),
+                    note: Some("Planen skal rulleres: gå gjennom kapitlene og tiltakene med lederteamet.".into()),
+                    link: format!("{}/planer/{}", catalog.base_url, revision.plan_id),
+                    action_id: None,
+                };
+                match catalog.leader(revision.unit_id) {
+                    Some(leader) => pending.push(Pending {
+                        organization_id: catalog.organization.id,
+                        recipient: leader,
+                        reason: Reason::RevisionDue,
+                        item_id: revision.id,
+                        period: revision.due_on.to_string(),
+                        item,
+                    }),
+                    None if revision.unit_id.is_none() => pending.extend(catalog.unowned(
+                        revision.id,
+                        ("no-owner-unit".into(), "Planen har ingen eierenhet".into()),
+                        item,
+                    )),
+                    None => pending.extend(catalog.unowned(revision.id, catalog.gap(revision.unit_id), item)),
+                }
+            }
+        }
+        pending
+    }
 }
 
 /// A leader team and the people in it.
@@ -442,6 +562,7 @@ pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: Nai
             }
             for person in &following.members {
                 pending.push(Pending {
+                    organization_id: catalog.organization.id,
                     recipient: member(person, &following.team),
                     reason: Reason::TeamDigest,
                     item_id: action.id,
@@ -478,6 +599,7 @@ pub async fn status_changed(
         }
         for person in &following.members {
             pending.push(Pending {
+                organization_id: catalog.organization.id,
                 recipient: member(person, &following.team),
                 reason: Reason::StatusChange,
                 item_id: action.id,

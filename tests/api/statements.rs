@@ -192,3 +192,70 @@ crate::on_both_databases! {
         assert!(scanned.is_empty(), "read without an index:\n{}", scanned.join("\n"));
     }
 }
+
+/// A municipality with its admin and the example plan (units with leaders, actions with
+/// deadlines, some overdue on the run days below).
+async fn municipality(app: &TestApp, name: &str) {
+    use tiltak::services::{auth::Viewer, bootstrap, org};
+    let db = app.db().await;
+    let now = app.clock.now();
+    let organization = bootstrap::create_organization(&db, name, now).await.unwrap();
+    let admin = org::insert_person(
+        &db,
+        organization.id,
+        now,
+        org::NewPerson {
+            name: "Administrator".into(),
+            email: format!("admin@{}.kommune.no", name.to_lowercase()),
+            role: tiltak::domain::Role::Admin,
+            unit_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let viewer = Viewer::of(admin).unwrap();
+    bootstrap::load_example_plan(
+        &db,
+        &app.state.audit_key,
+        &viewer,
+        now,
+        &app.state.settings.public_url(),
+    )
+    .await
+    .unwrap();
+}
+
+/// Statements a deadline-reminders run for `moment` costs, and its summary.
+async fn reminder_statements(app: &TestApp, moment: &str) -> (u64, String) {
+    use tiltak::jobs::{self, Job, Trigger};
+    let at = chrono::DateTime::parse_from_rfc3339(moment).unwrap().to_utc();
+    let before = app.state.sql_statements.load(Ordering::SeqCst);
+    let run = jobs::run(&app.state, Job::DeadlineReminders, at, Trigger::Manual, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let statements = app.state.sql_statements.load(Ordering::SeqCst) - before;
+    assert_eq!(run.outcome.code(), "SUCCEEDED", "{:?}", run.detail);
+    (statements, run.detail.unwrap_or_default())
+}
+
+fn messages(summary: &str) -> u64 {
+    summary.split(' ').next().unwrap().parse().unwrap()
+}
+
+// The reminder sweep reads every organization's actions, evaluations and revisions together
+// and writes the messages in batches: three municipalities cost what one costs.
+crate::on_both_databases! {
+    async fn a_deadline_reminders_run_costs_the_same_statements_for_three_municipalities_as_for_one(app: TestApp) {
+        app.with_example_plan().await;
+        // Tuesday 1 December 2026 and, a week later, Tuesday 8 December: overdue actions are
+        // reminded of again each week.
+        let (one, first) = reminder_statements(&app, "2026-12-01T07:00:00+01:00").await;
+        assert!(messages(&first) > 0, "{first}");
+        municipality(&app, "Nabo").await;
+        municipality(&app, "Fjell").await;
+        let (three, second) = reminder_statements(&app, "2026-12-08T07:00:00+01:00").await;
+        assert!(messages(&second) > 2 * messages(&first), "{first} / {second}");
+        assert_eq!(one, three, "statements for one municipality, then for three");
+    }
+}

@@ -22,6 +22,9 @@ pub struct AppState {
     pub live: Arc<crate::services::live::LiveHistory>,
     /// SQL statements run on `db` so far, when it was made by `app::connect_counting`.
     pub sql_statements: Arc<std::sync::atomic::AtomicU64>,
+    /// GraphQL loads that waited for a batch to gather: fields the look-ahead of
+    /// `graphql::prefetch` did not read ahead.
+    pub batch_waits: Arc<std::sync::atomic::AtomicU64>,
     /// When the scheduler loop last went round (Unix seconds); 0 while none runs here.
     pub scheduler_heartbeat: Arc<std::sync::atomic::AtomicI64>,
     /// Woken when a request put a message in the outbox (a sign-in link), so the dispatcher
@@ -39,6 +42,7 @@ impl AppState {
             history: Arc::new(watch::Sender::new(0)),
             live: Arc::default(),
             sql_statements: Arc::default(),
+            batch_waits: Arc::default(),
             scheduler_heartbeat: Arc::default(),
             outbox: Arc::default(),
         }

@@ -24,8 +24,11 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    pub fn new(state: &AppState, viewer: Option<Viewer>) -> Self {
-        let loaders = viewer.as_ref().map(|v| Loaders::new(&state.db, v.organization_id));
+    /// `query`: the request only reads, so its loaders may keep what they read (see `loaders`).
+    pub fn new(state: &AppState, viewer: Option<Viewer>, query: bool) -> Self {
+        let loaders = viewer
+            .as_ref()
+            .map(|v| Loaders::new(&state.db, v.organization_id, query, state.batch_waits.clone()));
         Self {
             viewer,
             loaders,

@@ -15,13 +15,15 @@
 //! 5. introspection when it is off, and the per-token mutation rate, counting every top-level
 //!    mutation field through any depth of fragments.
 //!
-//! The parsed document is handed on to the schema, so the text is parsed once.
+//! The parsed document is handed on to the schema, so the text is parsed once; the last
+//! [`DOCUMENTS`] texts seen are kept parsed, so a client sending the same query again (every
+//! client does) is not parsed again. The walk still runs each time: it depends on variables.
 
 use std::{
     collections::HashMap,
-    num::NonZeroU32,
+    num::{NonZeroU32, NonZeroUsize},
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
 };
@@ -38,6 +40,7 @@ use async_graphql::{
 };
 use axum::http::StatusCode;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use lru::LruCache;
 
 use crate::config::{GraphqlSettings, Introspection};
 
@@ -48,6 +51,10 @@ pub const SMALL_LIST: u64 = 20;
 /// Fragments spreading fragments more deeply than this are refused: nothing legitimate needs
 /// it, and it bounds the walk's own recursion.
 const MAX_FRAGMENT_NESTING: usize = 32;
+
+/// How many parsed documents the gate keeps, by their text (each at most
+/// `graphql.max_query_bytes` long).
+pub const DOCUMENTS: usize = 256;
 
 /// A refused request: the HTTP status, `extensions.code` and a message.
 #[derive(Debug)]
@@ -437,6 +444,7 @@ pub struct Gate {
     schema: Arc<SchemaIndex>,
     mutations: Arc<DefaultKeyedRateLimiter<String>>,
     checks: Arc<AtomicUsize>,
+    documents: Arc<Mutex<LruCache<String, ExecutableDocument>>>,
 }
 
 impl Gate {
@@ -447,6 +455,9 @@ impl Gate {
             schema: Arc::new(SchemaIndex::from_sdl(&crate::graphql::sdl())),
             mutations: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             checks: Arc::new(AtomicUsize::new(0)),
+            documents: Arc::new(Mutex::new(LruCache::new(
+                NonZeroUsize::new(DOCUMENTS).expect("not zero"),
+            ))),
         }
     }
 
@@ -501,21 +512,28 @@ impl Gate {
                 ),
             ));
         }
-        let max_nesting = settings.max_depth + 10;
-        let nested = nesting(&request.query);
-        if nested > max_nesting {
-            return Err(Refusal::bad(
-                "QUERY_TOO_DEEP",
-                format!("the query nests brackets {nested} deep; at most {max_nesting} are accepted"),
-            ));
-        }
-        let document = parse_query(&request.query).map_err(|error| {
-            let mut message = error.to_string();
-            if message.len() > 200 {
-                message = format!("{}…", message.chars().take(200).collect::<String>());
+        let document = match self.parsed(&request.query) {
+            Some(document) => document,
+            None => {
+                let max_nesting = settings.max_depth + 10;
+                let nested = nesting(&request.query);
+                if nested > max_nesting {
+                    return Err(Refusal::bad(
+                        "QUERY_TOO_DEEP",
+                        format!("the query nests brackets {nested} deep; at most {max_nesting} are accepted"),
+                    ));
+                }
+                let document = parse_query(&request.query).map_err(|error| {
+                    let mut message = error.to_string();
+                    if message.len() > 200 {
+                        message = format!("{}…", message.chars().take(200).collect::<String>());
+                    }
+                    Refusal::bad("VALIDATION", message)
+                })?;
+                self.remember(&request.query, &document);
+                document
             }
-            Refusal::bad("VALIDATION", message)
-        })?;
+        };
         let mut walk = Walk {
             document: &document,
             schema: &self.schema,
@@ -587,6 +605,18 @@ impl Gate {
         }
         request.set_parsed_query(document);
         Ok(admitted)
+    }
+
+    /// The document of a text parsed before, if it is still kept.
+    fn parsed(&self, query: &str) -> Option<ExecutableDocument> {
+        let mut documents = self.documents.lock().unwrap_or_else(|e| e.into_inner());
+        documents.get(query).cloned()
+    }
+
+    /// Keeps a document that parsed (a text that did not is parsed again, and refused again).
+    fn remember(&self, query: &str, document: &ExecutableDocument) {
+        let mut documents = self.documents.lock().unwrap_or_else(|e| e.into_inner());
+        documents.put(query.to_owned(), document.clone());
     }
 
     /// Aliases, directives, fields and cost of a request, or of a whole batch.

@@ -11,6 +11,7 @@ mod job_runs;
 pub mod loaders;
 mod mutation;
 mod outbox;
+mod prefetch;
 mod query;
 mod reports;
 mod revisions;

@@ -2,6 +2,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 
 use super::{
     context::{ContextExt, Page, parse_id, parse_opt_id},
+    prefetch,
     types::{Action, Date, Person, Plan, Status, Team, Unit},
 };
 use crate::{
@@ -63,23 +64,21 @@ impl BaseQuery {
     ) -> async_graphql::Result<Vec<Plan>> {
         let state = ctx.state();
         let found = plans::plans(&state.db, ctx.viewer()?, Some(archived)).await?;
-        Ok(Page::new(first, after)
-            .apply(found, state.settings.graphql.max_page, |p| p.id.to_string())?
-            .into_iter()
-            .map(Plan)
-            .collect())
+        let page = Page::new(first, after).apply(found, state.settings.graphql.max_page, |p| p.id.to_string())?;
+        prefetch::plans(ctx, ctx.look_ahead(), &page).await?;
+        Ok(page.into_iter().map(Plan).collect())
     }
 
     async fn plan(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Plan> {
-        Ok(Plan(
-            plans::plan(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?,
-        ))
+        let plan = plans::plan(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?;
+        prefetch::plans(ctx, ctx.look_ahead(), std::slice::from_ref(&plan)).await?;
+        Ok(Plan(plan))
     }
 
     async fn action(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Action> {
-        Ok(Action(
-            actions::action(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?,
-        ))
+        let action = actions::action(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?;
+        prefetch::actions(ctx, ctx.look_ahead(), std::slice::from_ref(&action)).await?;
+        Ok(Action(action))
     }
 
     /// Actions matching every given condition, sorted by plan and numerically by number;
@@ -104,11 +103,9 @@ impl BaseQuery {
         };
         let state = ctx.state();
         let found = actions::list(&state.db, ctx.viewer()?, state.today(), filter).await?;
-        Ok(page
-            .apply(found, state.settings.graphql.max_page, |a| a.id.to_string())?
-            .into_iter()
-            .map(Action)
-            .collect())
+        let found = page.apply(found, state.settings.graphql.max_page, |a| a.id.to_string())?;
+        prefetch::actions(ctx, ctx.look_ahead(), &found).await?;
+        Ok(found.into_iter().map(Action).collect())
     }
 
     /// The plan as CSV (one row per action, Norwegian headers) or JSON; importing it again
@@ -123,17 +120,15 @@ impl BaseQuery {
 
     async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
         let viewer = ctx.viewer()?;
-        Ok(org::units(&ctx.state().db, viewer.organization_id)
-            .await?
-            .into_iter()
-            .map(Unit)
-            .collect())
+        let units = org::units(&ctx.state().db, viewer.organization_id).await?;
+        prefetch::units(ctx, ctx.look_ahead(), &units).await?;
+        Ok(units.into_iter().map(Unit).collect())
     }
 
     async fn unit(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Unit> {
-        Ok(Unit(
-            org::unit(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?,
-        ))
+        let unit = org::unit(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?;
+        prefetch::units(ctx, ctx.look_ahead(), std::slice::from_ref(&unit)).await?;
+        Ok(Unit(unit))
     }
 
     async fn teams(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Team>> {

@@ -132,13 +132,7 @@ impl Plan {
         ctx: &Context<'_>,
         #[graphql(default = false)] archived: bool,
     ) -> async_graphql::Result<Vec<Chapter>> {
-        let loaders = ctx.loaders()?;
-        let chapters = many(&loaders.chapters_by_plan, self.0.id).await?;
-        // Each action's `number` asks for its chapter: these are the ones it will ask for.
-        loaders
-            .chapter
-            .feed_many(chapters.iter().map(|c| (c.id, vec![c.clone()])))
-            .await;
+        let chapters = many(&ctx.loaders()?.chapters_by_plan, self.0.id).await?;
         Ok(chapters
             .into_iter()
             .filter(|c| c.archived_at.is_some() == archived)

@@ -169,7 +169,7 @@ async fn graphql(
     {
         return refused(refusal);
     }
-    let request = batch.data(RequestContext::new(&http.state, viewer));
+    let request = batch.data(RequestContext::new(&http.state, viewer, admitted.mutations == 0));
     let response = match http.schema.execute_batch(request).await {
         BatchResponse::Single(response) => BatchResponse::Single(errors::add_codes(response)),
         BatchResponse::Batch(responses) => BatchResponse::Batch(responses.into_iter().map(errors::add_codes).collect()),
@@ -312,7 +312,7 @@ async fn graphql_ws(
                         .ok_or_else(|| async_graphql::Error::new("send {\"token\": \"...\"} in connection_init"))?;
                     let viewer = auth::authenticate(&state.db, &token, state.now()).await?;
                     let mut data = Data::default();
-                    data.insert(RequestContext::new(&state, Some(viewer)).with_token(&token));
+                    data.insert(RequestContext::new(&state, Some(viewer), false).with_token(&token));
                     Ok(data)
                 })
                 .serve()

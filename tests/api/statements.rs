@@ -10,13 +10,9 @@ use crate::helpers::{Db, TestApp};
 const DASHBOARD: &str = "query($id: ID!) { plan(id: $id) { title chapters { number title
     actions { id number title status deadline progress responsibleUnit { name } } } } }";
 
-/// Statements the dashboard of `plan` costs, asked twice (the second time the token's last
-/// use is not written again).
+/// Statements the dashboard of `plan` costs.
 async fn dashboard_statements(app: &TestApp, plan: &str) -> u64 {
-    app.ok(DASHBOARD, json!({ "id": plan })).await;
-    let before = app.state.sql_statements.load(Ordering::SeqCst);
-    app.ok(DASHBOARD, json!({ "id": plan })).await;
-    app.state.sql_statements.load(Ordering::SeqCst) - before
+    statements(app, DASHBOARD, json!({ "id": plan })).await.0
 }
 
 #[tokio::test]
@@ -42,6 +38,99 @@ async fn a_plan_dashboard_costs_five_statements_whatever_its_size() {
     let large = dashboard_statements(&app, &f.plan_id).await;
     // The token with its person, the plan, its chapters, their actions, the actions' units.
     assert_eq!((small, large), (5, 5));
+}
+
+/// Statements `query` costs, asked twice (the first time may write the token's last use).
+///
+/// Every field below the top one was read ahead: no load waited for a batch to gather.
+async fn statements(app: &TestApp, query: &str, variables: serde_json::Value) -> (u64, serde_json::Value) {
+    app.ok(query, variables.clone()).await;
+    let before = app.state.sql_statements.load(Ordering::SeqCst);
+    let waits = app.state.batch_waits.load(Ordering::SeqCst);
+    let data = app.ok(query, variables).await;
+    assert_eq!(
+        app.state.batch_waits.load(Ordering::SeqCst),
+        waits,
+        "a field waited for its batch: {query}"
+    );
+    (app.state.sql_statements.load(Ordering::SeqCst) - before, data)
+}
+
+const HISTORY: &str = "query($id: ID!) { action(id: $id) { number title history { kind comment actor { name } } } }";
+const UNIT_ACTIONS: &str = "query($unit: ID!) { actions(filter: {unitId: $unit}) { id number title status
+    responsibleUnit { name } contributingUnits { name } } }";
+const UNITS: &str = "{ units { name actions(first: 50) { number title history(first: 20) { kind } } } }";
+
+// Look-ahead reads each level below a query's field once, for all its items, whatever their
+// number: an action's history with its authors, a unit's actions with their units, every
+// unit's actions with their history.
+#[tokio::test]
+async fn history_and_action_lists_cost_a_statement_per_level_whatever_their_size() {
+    let app = TestApp::spawn(Db::Sqlite).await.unwrap();
+    let f = app.fixture().await;
+    let history = json!({ "id": f.action_id });
+    let unit = json!({ "unit": f.unit_id });
+    let small = (
+        statements(&app, HISTORY, history.clone()).await.0,
+        statements(&app, UNIT_ACTIONS, unit.clone()).await.0,
+        statements(&app, UNITS, json!({})).await.0,
+    );
+    for n in 0..6 {
+        app.ok(
+            "mutation($id: ID!, $c: String!) { commentAction(actionId: $id, comment: $c) { id } }",
+            json!({ "id": f.action_id, "c": format!("Merknad {n}") }),
+        )
+        .await;
+        let id = app.add_action(&f.chapter_id, n + 2, &f.unit_id).await;
+        app.ok(
+            "mutation($input: UpdateActionInput!) { updateAction(input: $input) { id } }",
+            json!({ "input": { "actionId": id, "contributingUnitIds": [f.other_unit_id] } }),
+        )
+        .await;
+    }
+    let (history_large, data) = statements(&app, HISTORY, history).await;
+    let events = data["action"]["history"].as_array().unwrap();
+    assert_eq!(events.iter().filter(|e| e["kind"] == "COMMENT").count(), 6, "{data}");
+    assert!(events.iter().all(|e| e["actor"]["name"].is_string()), "{data}");
+    let (unit_large, data) = statements(&app, UNIT_ACTIONS, unit).await;
+    let actions = data["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 7, "{data}");
+    assert_eq!(actions[6]["number"], "13.7");
+    assert_eq!(actions[6]["contributingUnits"][0]["name"], "Kultur");
+    let (units_large, data) = statements(&app, UNITS, json!({})).await;
+    assert!(
+        data["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["actions"].as_array().unwrap().len() == 7)
+    );
+    // The token with its person; then the action, its chapter, its events, their authors; the
+    // actions, their chapters, contributor links, units; the units, their actions, their
+    // chapters, their events.
+    assert_eq!(small, (history_large, unit_large, units_large));
+    assert_eq!((history_large, unit_large, units_large), (5, 5, 5));
+}
+
+// A mutation's loaders keep nothing: a field after a change reads the changed row, not one the
+// same request read before it.
+crate::on_both_databases! {
+    async fn a_mutation_reads_what_an_earlier_field_of_it_changed(app: TestApp) {
+        let f = app.fixture().await;
+        let data = app
+            .ok(
+                "mutation($action: ID!, $unit: ID!) {
+                    before: updateAction(input: {actionId: $action, progress: 10}) { responsibleUnit { name } }
+                    rename: updateUnit(input: {unitId: $unit, name: \"Barnevernet\"}) { name }
+                    after: updateAction(input: {actionId: $action, progress: 20}) { progress responsibleUnit { name } }
+                }",
+                json!({ "action": f.action_id, "unit": f.unit_id }),
+            )
+            .await;
+        assert_eq!(data["before"]["responsibleUnit"]["name"], "Barne- og ungdomsvern");
+        assert_eq!(data["after"]["responsibleUnit"]["name"], "Barnevernet", "{data}");
+        assert_eq!(data["after"]["progress"], 20);
+    }
 }
 
 // Every table that holds an organization's rows finds them by index: the query planner of

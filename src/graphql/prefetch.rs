@@ -1,0 +1,146 @@
+//! Look-ahead: a query's top-level field reads the selection below it and loads each level of
+//! the tree in one statement, for every item of the level at once (the plans' chapters, their
+//! actions, those actions' units, history and authors), feeding the request's loaders. The
+//! nested fields then find their rows in the loaders without waiting for a batch to gather,
+//! and a dashboard costs one statement per list level whatever its size.
+//!
+//! Only what is asked for is read, and only for queries: a mutation's loaders keep nothing
+//! (see `loaders`), so there is nothing to feed. A field this does not cover still works: it
+//! asks its loader, which batches as before.
+
+use std::collections::BTreeSet;
+
+use async_graphql::{Context, Lookahead};
+use uuid::Uuid;
+
+use super::{
+    context::ContextExt,
+    loaders::{ByKey, Loaders},
+};
+use crate::entities::{action, chapter, plan, unit};
+
+type Rows<E> = Vec<<E as sea_orm::EntityTrait>::Model>;
+
+/// Reads the rows of `keys` (each once) through the loader's own query, feeds them to the
+/// loader (an empty list for a key with none) and returns them.
+async fn ahead<E, C>(
+    loader: &async_graphql::dataloader::DataLoader<ByKey<E>, C>,
+    keys: impl IntoIterator<Item = Uuid>,
+) -> async_graphql::Result<Rows<E>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Send + Sync + Clone,
+    C: async_graphql::dataloader::CacheFactory,
+{
+    let keys: Vec<Uuid> = keys.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = loader.loader().read(&keys).await?;
+    let mut rows = Vec::new();
+    let mut fed = Vec::with_capacity(keys.len());
+    for key in keys {
+        let group = found.remove(&key).unwrap_or_default();
+        rows.extend(group.iter().cloned());
+        fed.push((key, group));
+    }
+    loader.feed_many(fed).await;
+    Ok(rows)
+}
+
+/// The loaders, when feeding them pays (a query's).
+fn fed<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<Option<&'a Loaders>> {
+    let loaders = ctx.loaders()?;
+    Ok(loaders.cached.then_some(loaders))
+}
+
+/// Plans, as `plan` and `plans` return them.
+pub async fn plans(ctx: &Context<'_>, look: Lookahead<'_>, plans: &[plan::Model]) -> async_graphql::Result<()> {
+    let Some(loaders) = fed(ctx)? else { return Ok(()) };
+    let below = look.field("chapters");
+    if below.exists() {
+        let chapters = ahead(&loaders.chapters_by_plan, plans.iter().map(|p| p.id)).await?;
+        chapters_ahead(loaders, below, &chapters).await?;
+    }
+    if look.field("ownerUnit").exists() {
+        ahead(&loaders.unit, plans.iter().filter_map(|p| p.owner_unit_id)).await?;
+    }
+    Ok(())
+}
+
+async fn chapters_ahead(
+    loaders: &Loaders,
+    look: Lookahead<'_>,
+    chapters: &[chapter::Model],
+) -> async_graphql::Result<()> {
+    // Each action's `number` asks for its chapter: these are the ones it will ask for.
+    loaders
+        .chapter
+        .feed_many(chapters.iter().map(|c| (c.id, vec![c.clone()])))
+        .await;
+    let below = look.field("actions");
+    if below.exists() {
+        let actions = ahead(&loaders.actions_by_chapter, chapters.iter().map(|c| c.id)).await?;
+        actions_ahead(loaders, below, &actions, false).await?;
+    }
+    Ok(())
+}
+
+/// Actions, as `action` and `actions` return them.
+pub async fn actions(ctx: &Context<'_>, look: Lookahead<'_>, actions: &[action::Model]) -> async_graphql::Result<()> {
+    let Some(loaders) = fed(ctx)? else { return Ok(()) };
+    actions_ahead(loaders, look, actions, true).await
+}
+
+/// Units, as `unit` and `units` return them; their actions are sorted by chapter, so those
+/// chapters are read whatever is asked.
+pub async fn units(ctx: &Context<'_>, look: Lookahead<'_>, units: &[unit::Model]) -> async_graphql::Result<()> {
+    let Some(loaders) = fed(ctx)? else { return Ok(()) };
+    let below = look.field("actions");
+    if below.exists() {
+        let actions = ahead(&loaders.actions_by_unit, units.iter().map(|u| u.id)).await?;
+        ahead(&loaders.chapter, actions.iter().map(|a| a.chapter_id)).await?;
+        actions_ahead(loaders, below, &actions, false).await?;
+    }
+    Ok(())
+}
+
+/// What the actions' fields will ask for; their chapters only when `chapters` says they are
+/// not read yet.
+async fn actions_ahead(
+    loaders: &Loaders,
+    look: Lookahead<'_>,
+    actions: &[action::Model],
+    chapters: bool,
+) -> async_graphql::Result<()> {
+    if actions.is_empty() {
+        return Ok(());
+    }
+    let ids = || actions.iter().map(|a| a.id);
+    if chapters && (look.field("number").exists() || look.field("chapter").exists()) {
+        ahead(&loaders.chapter, actions.iter().map(|a| a.chapter_id)).await?;
+    }
+    if look.field("plan").exists() {
+        ahead(&loaders.plan, actions.iter().map(|a| a.plan_id)).await?;
+    }
+    let mut units = BTreeSet::new();
+    if look.field("responsibleUnit").exists() {
+        units.extend(actions.iter().filter_map(|a| a.responsible_unit_id));
+    }
+    if look.field("suggestedUnit").exists() {
+        units.extend(actions.iter().filter_map(|a| a.suggested_unit_id));
+    }
+    if look.field("contributingUnits").exists() {
+        let links = ahead(&loaders.contributors_by_action, ids()).await?;
+        units.extend(links.iter().map(|l| l.unit_id));
+    }
+    ahead(&loaders.unit, units).await?;
+    let history = look.field("history");
+    if history.exists() {
+        let events = ahead(&loaders.events_by_action, ids()).await?;
+        if history.field("actor").exists() {
+            ahead(&loaders.person, events.iter().filter_map(|e| e.actor_id)).await?;
+        }
+    }
+    Ok(())
+}

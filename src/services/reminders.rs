@@ -269,8 +269,9 @@ pub async fn unit_leader_items(
     let evaluations_asked = reasons.contains(&Reason::EvaluationOpen) || reasons.contains(&Reason::EvaluationOverdue);
     let open_evaluations = [EvaluationStatus::Open, EvaluationStatus::Overdue];
 
-    // Open actions whose deadline is no later than the last offset (or, for overdue only,
-    // has passed), and the actions of open evaluations: nothing else can be due.
+    // Actions whose deadline is no later than the last offset (or, for overdue only, has
+    // passed), and the actions of open evaluations: nothing else can be due. The status is
+    // checked in memory, so that a stored status no code knows fails the run where it is read.
     let horizon = match offsets.last() {
         Some(last) if reasons.contains(&Reason::DeadlineApproaching) => {
             Some(today + chrono::Days::new(u64::from(*last)))
@@ -280,11 +281,7 @@ pub async fn unit_leader_items(
     };
     let mut can_be_due = sea_orm::Condition::any();
     if let Some(horizon) = horizon {
-        can_be_due = can_be_due.add(
-            sea_orm::Condition::all()
-                .add(action::Column::Status.is_in(Status::ALL.iter().copied().filter(|s| s.is_open())))
-                .add(action::Column::Deadline.lte(horizon)),
-        );
+        can_be_due = can_be_due.add(sea_orm::Condition::all().add(action::Column::Deadline.lte(horizon)));
     }
     if evaluations_asked {
         can_be_due = can_be_due.add(

@@ -5,9 +5,9 @@
 //!     cargo bench --bench national -- --organizations 357
 //!
 //! Options: `--organizations N` (default 12; 357 is every municipality), `--events N` history
-//! events per action (default 10), `--seconds S` per load level (default 5), `--reuse` to
-//! measure a database an earlier run made (it is kept; generation at national size takes a
-//! while). The database is `TILTAK_BENCH_DATABASE_URL`, by default
+//! events per action (default 10), `--seconds S` per load level (default 5; 0 measures the
+//! sweeps only), `--reuse` to measure a database an earlier run made (it is kept; generation
+//! at national size takes a while). The database is `TILTAK_BENCH_DATABASE_URL`, by default
 //! postgres://postgres@127.0.0.1:5432/tiltak_bench (created when missing).
 //!
 //! It prints one Markdown table: throughput and median latency of tiltak's GraphQL over HTTP,
@@ -163,81 +163,88 @@ async fn main() -> anyhow::Result<()> {
         options.seconds
     );
 
-    let postgraphile = PostGraphile::start(&url).await;
-    println!(
-        "| request | clients | tiltak req/s (p50 ms) | PostGraphile req/s (p50 ms) | one SQL statement req/s (p50 ms) | tiltak / PostGraphile throughput | tiltak p50 / SQL p50 |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    let seconds = Duration::from_secs(options.seconds);
-    for (name, query, theirs, sql) in [
-        ("plan dashboard", DASHBOARD, DASHBOARD_PG, DASHBOARD_SQL),
-        ("action history", HISTORY, HISTORY_PG, HISTORY_SQL),
-        ("overdue of a unit", OVERDUE, OVERDUE_PG, OVERDUE_SQL),
-    ] {
-        let ours = Endpoint {
-            url: base.clone(),
-            query,
-            tiltak: true,
-        };
-        let theirs = postgraphile.as_ref().map(|pg| Endpoint {
-            url: pg.url.clone(),
-            query: theirs,
-            tiltak: false,
-        });
-        if let Some(theirs) = &theirs {
-            // Both answer the same rows, or the comparison means nothing.
-            for i in 0..tenants.len().min(20) {
-                let (a, b) = (ours.ask(&tenants, name, i).await, theirs.ask(&tenants, name, i).await);
-                assert_eq!(rows(&a), rows(&b), "{name}: tiltak {a}\nPostGraphile {b}");
+    // `--seconds 0` measures the sweeps only.
+    if options.seconds > 0 {
+        let postgraphile = PostGraphile::start(&url).await;
+        println!(
+            "| request | clients | tiltak req/s (p50 ms) | PostGraphile req/s (p50 ms) | one SQL statement req/s (p50 ms) | tiltak / PostGraphile throughput | tiltak p50 / SQL p50 |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        let seconds = Duration::from_secs(options.seconds);
+        for (name, query, theirs, sql) in [
+            ("plan dashboard", DASHBOARD, DASHBOARD_PG, DASHBOARD_SQL),
+            ("action history", HISTORY, HISTORY_PG, HISTORY_SQL),
+            ("overdue of a unit", OVERDUE, OVERDUE_PG, OVERDUE_SQL),
+        ] {
+            let ours = Endpoint {
+                url: base.clone(),
+                query,
+                tiltak: true,
+            };
+            let theirs = postgraphile.as_ref().map(|pg| Endpoint {
+                url: pg.url.clone(),
+                query: theirs,
+                tiltak: false,
+            });
+            if let Some(theirs) = &theirs {
+                // Both answer the same rows, or the comparison means nothing.
+                for i in 0..tenants.len().min(20) {
+                    let (a, b) = (ours.ask(&tenants, name, i).await, theirs.ask(&tenants, name, i).await);
+                    assert_eq!(rows(&a), rows(&b), "{name}: tiltak {a}\nPostGraphile {b}");
+                }
+            }
+            for clients in LEVELS {
+                let graphql = ours.load(clients, seconds, tenants.clone(), name).await;
+                let other = match &theirs {
+                    Some(theirs) => Some(theirs.load(clients, seconds, tenants.clone(), name).await),
+                    None => None,
+                };
+                let floor = load(clients, seconds, {
+                    let (tenants, db) = (tenants.clone(), state.db.clone());
+                    move |i| {
+                        let (tenants, db) = (tenants.clone(), db.clone());
+                        async move {
+                            let (_, variables) = pick(&tenants, name, i);
+                            let id: Uuid = variables
+                                .as_object()
+                                .unwrap()
+                                .values()
+                                .next()
+                                .unwrap()
+                                .as_str()
+                                .unwrap()
+                                .parse()
+                                .unwrap();
+                            let statement =
+                                Statement::from_sql_and_values(db.get_database_backend(), sql, [Value::from(id)]);
+                            db.query_all_raw(statement).await.expect("SQL");
+                        }
+                    }
+                })
+                .await;
+                let (their_cell, their_ratio) = match other {
+                    Some((rate, p50)) => (format!("{rate:.0} ({p50:.1})"), format!("{:.2}×", graphql.0 / rate)),
+                    None => ("not run".into(), "–".into()),
+                };
+                println!(
+                    "| {name} | {clients} | {:.0} ({:.1}) | {their_cell} | {:.0} ({:.1}) | {their_ratio} | {:.1}× |",
+                    graphql.0,
+                    graphql.1,
+                    floor.0,
+                    floor.1,
+                    graphql.1 / floor.1
+                );
             }
         }
-        for clients in LEVELS {
-            let graphql = ours.load(clients, seconds, tenants.clone(), name).await;
-            let other = match &theirs {
-                Some(theirs) => Some(theirs.load(clients, seconds, tenants.clone(), name).await),
-                None => None,
-            };
-            let floor = load(clients, seconds, {
-                let (tenants, db) = (tenants.clone(), state.db.clone());
-                move |i| {
-                    let (tenants, db) = (tenants.clone(), db.clone());
-                    async move {
-                        let (_, variables) = pick(&tenants, name, i);
-                        let id: Uuid = variables
-                            .as_object()
-                            .unwrap()
-                            .values()
-                            .next()
-                            .unwrap()
-                            .as_str()
-                            .unwrap()
-                            .parse()
-                            .unwrap();
-                        let statement =
-                            Statement::from_sql_and_values(db.get_database_backend(), sql, [Value::from(id)]);
-                        db.query_all_raw(statement).await.expect("SQL");
-                    }
-                }
-            })
-            .await;
-            let (their_cell, their_ratio) = match other {
-                Some((rate, p50)) => (format!("{rate:.0} ({p50:.1})"), format!("{:.2}×", graphql.0 / rate)),
-                None => ("not run".into(), "–".into()),
-            };
-            println!(
-                "| {name} | {clients} | {:.0} ({:.1}) | {their_cell} | {:.0} ({:.1}) | {their_ratio} | {:.1}× |",
-                graphql.0,
-                graphql.1,
-                floor.0,
-                floor.1,
-                graphql.1 / floor.1
-            );
-        }
+        drop(postgraphile);
     }
-    drop(postgraphile);
 
     println!("\n| sweep | wall time |\n|---|---|");
     let at = Utc::now();
+    // Every run measures a first sending: what an earlier run (`--reuse`) sent is forgotten.
+    for table in ["notification_item", "notification", "action_link"] {
+        state.db.execute_unprepared(&format!("DELETE FROM {table}")).await?;
+    }
     let started = Instant::now();
     jobs::run(&state, Job::DeadlineReminders, at, Trigger::Manual, "bench").await?;
     println!(

@@ -10,11 +10,14 @@
 //! while). The database is `TILTAK_BENCH_DATABASE_URL`, by default
 //! postgres://postgres@127.0.0.1:5432/tiltak_bench (created when missing).
 //!
-//! It prints one Markdown table: throughput and median latency of tiltak's GraphQL over HTTP
-//! and of the same data read with one SQL statement per request (the floor any GraphQL layer
-//! pays), at 1, 8 and 32 concurrent clients, and the wall time of the sweeps (the
-//! deadline-reminders job over every organization, `audit verify`, a history append, a CLI
-//! start). Machines here are shared: compare ratios within one run, not times across runs.
+//! It prints one Markdown table: throughput and median latency of tiltak's GraphQL over HTTP,
+//! of PostGraphile 4 over the same database (read-only, no authentication; from npm in
+//! `benches/postgraphile`, installed by the bench when Node is there, else its column says
+//! "not run"), and of the same data read with one SQL statement per request (the floor any
+//! GraphQL layer pays), at 1, 8 and 32 concurrent clients; then the wall time of the sweeps
+//! (the deadline-reminders job over every organization, the dispatch of its mail into an SMTP
+//! server on loopback, `audit verify`, a history append, a CLI start). Machines here are
+//! shared: compare ratios within one run, not times across runs.
 
 use std::{
     sync::Arc,
@@ -60,6 +63,17 @@ const HISTORY_SQL: &str = "SELECT a.number, a.title, e.id, e.at, e.kind, e.from_
      FROM action a JOIN action_event e ON e.action_id = a.id WHERE a.id = $1 ORDER BY e.id";
 const OVERDUE: &str =
     "query($unit: ID!) { actions(filter: {unitId: $unit, overdue: true}) { id number title deadline status } }";
+// The same three requests in PostGraphile 4's schema of the same tables (its inflection, its
+// connection-filter plugin for the deadline and status conditions).
+const DASHBOARD_PG: &str = "query($id: UUID!) { planById(id: $id) { title chaptersByPlanId(orderBy: NUMBER_ASC) {
+    nodes { number title actionsByChapterId(orderBy: NUMBER_ASC, condition: {archivedAt: null}) {
+    nodes { id number title status deadline progress unitByResponsibleUnitId { name } } } } } } }";
+const HISTORY_PG: &str = "query($id: UUID!) { actionById(id: $id) { number title
+    actionEventsByActionId(orderBy: ID_ASC) { nodes { id at kind fromValue toValue comment } } } }";
+const OVERDUE_PG: &str = "query($unit: UUID!, $today: Date!) { allActions(orderBy: DEADLINE_ASC,
+    condition: {responsibleUnitId: $unit, archivedAt: null},
+    filter: {deadline: {lessThan: $today}, status: {in: [\"NOT_STARTED\", \"IN_PROGRESS\", \"DELAYED\"]}}) {
+    nodes { id number title deadline status } } }";
 const OVERDUE_SQL: &str = "SELECT a.id, a.number, a.title, a.deadline, a.status FROM action a \
      WHERE a.responsible_unit_id = $1 AND a.archived_at IS NULL AND a.deadline < CURRENT_DATE \
      AND a.status IN ('NOT_STARTED', 'IN_PROGRESS', 'DELAYED') ORDER BY a.deadline";
@@ -135,6 +149,11 @@ async fn main() -> anyhow::Result<()> {
         generate(&state, options.organizations, options.events).await?;
         eprintln!("generated in {:.0} s", started.elapsed().as_secs_f64());
     }
+    // As autovacuum would in time: without statistics the planner scans tables it should not,
+    // for every system measured alike.
+    if url.starts_with("postgres") {
+        state.db.execute_unprepared("VACUUM ANALYZE").await?;
+    }
     let tenants = Arc::new(tenants(&state.db).await?);
     let events = count(&state.db, "SELECT COUNT(*) FROM action_event").await?;
     let actions = count(&state.db, "SELECT COUNT(*) FROM action").await?;
@@ -144,36 +163,40 @@ async fn main() -> anyhow::Result<()> {
         options.seconds
     );
 
+    let postgraphile = PostGraphile::start(&url).await;
     println!(
-        "| request | clients | tiltak req/s (p50 ms) | one SQL statement req/s (p50 ms) | tiltak / SQL throughput |"
+        "| request | clients | tiltak req/s (p50 ms) | PostGraphile req/s (p50 ms) | one SQL statement req/s (p50 ms) | tiltak / PostGraphile throughput | tiltak p50 / SQL p50 |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     let seconds = Duration::from_secs(options.seconds);
-    for (name, query, sql) in [
-        ("plan dashboard", DASHBOARD, DASHBOARD_SQL),
-        ("action history", HISTORY, HISTORY_SQL),
-        ("overdue of a unit", OVERDUE, OVERDUE_SQL),
+    for (name, query, theirs, sql) in [
+        ("plan dashboard", DASHBOARD, DASHBOARD_PG, DASHBOARD_SQL),
+        ("action history", HISTORY, HISTORY_PG, HISTORY_SQL),
+        ("overdue of a unit", OVERDUE, OVERDUE_PG, OVERDUE_SQL),
     ] {
+        let ours = Endpoint {
+            url: base.clone(),
+            query,
+            tiltak: true,
+        };
+        let theirs = postgraphile.as_ref().map(|pg| Endpoint {
+            url: pg.url.clone(),
+            query: theirs,
+            tiltak: false,
+        });
+        if let Some(theirs) = &theirs {
+            // Both answer the same rows, or the comparison means nothing.
+            for i in 0..tenants.len().min(20) {
+                let (a, b) = (ours.ask(&tenants, name, i).await, theirs.ask(&tenants, name, i).await);
+                assert_eq!(rows(&a), rows(&b), "{name}: tiltak {a}\nPostGraphile {b}");
+            }
+        }
         for clients in LEVELS {
-            let graphql = load(clients, seconds, {
-                let (tenants, client, base) = (tenants.clone(), reqwest::Client::new(), base.clone());
-                move |i| {
-                    let (tenants, client, base) = (tenants.clone(), client.clone(), base.clone());
-                    async move {
-                        let (token, variables) = pick(&tenants, name, i);
-                        let response = client
-                            .post(&base)
-                            .bearer_auth(token)
-                            .json(&json!({ "query": query, "variables": variables }))
-                            .send()
-                            .await
-                            .expect("request");
-                        let body: serde_json::Value = response.json().await.expect("JSON");
-                        assert!(body["errors"].is_null(), "{body}");
-                    }
-                }
-            })
-            .await;
+            let graphql = ours.load(clients, seconds, tenants.clone(), name).await;
+            let other = match &theirs {
+                Some(theirs) => Some(theirs.load(clients, seconds, tenants.clone(), name).await),
+                None => None,
+            };
             let floor = load(clients, seconds, {
                 let (tenants, db) = (tenants.clone(), state.db.clone());
                 move |i| {
@@ -197,16 +220,21 @@ async fn main() -> anyhow::Result<()> {
                 }
             })
             .await;
+            let (their_cell, their_ratio) = match other {
+                Some((rate, p50)) => (format!("{rate:.0} ({p50:.1})"), format!("{:.2}×", graphql.0 / rate)),
+                None => ("not run".into(), "–".into()),
+            };
             println!(
-                "| {name} | {clients} | {:.0} ({:.1}) | {:.0} ({:.1}) | {:.2}× |",
+                "| {name} | {clients} | {:.0} ({:.1}) | {their_cell} | {:.0} ({:.1}) | {their_ratio} | {:.1}× |",
                 graphql.0,
                 graphql.1,
                 floor.0,
                 floor.1,
-                graphql.0 / floor.0
+                graphql.1 / floor.1
             );
         }
     }
+    drop(postgraphile);
 
     println!("\n| sweep | wall time |\n|---|---|");
     let at = Utc::now();
@@ -296,6 +324,150 @@ fn pick<'a>(tenants: &'a [Tenant], kind: &str, i: usize) -> (&'a str, serde_json
         _ => json!({ "unit": tenant.units[n % tenant.units.len()] }),
     };
     (&tenant.token, variables)
+}
+
+/// A GraphQL server answering the bench's requests: tiltak (with the tenant's token) or
+/// PostGraphile (no authentication; the overdue request also gets today's date).
+struct Endpoint {
+    url: String,
+    query: &'static str,
+    tiltak: bool,
+}
+
+impl Endpoint {
+    async fn ask(&self, tenants: &[Tenant], kind: &str, i: usize) -> serde_json::Value {
+        ask(
+            &reqwest::Client::new(),
+            &self.url,
+            self.query,
+            self.tiltak,
+            tenants,
+            kind,
+            i,
+        )
+        .await
+    }
+
+    async fn load(&self, clients: usize, time: Duration, tenants: Arc<Vec<Tenant>>, kind: &'static str) -> (f64, f64) {
+        let (client, url, query, tiltak) = (reqwest::Client::new(), self.url.clone(), self.query, self.tiltak);
+        load(clients, time, move |i| {
+            let (client, url, tenants) = (client.clone(), url.clone(), tenants.clone());
+            async move {
+                ask(&client, &url, query, tiltak, &tenants, kind, i).await;
+            }
+        })
+        .await
+    }
+}
+
+async fn ask(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    tiltak: bool,
+    tenants: &[Tenant],
+    kind: &str,
+    i: usize,
+) -> serde_json::Value {
+    let (token, mut variables) = pick(tenants, kind, i);
+    let mut request = client.post(url);
+    if tiltak {
+        request = request.bearer_auth(token);
+    } else if kind == "overdue of a unit" {
+        variables["today"] = json!(Utc::now().date_naive());
+    }
+    let body: serde_json::Value = request
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(body["errors"].is_null(), "{body}");
+    body
+}
+
+/// The rows an answer holds: its objects with an `id` (actions, history events).
+fn rows(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Object(map) => usize::from(map.contains_key("id")) + map.values().map(rows).sum::<usize>(),
+        serde_json::Value::Array(items) => items.iter().map(rows).sum(),
+        _ => 0,
+    }
+}
+
+/// PostGraphile 4 from npm (`benches/postgraphile`, installed here with `npm ci` when Node is
+/// there) over the same database, read-only, with as many connections as tiltak's pool.
+struct PostGraphile {
+    child: std::process::Child,
+    url: String,
+}
+
+impl PostGraphile {
+    async fn start(database: &str) -> Option<PostGraphile> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/postgraphile");
+        let bin = dir.join("node_modules/.bin/postgraphile");
+        if !bin.exists() {
+            let installed = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+                .arg(&dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !installed {
+                eprintln!(
+                    "PostGraphile is not installed (it needs Node and `npm ci --prefix benches/postgraphile`): its column says not run"
+                );
+                return None;
+            }
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .ok()?
+            .port();
+        let child = std::process::Command::new(&bin)
+            .arg("--connection")
+            .arg(database)
+            .args(["--schema", "public", "--host", "127.0.0.1", "--port"])
+            .arg(port.to_string())
+            .args([
+                "--max-pool-size",
+                "40",
+                "--disable-default-mutations",
+                "--disable-query-log",
+            ])
+            .args(["--append-plugins", "postgraphile-plugin-connection-filter"])
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| eprintln!("PostGraphile did not start: {e}"))
+            .ok()?;
+        let postgraphile = PostGraphile {
+            child,
+            url: format!("http://127.0.0.1:{port}/graphql"),
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..120 {
+            let answer = client
+                .post(&postgraphile.url)
+                .json(&json!({ "query": "{ __typename }" }))
+                .send()
+                .await;
+            if answer.is_ok_and(|a| a.status().is_success()) {
+                return Some(postgraphile);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        eprintln!("PostGraphile did not answer within a minute: its column says not run");
+        None
+    }
+}
+
+impl Drop for PostGraphile {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Runs `request` from `clients` tasks for `time`: requests per second and the median in ms.

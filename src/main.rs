@@ -6,6 +6,7 @@ use clap::Parser;
 async fn main() {
     let code = match tiltak::cli::run(tiltak::cli::Cli::parse()).await {
         Ok(()) => 0,
+        Err(err) if tiltak::cli::is_closed_pipe(&err) => 0,
         Err(err) => {
             eprintln!("error: {err:#}");
             1

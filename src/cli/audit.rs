@@ -73,7 +73,7 @@ async fn verify(
             verification.organizations
         );
     }
-    println!(
+    say!(
         "audit: {} events in {} organizations, every chain intact and keyed; {} frozen report heads and {} \
          given heads on their chains",
         verification.events,
@@ -82,14 +82,14 @@ async fn verify(
         heads.len()
     );
     for org in &verification.heads {
-        println!("  {}: head {}", org.organization, org.head);
+        say!("  {}: head {}", org.organization, org.head);
     }
     Ok(())
 }
 
 async fn head(db: &DatabaseConnection, org: Option<String>) -> anyhow::Result<()> {
     for org in audit::heads(db, only(db, org).await?).await? {
-        println!("{}  {}", org.head, org.organization);
+        say!("{}  {}", org.head, org.organization);
     }
     Ok(())
 }
@@ -97,18 +97,22 @@ async fn head(db: &DatabaseConnection, org: Option<String>) -> anyhow::Result<()
 async fn reseal(db: &DatabaseConnection, key: &AuditKey) -> anyhow::Result<()> {
     match audit::reseal(db, key).await? {
         Ok(resealed) if resealed.is_empty() => {
-            println!("audit: every chain is keyed already; nothing to re-seal");
+            say!("audit: every chain is keyed already; nothing to re-seal");
             Ok(())
         }
         Ok(resealed) => {
             for chain in &resealed {
-                println!(
+                say!(
                     "audit: re-sealed {} with the key: {} events ({} of them legacy, accepted as they stood), \
                      {} frozen reports; new head {}",
-                    chain.organization, chain.head.events, chain.legacy_events, chain.reports, chain.head
+                    chain.organization,
+                    chain.head.events,
+                    chain.legacy_events,
+                    chain.reports,
+                    chain.head
                 );
             }
-            println!("heads taken before the re-seal no longer match: keep these new ones");
+            say!("heads taken before the re-seal no longer match: keep these new ones");
             Ok(())
         }
         Err(problems) => {

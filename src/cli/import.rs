@@ -61,32 +61,32 @@ pub(super) async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Res
         dry_run,
     )
     .await?;
-    print_report(&report);
+    print_report(&report)?;
     Ok(())
 }
 
 /// How many of a document's other lists are named; the rest are counted.
 const OTHER_LISTS_SHOWN: usize = 10;
 
-fn print_report(report: &imports::ImportReport) {
+fn print_report(report: &imports::ImportReport) -> std::io::Result<()> {
     if report.new_plan && report.dry_run {
-        println!("plan: a new plan (not created: dry run)");
+        say!("plan: a new plan (not created: dry run)");
     } else {
-        println!("plan {}", report.plan_id);
+        say!("plan {}", report.plan_id);
     }
     if let Some(list) = &report.list {
-        println!("list read: {list}");
+        say!("list read: {list}");
     }
     if !report.other_lists.is_empty() {
-        println!("other lists, not read (choose one with --section HEADING):");
+        say!("other lists, not read (choose one with --section HEADING):");
         for list in report.other_lists.iter().take(OTHER_LISTS_SHOWN) {
-            println!("  {list}");
+            say!("  {list}");
         }
         if report.other_lists.len() > OTHER_LISTS_SHOWN {
-            println!("  … and {} more", report.other_lists.len() - OTHER_LISTS_SHOWN);
+            say!("  … and {} more", report.other_lists.len() - OTHER_LISTS_SHOWN);
         }
     }
-    println!(
+    say!(
         "created {}, updated {}, unchanged {}, missing {}",
         report.created.len(),
         report.updated.len(),
@@ -96,7 +96,7 @@ fn print_report(report: &imports::ImportReport) {
     let mut chapter = None;
     for action in &report.actions {
         if chapter != Some(&action.chapter) && !action.chapter.is_empty() {
-            println!("chapter {}", action.chapter);
+            say!("chapter {}", action.chapter);
         }
         chapter = Some(&action.chapter);
         let outcome = match action.outcome {
@@ -104,18 +104,21 @@ fn print_report(report: &imports::ImportReport) {
             imports::Outcome::Updated => "updated",
             imports::Outcome::Unchanged => "unchanged",
         };
-        println!("  {} {} ({outcome})", action.number, action.title);
+        say!("  {} {} ({outcome})", action.number, action.title);
     }
     if !report.missing.is_empty() {
-        println!("missing: {}", report.missing.join(" "));
+        say!("missing: {}", report.missing.join(" "));
     }
     for (label, lines) in [("hints", &report.hints), ("warnings", &report.warnings)] {
         if !lines.is_empty() {
-            println!("{label}:");
-            lines.iter().for_each(|line| println!("  {line}"));
+            say!("{label}:");
+            for line in lines.iter() {
+                say!("  {line}");
+            }
         }
     }
     if report.dry_run {
-        println!("dry run: nothing was written");
+        say!("dry run: nothing was written");
     }
+    Ok(())
 }

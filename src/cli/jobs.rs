@@ -51,9 +51,11 @@ pub(super) async fn jobs(settings: Settings, command: JobsCommand) -> anyhow::Re
 async fn list(state: &AppState) -> anyhow::Result<()> {
     let now = Utc::now();
     let defined = jobs::Jobs::from_settings(&state.settings)?;
-    println!(
+    say!(
         "{:<20} {:<22} {:<27} LAST RUN",
-        "JOB", "SCHEDULE", "NEXT RUN (Europe/Oslo)"
+        "JOB",
+        "SCHEDULE",
+        "NEXT RUN (Europe/Oslo)"
     );
     for (job, schedule) in &defined.0 {
         let next = schedule
@@ -68,9 +70,9 @@ async fn list(state: &AppState) -> anyhow::Result<()> {
                 || "never".to_owned(),
                 |run| format!("{} {} ({})", run.scheduled_for.to_rfc3339(), run.outcome, run.trigger),
             );
-        println!("{:<20} {:<22} {next:<27} {last}", job.name(), schedule.to_string());
+        say!("{:<20} {:<22} {next:<27} {last}", job.name(), schedule.to_string());
     }
-    println!(
+    say!(
         "{:<20} {:<22} {:<27} -",
         jobs::OUTBOX_DISPATCH,
         format!("every {} s", state.settings.mail.dispatch_interval_seconds),
@@ -82,12 +84,12 @@ async fn list(state: &AppState) -> anyhow::Result<()> {
 async fn run(state: &AppState, name: Job, at: DateTime<Utc>) -> anyhow::Result<()> {
     match jobs::run(state, name, at, jobs::Trigger::Manual, &jobs::instance_name()).await? {
         Some(run) if run.outcome == JobOutcome::Succeeded => {
-            println!("{name} as of {}: {}", at.to_rfc3339(), run.detail.unwrap_or_default());
+            say!("{name} as of {}: {}", at.to_rfc3339(), run.detail.unwrap_or_default());
             Ok(())
         }
         Some(run) => anyhow::bail!("{name} failed: {}", run.detail.unwrap_or_default()),
         None => {
-            println!(
+            say!(
                 "{name} as of {}: already ran for this moment; nothing done",
                 at.to_rfc3339()
             );
@@ -112,13 +114,15 @@ pub(super) async fn outbox(settings: Settings, command: OutboxCommand) -> anyhow
             break;
         }
     }
-    println!(
+    say!(
         "outbox: {} sent, {} to retry, {} failed",
-        done.sent, done.retrying, done.failed
+        done.sent,
+        done.retrying,
+        done.failed
     );
     if let Some((count, first)) = outbox::waiting(&state.db, at).await? {
         let first = first.with_timezone(&OSLO);
-        println!(
+        say!(
             "{count} {} waiting, the first until {} (Oslo); run with --at {} to send them now",
             if count == 1 { "message" } else { "messages" },
             first.format("%Y-%m-%d %H:%M"),

@@ -4,6 +4,15 @@
 //! calls the services and prints. What a command decides (who gets a token, which
 //! organization is meant) is in `services`, so the pages and GraphQL decide it the same way.
 
+/// Prints a line on standard output. A reader that went away (`tiltak plans | head -1`) ends
+/// the command with the error [`is_closed_pipe`] recognizes, instead of a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
 mod audit;
 mod import;
 mod jobs;
@@ -85,6 +94,14 @@ pub enum Command {
         #[command(subcommand)]
         command: tokens::TokenCommand,
     },
+}
+
+/// Whether a command failed only because its output's reader closed the pipe: the command
+/// then ends quietly, as `ls | head` does.
+pub fn is_closed_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {

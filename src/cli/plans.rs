@@ -48,14 +48,14 @@ pub(super) async fn plans(settings: &Settings) -> anyhow::Result<()> {
     let (db, viewer) = command_line_viewer(settings).await?;
     let plans = plans::plans(&db, &viewer, None).await?;
     if plans.is_empty() {
-        println!("no plans yet: import one with `tiltak import FILE --title TITLE`");
+        say!("no plans yet: import one with `tiltak import FILE --title TITLE`");
     } else {
-        println!("{:<36}  {:>7}  TITLE", "ID", "ACTIONS");
+        say!("{:<36}  {:>7}  TITLE", "ID", "ACTIONS");
     }
     for plan in plans {
         let actions = plans::progress(&db, &plan).await?.overall.total;
         let archived = if plan.archived_at.is_some() { " (arkivert)" } else { "" };
-        println!("{:<36}  {actions:>7}  {}{archived}", plan.id, plan.title);
+        say!("{:<36}  {actions:>7}  {}{archived}", plan.id, plan.title);
     }
     Ok(())
 }

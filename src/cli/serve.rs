@@ -24,7 +24,7 @@ pub(super) async fn migrate(settings: &Settings, down: Option<u32>) -> anyhow::R
     };
     lock.release().await?;
     migrated?;
-    println!(
+    say!(
         "migrations: {} applied",
         Migrator::get_applied_migrations(&db).await?.len()
     );
@@ -53,22 +53,22 @@ pub(super) async fn serve(settings: Settings) -> anyhow::Result<()> {
     lock.release().await?;
     let first = first?;
     let url = application.public_url();
-    println!("tiltak is running: open {url}/");
+    say!("tiltak is running: open {url}/");
     if let Some(first) = first {
-        println!();
-        println!(
+        say!();
+        say!(
             "First start: created {} with an admin ({}).",
             first.organization.name,
             bootstrap::FIRST_ADMIN_EMAIL
         );
-        println!(
+        say!(
             "Sign in as the admin (a one-time link, for {} hours):",
             application.state.settings.web.first_sign_in_link_hours
         );
-        println!("  {url}/logg-inn/{}", first.admin_sign_in);
-        println!("Admin token (shown once; make more with `tiltak token create`):");
-        println!("  {}", first.admin_token);
-        println!("For GraphQL ({url}/graphql), send it as \"Authorization: Bearer <token>\".");
+        say!("  {url}/logg-inn/{}", first.admin_sign_in);
+        say!("Admin token (shown once; make more with `tiltak token create`):");
+        say!("  {}", first.admin_token);
+        say!("For GraphQL ({url}/graphql), send it as \"Authorization: Bearer <token>\".");
     }
     let state = application.state.clone();
     let jobs = jobs::Jobs::from_settings(&state.settings)?;

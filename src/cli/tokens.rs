@@ -70,8 +70,8 @@ pub(super) async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Res
     let OrgCommand::Create { name } = command;
     let db = database(settings).await?;
     let organization = bootstrap::create_organization(&db, &name, Utc::now()).await?;
-    println!("organization {} created: {}", organization.name, organization.id);
-    println!(
+    say!("organization {} created: {}", organization.name, organization.id);
+    say!(
         "make its first admin with `tiltak token create --org {} --email … --role admin`",
         organization.id
     );
@@ -116,19 +116,26 @@ async fn create(
     let expires_at = expires_in_days.map(|days| now + chrono::Duration::days(i64::from(days)));
     let token = auth::issue_token(db, &person, now, expires_at).await?;
     let until = expires_at.map_or_else(|| "no expiry".to_owned(), |at| format!("expires {}", at.to_rfc3339()));
-    println!(
+    say!(
         "token for {} <{}> ({}) in {}, {until}:",
-        person.name, person.email, person.role, organization.name
+        person.name,
+        person.email,
+        person.role,
+        organization.name
     );
-    println!("{token}");
+    say!("{token}");
     Ok(())
 }
 
 async fn list(db: &DatabaseConnection, organization: &organization::Model) -> anyhow::Result<()> {
     let now = Utc::now();
-    println!(
+    say!(
         "{:<36}  {:<28} {:<12} {:<25} {:<25} STATE",
-        "ID", "PERSON", "ROLE", "CREATED", "LAST USED"
+        "ID",
+        "PERSON",
+        "ROLE",
+        "CREATED",
+        "LAST USED"
     );
     for info in auth::tokens(db, organization.id).await? {
         let t = &info.token;
@@ -138,7 +145,7 @@ async fn list(db: &DatabaseConnection, organization: &organization::Model) -> an
             TokenState::Valid(Some(at)) => format!("valid until {}", at.to_rfc3339()),
             TokenState::Valid(None) => "valid".to_owned(),
         };
-        println!(
+        say!(
             "{:<36}  {:<28} {:<12} {:<25} {:<25} {state}",
             t.id,
             info.person.email,
@@ -158,6 +165,6 @@ async fn revoke(db: &DatabaseConnection, id: Uuid, org: Option<String>) -> anyho
         None => auth::token_organization(db, id).await?,
     };
     let token = auth::revoke_token(db, organization_id, id, Utc::now()).await?;
-    println!("token {} revoked", token.id);
+    say!("token {} revoked", token.id);
     Ok(())
 }

@@ -20,11 +20,7 @@ impl JobWork for WeeklyDigest {
 
     #[tracing::instrument(skip_all, fields(job = %round.job))]
     async fn run(&self, round: &mut Round<'_>, catalogs: &reminders::Catalogs) -> anyhow::Result<Vec<Pending>> {
-        let mut pending = Vec::new();
-        for catalog in catalogs.iter() {
-            pending.extend(reminders::team_items(round.txn, catalog, round.today).await?);
-        }
-        Ok(pending)
+        Ok(reminders::team_items(round.txn, catalogs, round.today).await?)
     }
 
     fn summary(&self, round: &Round<'_>) -> String {

@@ -480,43 +480,59 @@ struct Following {
     units: Vec<Uuid>,
 }
 
-async fn teams(db: &impl ConnectionTrait, org: Uuid) -> AppResult<Vec<Following>> {
-    let teams = team::Entity::find()
-        .filter(team::Column::OrganizationId.eq(org))
-        .all(db)
-        .await?;
-    let ids: Vec<Uuid> = teams.iter().map(|t| t.id).collect();
-    let memberships = team_member::Entity::find()
-        .filter(team_member::Column::TeamId.is_in(ids.clone()))
-        .all(db)
-        .await?;
-    let people = by_id(
-        person::Entity::find()
-            .filter(person::Column::Id.is_in(memberships.iter().map(|m| m.person_id)))
-            .all(db)
-            .await?,
-        |p| p.id,
+/// The leader teams of `only` one organization, or of every one, by organization: four
+/// statements however many there are.
+async fn teams(db: &impl ConnectionTrait, only: Option<Uuid>) -> AppResult<HashMap<Uuid, Vec<Following>>> {
+    use sea_orm::sea_query::Query;
+    let mut teams = team::Entity::find();
+    let mut memberships = team_member::Entity::find();
+    let mut team_units = team_unit::Entity::find();
+    let mut people = person::Entity::find().filter(
+        person::Column::Id.in_subquery(
+            Query::select()
+                .column(team_member::Column::PersonId)
+                .from(team_member::Entity)
+                .to_owned(),
+        ),
     );
-    let team_units = team_unit::Entity::find()
-        .filter(team_unit::Column::TeamId.is_in(ids))
-        .all(db)
-        .await?;
-    Ok(teams
-        .into_iter()
-        .map(|team| Following {
-            members: memberships
+    if let Some(org) = only {
+        let of_org = Query::select()
+            .column(team::Column::Id)
+            .from(team::Entity)
+            .and_where(team::Column::OrganizationId.eq(org))
+            .to_owned();
+        teams = teams.filter(team::Column::OrganizationId.eq(org));
+        memberships = memberships.filter(team_member::Column::TeamId.in_subquery(of_org.clone()));
+        team_units = team_units.filter(team_unit::Column::TeamId.in_subquery(of_org));
+        people = people.filter(person::Column::OrganizationId.eq(org));
+    }
+    let teams = teams.all(db).await?;
+    let mut members: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for membership in memberships.all(db).await? {
+        members
+            .entry(membership.team_id)
+            .or_default()
+            .push(membership.person_id);
+    }
+    let mut units: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for team_unit in team_units.all(db).await? {
+        units.entry(team_unit.team_id).or_default().push(team_unit.unit_id);
+    }
+    let people = by_id(people.all(db).await?, |p| p.id);
+    let mut following: HashMap<Uuid, Vec<Following>> = HashMap::new();
+    for team in teams {
+        following.entry(team.organization_id).or_default().push(Following {
+            members: members
+                .remove(&team.id)
+                .unwrap_or_default()
                 .iter()
-                .filter(|m| m.team_id == team.id)
-                .filter_map(|m| people.get(&m.person_id).cloned())
+                .filter_map(|id| people.get(id).cloned())
                 .collect(),
-            units: team_units
-                .iter()
-                .filter(|u| u.team_id == team.id)
-                .map(|u| u.unit_id)
-                .collect(),
+            units: units.remove(&team.id).unwrap_or_default(),
             team,
-        })
-        .collect())
+        });
+    }
+    Ok(following)
 }
 
 fn member(person: &person::Model, team: &team::Model) -> Recipient {
@@ -528,17 +544,41 @@ fn member(person: &person::Model, team: &team::Model) -> Recipient {
 }
 
 /// The weekly digest for leader teams: their units' open actions that are overdue or delayed.
-#[tracing::instrument(skip_all, fields(org = %catalog.organization.id))]
-pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: NaiveDate) -> AppResult<Vec<Pending>> {
-    let org = catalog.organization.id;
-    let mut actions = action::Entity::find_active()
-        .filter(action::Column::OrganizationId.eq(org))
-        .all(db)
-        .await?;
-    actions.sort_by_key(|a| (a.plan_id, catalog.number(a)));
+///
+/// Set-based like [`unit_leader_items`]: the teams of every organization of `catalogs` in four
+/// statements, and one for the actions that can be in a digest (deadline passed or DELAYED);
+/// the status is checked in memory, so a stored status no code knows fails the run.
+#[tracing::instrument(skip_all)]
+pub async fn team_items(db: &impl ConnectionTrait, catalogs: &Catalogs, today: NaiveDate) -> AppResult<Vec<Pending>> {
+    let mut teams = teams(db, None).await?;
+    let mut actions = grouped(
+        action::Entity::find_active()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(action::Column::Deadline.lt(today))
+                    .add(action::Column::Status.eq(Status::Delayed)),
+            )
+            .all(db)
+            .await?,
+        |a| a.organization_id,
+    );
     let mut pending = Vec::new();
-    for following in teams(db, org).await? {
-        for action in &actions {
+    for catalog in catalogs.iter() {
+        let org = catalog.organization.id;
+        let mut actions = actions.remove(&org).unwrap_or_default();
+        actions.sort_by_key(|a| (a.plan_id, catalog.number(a)));
+        for following in teams.remove(&org).unwrap_or_default() {
+            pending.extend(catalog.team_items(&following, &actions, today));
+        }
+    }
+    Ok(pending)
+}
+
+impl Catalog {
+    /// [`team_items`] of one team of this organization, from its actions.
+    fn team_items(&self, following: &Following, actions: &[action::Model], today: NaiveDate) -> Vec<Pending> {
+        let mut pending = Vec::new();
+        for action in actions {
             let status = action.status;
             let overdue = crate::domain::is_overdue(action.deadline, status.is_open(), today);
             let in_team = action.responsible_unit_id.is_some_and(|u| following.units.contains(&u));
@@ -555,21 +595,21 @@ pub async fn team_items(db: &impl ConnectionTrait, catalog: &Catalog, today: Nai
                     format!("no-members-{}", following.team.id),
                     format!("Lederteamet {} har ingen medlemmer", following.team.name),
                 );
-                pending.extend(catalog.unowned(action.id, gap, catalog.item(action, Some(note.to_owned()))));
+                pending.extend(self.unowned(action.id, gap, self.item(action, Some(note.to_owned()))));
             }
             for person in &following.members {
                 pending.push(Pending {
-                    organization_id: catalog.organization.id,
+                    organization_id: self.organization.id,
                     recipient: member(person, &following.team),
                     reason: Reason::TeamDigest,
                     item_id: action.id,
                     period: iso_week(today),
-                    item: catalog.item(action, Some(note.to_owned())),
+                    item: self.item(action, Some(note.to_owned())),
                 });
             }
         }
+        pending
     }
-    Ok(pending)
 }
 
 /// The notice to the teams following an action's unit that it became DELAYED or CANCELLED.
@@ -590,7 +630,8 @@ pub async fn status_changed(
     };
     let note = comment.map(|c| format!("Begrunnelse: {c}"));
     let mut pending = Vec::new();
-    for following in teams(db, catalog.organization.id).await? {
+    let org = catalog.organization.id;
+    for following in teams(db, Some(org)).await?.remove(&org).unwrap_or_default() {
         if !following.units.contains(&unit_id) {
             continue;
         }

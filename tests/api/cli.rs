@@ -527,6 +527,20 @@ fn plans_are_listed_and_a_wrong_plan_id_says_where_to_find_one() {
     assert!(err.contains("not a plan id") && err.contains("tiltak plans"), "{err}");
     assert!(!err.contains("invalid length"), "{err}");
 
+    // `tiltak plans | head -1`: the reader is gone before the list is printed, and the command
+    // ends quietly instead of panicking. (The Command's stdout pipe is closed before the
+    // child writes: it takes milliseconds to reach the database.)
+    let mut plans = tiltak(dir)
+        .arg("plans")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(plans.stdout.take());
+    let output = plans.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && err.is_empty(), "{:?}: {err}", output.status);
+
     let plan_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forebyggende-plan.txt");
     let long = "x".repeat(719);
     let (ok, _, err) = outcome(dir, &["import", plan_file, "--title", &long]);

@@ -5,6 +5,8 @@ use std::sync::atomic::Ordering;
 
 use serde_json::json;
 
+use tiltak::jobs::Job;
+
 use crate::helpers::{Db, TestApp};
 
 const DASHBOARD: &str = "query($id: ID!) { plan(id: $id) { title chapters { number title
@@ -225,12 +227,12 @@ async fn municipality(app: &TestApp, name: &str) {
     .unwrap();
 }
 
-/// Statements a deadline-reminders run for `moment` costs, and its summary.
-async fn reminder_statements(app: &TestApp, moment: &str) -> (u64, String) {
-    use tiltak::jobs::{self, Job, Trigger};
+/// Statements a run of `job` for `moment` costs, and its summary.
+async fn job_statements(app: &TestApp, job: tiltak::jobs::Job, moment: &str) -> (u64, String) {
+    use tiltak::jobs::{self, Trigger};
     let at = chrono::DateTime::parse_from_rfc3339(moment).unwrap().to_utc();
     let before = app.state.sql_statements.load(Ordering::SeqCst);
-    let run = jobs::run(&app.state, Job::DeadlineReminders, at, Trigger::Manual, "test")
+    let run = jobs::run(&app.state, job, at, Trigger::Manual, "test")
         .await
         .unwrap()
         .unwrap();
@@ -250,12 +252,30 @@ crate::on_both_databases! {
         app.with_example_plan().await;
         // Tuesday 1 December 2026 and, a week later, Tuesday 8 December: overdue actions are
         // reminded of again each week.
-        let (one, first) = reminder_statements(&app, "2026-12-01T07:00:00+01:00").await;
+        let (one, first) = job_statements(&app, Job::DeadlineReminders, "2026-12-01T07:00:00+01:00").await;
         assert!(messages(&first) > 0, "{first}");
         municipality(&app, "Nabo").await;
         municipality(&app, "Fjell").await;
-        let (three, second) = reminder_statements(&app, "2026-12-08T07:00:00+01:00").await;
+        let (three, second) = job_statements(&app, Job::DeadlineReminders, "2026-12-08T07:00:00+01:00").await;
         assert!(messages(&second) > 2 * messages(&first), "{first} / {second}");
+        assert_eq!(one, three, "statements for one municipality, then for three");
+    }
+}
+
+// The weekly digest reads every organization's teams and the actions that can be in a digest
+// together: three municipalities cost what one costs.
+crate::on_both_databases! {
+    async fn a_weekly_digest_costs_the_same_statements_for_three_municipalities_as_for_one(app: TestApp) {
+        app.with_example_plan().await;
+        // Mondays 7 and 14 December 2026: the digest repeats each ISO week.
+        let (one, first) = job_statements(&app, Job::WeeklyDigest, "2026-12-07T08:00:00+01:00").await;
+        assert!(messages(&first) > 0, "{first}");
+        municipality(&app, "Nabo").await;
+        municipality(&app, "Fjell").await;
+        let (three, second) = job_statements(&app, Job::WeeklyDigest, "2026-12-14T08:00:00+01:00").await;
+        // The example plan's teams have no members, so each municipality's stewards hear of
+        // its late actions once: the first has, the two new ones get theirs now.
+        assert_eq!(messages(&second), 2 * messages(&first), "{first} / {second}");
         assert_eq!(one, three, "statements for one municipality, then for three");
     }
 }

@@ -278,6 +278,9 @@ pub struct SmtpSettings {
     pub username: String,
     /// Never printed, also not in `Debug` output.
     pub password: Secret,
+    /// A PEM file of CA certificates trusted for the server's certificate in addition to
+    /// the built-in roots; empty: the built-in roots only.
+    pub ca_certificate: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -32,6 +32,9 @@ pub(super) async fn migrate(settings: &Settings, down: Option<u32>) -> anyhow::R
 }
 
 pub(super) async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // A mail setting that cannot work (an unreadable CA file) stops the start before anything
+    // listens, rather than after "tiltak is running".
+    let mailer = Mailer::from_settings(&settings.mail)?;
     let listener = TcpListener::bind(settings.http.addr).await.with_context(|| {
         format!(
             "cannot listen on {} (set TILTAK_HTTP__ADDR to another address)",
@@ -69,7 +72,6 @@ pub(super) async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     let state = application.state.clone();
     let jobs = jobs::Jobs::from_settings(&state.settings)?;
-    let mailer = Mailer::from_settings(&state.settings.mail)?;
     // SIGTERM or Ctrl-C: stop accepting, let requests and the background rounds under way
     // finish (a dispatch sends or releases what it claimed), then exit.
     let stop = tokio_util::sync::CancellationToken::new();

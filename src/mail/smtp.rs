@@ -17,14 +17,16 @@ use std::{
     time::{Duration, Instant},
 };
 
+use anyhow::Context as _;
 use lettre::{
     Message,
     transport::smtp::{
         authentication::{Credentials, DEFAULT_MECHANISMS},
-        client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters},
+        client::{AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters},
         extension::ClientId,
     },
 };
+use rustls_pki_types::{CertificateDer, pem::PemObject};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::TcpStream,
@@ -62,11 +64,15 @@ enum Tls {
 
 impl Smtp {
     /// Keeps at most `keep` connections open between messages (the dispatcher's parallel sends).
+    /// Fails when `mail.smtp.ca_certificate` names a file that cannot be read or holds no
+    /// certificate, so that a mistake there stops the start rather than every delivery.
     pub fn new(smtp: &SmtpSettings, keep: usize) -> anyhow::Result<Arc<Self>> {
+        let roots = ca_certificates(&smtp.ca_certificate)?;
+        let parameters = || tls_parameters(smtp, roots);
         let tls = match smtp.tls {
             SmtpTls::None => Tls::None,
-            SmtpTls::Starttls => Tls::Starttls(TlsParameters::new(smtp.host.clone())?),
-            SmtpTls::Tls => Tls::Wrapper(TlsParameters::new(smtp.host.clone())?),
+            SmtpTls::Starttls => Tls::Starttls(parameters()?),
+            SmtpTls::Tls => Tls::Wrapper(parameters()?),
         };
         let credentials = (!smtp.username.is_empty())
             .then(|| Credentials::new(smtp.username.clone(), smtp.password.expose().to_owned()));
@@ -163,6 +169,47 @@ impl Smtp {
         }
         Ok(connection)
     }
+}
+
+/// The certificates of `mail.smtp.ca_certificate`, a PEM file; none when it is empty.
+fn ca_certificates(path: &str) -> anyhow::Result<Vec<Certificate>> {
+    if path.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pem = std::fs::read(path).with_context(|| format!("mail.smtp.ca_certificate: cannot read {path}"))?;
+    // lettre's `Certificate::from_pem` accepts a file without any certificate in it (a key, a
+    // DER file, a typo'd copy) as an empty list, which would quietly trust nothing extra.
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .map(|der| Ok(Certificate::from_der(der?.to_vec())?))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .with_context(|| format!("mail.smtp.ca_certificate: {path} is not a PEM file of certificates"))?;
+    anyhow::ensure!(
+        !certificates.is_empty(),
+        "mail.smtp.ca_certificate: {path} holds no certificate \
+         (expected PEM blocks \"-----BEGIN CERTIFICATE-----\")"
+    );
+    Ok(certificates)
+}
+
+/// Certificate checks for `host`: the built-in roots and those of `mail.smtp.ca_certificate`.
+fn tls_parameters(smtp: &SmtpSettings, roots: Vec<Certificate>) -> anyhow::Result<TlsParameters> {
+    let extra = !roots.is_empty();
+    roots
+        .into_iter()
+        .fold(TlsParameters::builder(smtp.host.clone()), |builder, root| {
+            builder.add_root_certificate(root)
+        })
+        .build()
+        .with_context(|| {
+            if extra {
+                format!(
+                    "mail.smtp.ca_certificate: {} does not hold valid certificates for TLS to {}",
+                    smtp.ca_certificate, smtp.host
+                )
+            } else {
+                format!("mail.smtp.host: TLS to {} cannot be set up", smtp.host)
+            }
+        })
 }
 
 /// Runs one step of a delivery within [`TIMEOUT`]; the error is the text stored on the row.

@@ -18,7 +18,7 @@ fn at(rfc3339: &str) -> DateTime<Utc> {
 
 impl TestApp {
     /// Runs a job as `tiltak jobs run NAME --at` does; the run's summary.
-    async fn run_job(&self, job: Job, moment: &str) -> Option<String> {
+    pub(crate) async fn run_job(&self, job: Job, moment: &str) -> Option<String> {
         jobs::run(&self.state, job, at(moment), Trigger::Manual, "test")
             .await
             .expect("job runs")
@@ -28,7 +28,7 @@ impl TestApp {
             })
     }
 
-    async fn notifications(&self) -> Vec<Value> {
+    pub(crate) async fn notifications(&self) -> Vec<Value> {
         self.ok(
             "{ notifications { id recipient reason subject bodyText status attempts lastError } }",
             json!({}),
@@ -39,7 +39,7 @@ impl TestApp {
             .clone()
     }
 
-    async fn set_deadline(&self, action_id: &str, deadline: &str) {
+    pub(crate) async fn set_deadline(&self, action_id: &str, deadline: &str) {
         self.ok(
             "mutation($input: UpdateActionInput!) { updateAction(input: $input) { id } }",
             json!({ "input": { "actionId": action_id, "deadline": deadline } }),
@@ -56,7 +56,7 @@ impl TestApp {
         .await
     }
 
-    async fn dispatch(&self, moment: &str) -> tiltak::services::outbox::Dispatched {
+    pub(crate) async fn dispatch(&self, moment: &str) -> tiltak::services::outbox::Dispatched {
         let mailer = tiltak::mail::Mailer::from_settings(&self.state.settings.mail).unwrap();
         tiltak::services::outbox::dispatch(&self.state.db, &mailer, &self.state.settings.mail, at(moment))
             .await

@@ -16,6 +16,7 @@ mod harness;
 mod hostile;
 mod imports;
 mod limits;
+mod mail_tls;
 mod management;
 mod operators;
 mod outages;

@@ -43,6 +43,33 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+/// An action's chapter, so a read can join it (the full number needs the chapter's).
+impl Related<super::chapter::Entity> for Entity {
+    fn to() -> RelationDef {
+        Entity::belongs_to(super::chapter::Entity)
+            .from(Column::ChapterId)
+            .to(super::chapter::Column::Id)
+            .into()
+    }
+}
+
+/// An action's history, so a read can join it.
+impl Related<super::action_event::Entity> for Entity {
+    fn to() -> RelationDef {
+        <super::action_event::Entity as Related<Entity>>::to().rev()
+    }
+}
+
+/// An action's responsible unit (not the suggested one).
+impl Related<super::unit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Entity::belongs_to(super::unit::Entity)
+            .from(Column::ResponsibleUnitId)
+            .to(super::unit::Column::Id)
+            .into()
+    }
+}
+
 impl Entity {
     /// The actions being followed up: not archived, and not in an archived plan. Lists,
     /// reminders, evaluation rounds and counts start here; an action found by its id, the

@@ -19,3 +19,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A chapter's actions, so a read can join them.
+impl Related<super::action::Entity> for Entity {
+    fn to() -> RelationDef {
+        <super::action::Entity as Related<Entity>>::to().rev()
+    }
+}

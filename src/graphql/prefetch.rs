@@ -8,16 +8,20 @@
 //! (see `loaders`), so there is nothing to feed. A field this does not cover still works: it
 //! asks its loader, which batches as before.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::{Context, Lookahead};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{
     context::ContextExt,
     loaders::{ByKey, Loaders},
 };
-use crate::entities::{action, chapter, plan, unit};
+use crate::{
+    entities::{action, action_event, chapter, plan, unit},
+    error::AppError,
+};
 
 type Rows<E> = Vec<<E as sea_orm::EntityTrait>::Model>;
 
@@ -59,8 +63,13 @@ pub async fn plans(ctx: &Context<'_>, look: Lookahead<'_>, plans: &[plan::Model]
     let Some(loaders) = fed(ctx)? else { return Ok(()) };
     let below = look.field("chapters");
     if below.exists() {
-        let chapters = ahead(&loaders.chapters_by_plan, plans.iter().map(|p| p.id)).await?;
-        chapters_ahead(loaders, below, &chapters).await?;
+        let ids: BTreeSet<Uuid> = plans.iter().map(|p| p.id).collect();
+        if below.field("actions").exists() {
+            tree_ahead(ctx, loaders, below, ids).await?;
+        } else {
+            let chapters = ahead(&loaders.chapters_by_plan, ids).await?;
+            feed_chapters(loaders, &chapters.iter().collect::<Vec<_>>()).await;
+        }
     }
     if look.field("ownerUnit").exists() {
         ahead(&loaders.unit, plans.iter().filter_map(|p| p.owner_unit_id)).await?;
@@ -68,28 +77,111 @@ pub async fn plans(ctx: &Context<'_>, look: Lookahead<'_>, plans: &[plan::Model]
     Ok(())
 }
 
-async fn chapters_ahead(
-    loaders: &Loaders,
-    look: Lookahead<'_>,
-    chapters: &[chapter::Model],
-) -> async_graphql::Result<()> {
-    // Each action's `number` asks for its chapter: these are the ones it will ask for.
-    loaders
-        .chapter
-        .feed_many(chapters.iter().map(|c| (c.id, vec![c.clone()])))
-        .await;
-    let below = look.field("actions");
-    if below.exists() {
-        let actions = ahead(&loaders.actions_by_chapter, chapters.iter().map(|c| c.id)).await?;
-        actions_ahead(loaders, below, &actions, false).await?;
-    }
-    Ok(())
+/// Each action's `number` asks for its chapter: these are the ones it will ask for.
+async fn feed_chapters(loaders: &Loaders, chapters: &[&chapter::Model]) {
+    let by_id: Vec<_> = chapters.iter().map(|c| (c.id, vec![(*c).clone()])).collect();
+    loaders.chapter.feed_many(by_id).await;
 }
 
-/// Actions, as `action` and `actions` return them.
-pub async fn actions(ctx: &Context<'_>, look: Lookahead<'_>, actions: &[action::Model]) -> async_graphql::Result<()> {
+/// The plans' chapters with their actions, and those actions' responsible units when they
+/// are asked for, in one statement (a dashboard's whole tree); then what the actions' other
+/// fields ask for.
+async fn tree_ahead(
+    ctx: &Context<'_>,
+    loaders: &Loaders,
+    look: Lookahead<'_>,
+    plan_ids: BTreeSet<Uuid>,
+) -> async_graphql::Result<()> {
+    let below = look.field("actions");
+    let with_units = below.field("responsibleUnit").exists();
+    let query = chapter::Entity::find()
+        .filter(chapter::Column::OrganizationId.eq(ctx.viewer()?.organization_id))
+        .filter(chapter::Column::PlanId.is_in(plan_ids.iter().copied()))
+        .find_also_related(action::Entity);
+    let db = &ctx.state().db;
+    let rows: Vec<(chapter::Model, Option<action::Model>, Option<unit::Model>)> = if with_units {
+        let query = query.find_also(action::Entity, unit::Entity);
+        order(query).all(db).await.map_err(AppError::from)?
+    } else {
+        let rows = order(query).all(db).await.map_err(AppError::from)?;
+        rows.into_iter().map(|(c, a)| (c, a, None)).collect()
+    };
+    let mut chapters: HashMap<Uuid, Vec<chapter::Model>> = plan_ids.iter().map(|&id| (id, Vec::new())).collect();
+    let mut actions: HashMap<Uuid, Vec<action::Model>> = HashMap::new();
+    let mut units: HashMap<Uuid, unit::Model> = HashMap::new();
+    for (chapter, action, unit) in rows {
+        let of_chapter = actions.entry(chapter.id).or_insert_with(|| {
+            chapters.entry(chapter.plan_id).or_default().push(chapter.clone());
+            Vec::new()
+        });
+        of_chapter.extend(action);
+        if let Some(unit) = unit {
+            units.insert(unit.id, unit);
+        }
+    }
+    feed_chapters(loaders, &chapters.values().flatten().collect::<Vec<_>>()).await;
+    loaders.chapters_by_plan.feed_many(chapters).await;
+    let all: Vec<action::Model> = actions.values().flatten().cloned().collect();
+    loaders.actions_by_chapter.feed_many(actions).await;
+    let all: Vec<&action::Model> = all.iter().collect();
+    if with_units {
+        loaders
+            .unit
+            .feed_many(units.into_iter().map(|(id, unit)| (id, vec![unit])))
+            .await;
+    }
+    let read = Read {
+        responsible_units: with_units,
+        ..Read::default()
+    };
+    actions_ahead(loaders, below, &all, read).await
+}
+
+/// Chapters, then their actions, each in numeric order.
+fn order<Q: QueryOrder>(query: Q) -> Q {
+    query
+        .order_by_asc(chapter::Column::Number)
+        .order_by_asc(action::Column::Number)
+}
+
+/// Actions with their chapters, as `action` and `actions` read them.
+pub async fn actions(
+    ctx: &Context<'_>,
+    look: Lookahead<'_>,
+    rows: &[(action::Model, chapter::Model)],
+) -> async_graphql::Result<()> {
     let Some(loaders) = fed(ctx)? else { return Ok(()) };
-    actions_ahead(loaders, look, actions, true).await
+    let (actions, chapters): (Vec<&action::Model>, Vec<&chapter::Model>) = rows.iter().map(|(a, c)| (a, c)).unzip();
+    feed_chapters(loaders, &chapters).await;
+    actions_ahead(loaders, look, &actions, Read::default()).await
+}
+
+/// Whether `action`'s selection asks for its history and the loaders will keep it, so it is
+/// read with the action (`action_with_history`).
+pub fn history_wanted(ctx: &Context<'_>, look: &Lookahead<'_>) -> async_graphql::Result<bool> {
+    Ok(fed(ctx)?.is_some() && look.field("history").exists())
+}
+
+/// One action read with its chapter and its whole history.
+pub async fn action_with_history(
+    ctx: &Context<'_>,
+    look: Lookahead<'_>,
+    action: &action::Model,
+    chapter: &chapter::Model,
+    history: Vec<action_event::Model>,
+) -> async_graphql::Result<()> {
+    let Some(loaders) = fed(ctx)? else { return Ok(()) };
+    feed_chapters(loaders, &[chapter]).await;
+    let actors: BTreeSet<Uuid> = history.iter().filter_map(|e| e.actor_id).collect();
+    loaders.events_by_action.feed_one(action.id, history).await;
+    if look.field("history").field("actor").exists() {
+        ahead(&loaders.person, actors).await?;
+    }
+    let read = Read {
+        history: true,
+        ..Read::default()
+    };
+    actions_ahead(loaders, look, &[action], read).await
 }
 
 /// Units, as `unit` and `units` return them; their actions are sorted by chapter, so those
@@ -100,31 +192,35 @@ pub async fn units(ctx: &Context<'_>, look: Lookahead<'_>, units: &[unit::Model]
     if below.exists() {
         let actions = ahead(&loaders.actions_by_unit, units.iter().map(|u| u.id)).await?;
         ahead(&loaders.chapter, actions.iter().map(|a| a.chapter_id)).await?;
-        actions_ahead(loaders, below, &actions, false).await?;
+        actions_ahead(loaders, below, &actions.iter().collect::<Vec<_>>(), Read::default()).await?;
     }
     Ok(())
 }
 
-/// What the actions' fields will ask for; their chapters only when `chapters` says they are
-/// not read yet.
+/// What the caller read already, besides the actions' chapters.
+#[derive(Default)]
+struct Read {
+    responsible_units: bool,
+    history: bool,
+}
+
+/// What the actions' fields will ask for, their chapters and what `read` says being read
+/// already.
 async fn actions_ahead(
     loaders: &Loaders,
     look: Lookahead<'_>,
-    actions: &[action::Model],
-    chapters: bool,
+    actions: &[&action::Model],
+    read: Read,
 ) -> async_graphql::Result<()> {
+    let ids = || actions.iter().map(|a| a.id);
     if actions.is_empty() {
         return Ok(());
-    }
-    let ids = || actions.iter().map(|a| a.id);
-    if chapters && (look.field("number").exists() || look.field("chapter").exists()) {
-        ahead(&loaders.chapter, actions.iter().map(|a| a.chapter_id)).await?;
     }
     if look.field("plan").exists() {
         ahead(&loaders.plan, actions.iter().map(|a| a.plan_id)).await?;
     }
     let mut units = BTreeSet::new();
-    if look.field("responsibleUnit").exists() {
+    if look.field("responsibleUnit").exists() && !read.responsible_units {
         units.extend(actions.iter().filter_map(|a| a.responsible_unit_id));
     }
     if look.field("suggestedUnit").exists() {
@@ -136,7 +232,7 @@ async fn actions_ahead(
     }
     ahead(&loaders.unit, units).await?;
     let history = look.field("history");
-    if history.exists() {
+    if history.exists() && !read.history {
         let events = ahead(&loaders.events_by_action, ids()).await?;
         if history.field("actor").exists() {
             ahead(&loaders.person, events.iter().filter_map(|e| e.actor_id)).await?;

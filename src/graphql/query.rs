@@ -76,9 +76,16 @@ impl BaseQuery {
     }
 
     async fn action(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Action> {
-        let action = actions::action(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?;
-        prefetch::actions(ctx, ctx.look_ahead(), std::slice::from_ref(&action)).await?;
-        Ok(Action(action))
+        let (db, viewer, id) = (&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?);
+        let look = ctx.look_ahead();
+        if prefetch::history_wanted(ctx, &look)? {
+            let (action, chapter, history) = actions::action_with_history(db, viewer, id).await?;
+            prefetch::action_with_history(ctx, look, &action, &chapter, history).await?;
+            return Ok(Action(action));
+        }
+        let found = actions::action_with_chapter(db, viewer, id).await?;
+        prefetch::actions(ctx, look, std::slice::from_ref(&found)).await?;
+        Ok(Action(found.0))
     }
 
     /// Actions matching every given condition, sorted by plan and numerically by number;
@@ -102,10 +109,10 @@ impl BaseQuery {
             archived: filter.archived.unwrap_or(false),
         };
         let state = ctx.state();
-        let found = actions::list(&state.db, ctx.viewer()?, state.today(), filter).await?;
-        let found = page.apply(found, state.settings.graphql.max_page, |a| a.id.to_string())?;
+        let found = actions::list_with_chapters(&state.db, ctx.viewer()?, state.today(), filter).await?;
+        let found = page.apply(found, state.settings.graphql.max_page, |(a, _)| a.id.to_string())?;
         prefetch::actions(ctx, ctx.look_ahead(), &found).await?;
-        Ok(found.into_iter().map(Action).collect())
+        Ok(found.into_iter().map(|(action, _)| Action(action)).collect())
     }
 
     /// The plan as CSV (one row per action, Norwegian headers) or JSON; importing it again

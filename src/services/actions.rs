@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, Related, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -484,6 +484,21 @@ pub async fn action(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppRe
     find_in_org::<action::Entity, _>(db, |a| a.organization_id, viewer.organization_id, "action", id).await
 }
 
+/// The action with its chapter, in one statement.
+pub async fn action_with_chapter(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<(action::Model, chapter::Model)> {
+    action::Entity::find_by_id(id)
+        .filter(action::Column::OrganizationId.eq(viewer.organization_id))
+        .select_two_required(chapter::Entity)
+        .join(JoinType::InnerJoin, <action::Entity as Related<chapter::Entity>>::to())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("action", id))
+}
+
 /// The viewer's organization's actions matching the filter, in plan order and then
 /// numerically by chapter and number (13.9 before 13.10).
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
@@ -493,6 +508,41 @@ pub async fn list(
     today: NaiveDate,
     filter: ActionFilter,
 ) -> AppResult<Vec<action::Model>> {
+    let found = list_with_chapters(db, viewer, today, filter).await?;
+    Ok(found.into_iter().map(|(action, _)| action).collect())
+}
+
+/// The action with its chapter and its history (oldest first), in one statement.
+pub async fn action_with_history(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<(action::Model, chapter::Model, Vec<action_event::Model>)> {
+    let mut rows = action::Entity::find_by_id(id)
+        .filter(action::Column::OrganizationId.eq(viewer.organization_id))
+        .find_also_related(chapter::Entity)
+        .find_also_related(action_event::Entity)
+        .order_by_asc(action_event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter();
+    let Some((action, Some(chapter), first)) = rows.next() else {
+        return Err(AppError::not_found("action", id));
+    };
+    let events = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, _, event)| event))
+        .collect();
+    Ok((action, chapter, events))
+}
+
+/// `list`, each action with its chapter, read in the same statement.
+pub async fn list_with_chapters(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    filter: ActionFilter,
+) -> AppResult<Vec<(action::Model, chapter::Model)>> {
     let mut query = match (filter.archived, filter.plan_id) {
         (true, _) => action::Entity::find().filter(action::Column::ArchivedAt.is_not_null()),
         // A plan's own list shows its actions also while the plan is archived.
@@ -520,19 +570,16 @@ pub async fn list(
             .filter(action::Column::Status.is_in(open));
     }
     // Sorted by the database, through the chapters' numbers: one statement.
-    let by_chapter = action::Entity::belongs_to(chapter::Entity)
-        .from(action::Column::ChapterId)
-        .to(chapter::Column::Id)
-        .into();
     let mut actions = query
-        .join(JoinType::InnerJoin, by_chapter)
+        .select_two_required(chapter::Entity)
+        .join(JoinType::InnerJoin, <action::Entity as Related<chapter::Entity>>::to())
         .order_by_asc(action::Column::PlanId)
         .order_by_asc(chapter::Column::Number)
         .order_by_asc(action::Column::Number)
         .all(db)
         .await?;
     if let Some(overdue) = filter.overdue {
-        actions.retain(|a| is_overdue(a, today) == overdue);
+        actions.retain(|(a, _)| is_overdue(a, today) == overdue);
     }
     Ok(actions)
 }

@@ -11,7 +11,6 @@
 use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::{Context, Lookahead};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{
@@ -20,7 +19,7 @@ use super::{
 };
 use crate::{
     entities::{action, action_event, chapter, plan, unit},
-    error::AppError,
+    services::plans,
 };
 
 type Rows<E> = Vec<<E as sea_orm::EntityTrait>::Model>;
@@ -94,18 +93,8 @@ async fn tree_ahead(
 ) -> async_graphql::Result<()> {
     let below = look.field("actions");
     let with_units = below.field("responsibleUnit").exists();
-    let query = chapter::Entity::find()
-        .filter(chapter::Column::OrganizationId.eq(ctx.viewer()?.organization_id))
-        .filter(chapter::Column::PlanId.is_in(plan_ids.iter().copied()))
-        .find_also_related(action::Entity);
     let db = &ctx.state().db;
-    let rows: Vec<(chapter::Model, Option<action::Model>, Option<unit::Model>)> = if with_units {
-        let query = query.find_also(action::Entity, unit::Entity);
-        order(query).all(db).await.map_err(AppError::from)?
-    } else {
-        let rows = order(query).all(db).await.map_err(AppError::from)?;
-        rows.into_iter().map(|(c, a)| (c, a, None)).collect()
-    };
+    let rows = plans::tree(db, ctx.viewer()?.organization_id, &plan_ids, with_units).await?;
     let mut chapters: HashMap<Uuid, Vec<chapter::Model>> = plan_ids.iter().map(|&id| (id, Vec::new())).collect();
     let mut actions: HashMap<Uuid, Vec<action::Model>> = HashMap::new();
     let mut units: HashMap<Uuid, unit::Model> = HashMap::new();
@@ -135,13 +124,6 @@ async fn tree_ahead(
         ..Read::default()
     };
     actions_ahead(loaders, below, &all, read).await
-}
-
-/// Chapters, then their actions, each in numeric order.
-fn order<Q: QueryOrder>(query: Q) -> Q {
-    query
-        .order_by_asc(chapter::Column::Number)
-        .order_by_asc(action::Column::Number)
 }
 
 /// Actions with their chapters, as `action` and `actions` read them.

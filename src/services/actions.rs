@@ -485,6 +485,7 @@ pub async fn action(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppRe
 }
 
 /// The action with its chapter, in one statement.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn action_with_chapter(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -513,6 +514,7 @@ pub async fn list(
 }
 
 /// The action with its chapter and its history (oldest first), in one statement.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn action_with_history(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -537,6 +539,7 @@ pub async fn action_with_history(
 }
 
 /// `list`, each action with its chapter, read in the same statement.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn list_with_chapters(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -432,6 +432,9 @@ fn count<'a>(actions: impl Iterator<Item = &'a action::Model>) -> StatusCounts {
     }
 }
 
+/// A chapter, one of its actions, and that action's responsible unit.
+pub type TreeRow = (chapter::Model, Option<action::Model>, Option<unit::Model>);
+
 /// The plans' chapters joined with their actions, and those actions' responsible units when
 /// `with_units`, in one statement (a dashboard's tree): chapters, then actions, in numeric
 /// order; a chapter without actions comes once with none.
@@ -441,7 +444,7 @@ pub async fn tree(
     organization_id: Uuid,
     plan_ids: &std::collections::BTreeSet<Uuid>,
     with_units: bool,
-) -> AppResult<Vec<(chapter::Model, Option<action::Model>, Option<unit::Model>)>> {
+) -> AppResult<Vec<TreeRow>> {
     use sea_orm::QueryOrder;
     let query = chapter::Entity::find()
         .filter(chapter::Column::OrganizationId.eq(organization_id))

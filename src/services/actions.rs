@@ -513,31 +513,6 @@ pub async fn list(
     Ok(found.into_iter().map(|(action, _)| action).collect())
 }
 
-/// The action with its chapter and its history (oldest first), in one statement.
-#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
-pub async fn action_with_history(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: Uuid,
-) -> AppResult<(action::Model, chapter::Model, Vec<action_event::Model>)> {
-    let mut rows = action::Entity::find_by_id(id)
-        .filter(action::Column::OrganizationId.eq(viewer.organization_id))
-        .find_also_related(chapter::Entity)
-        .find_also_related(action_event::Entity)
-        .order_by_asc(action_event::Column::Id)
-        .all(db)
-        .await?
-        .into_iter();
-    let Some((action, Some(chapter), first)) = rows.next() else {
-        return Err(AppError::not_found("action", id));
-    };
-    let events = first
-        .into_iter()
-        .chain(rows.filter_map(|(_, _, event)| event))
-        .collect();
-    Ok((action, chapter, events))
-}
-
 /// `list`, each action with its chapter, read in the same statement.
 #[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
 pub async fn list_with_chapters(

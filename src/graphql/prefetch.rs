@@ -121,7 +121,6 @@ async fn tree_ahead(
     }
     let read = Read {
         responsible_units: with_units,
-        ..Read::default()
     };
     actions_ahead(loaders, below, &all, read).await
 }
@@ -155,7 +154,6 @@ pub async fn units(ctx: &Context<'_>, look: Lookahead<'_>, units: &[unit::Model]
 #[derive(Default)]
 struct Read {
     responsible_units: bool,
-    history: bool,
 }
 
 /// What the actions' fields will ask for, their chapters and what `read` says being read
@@ -186,7 +184,7 @@ async fn actions_ahead(
     }
     ahead(&loaders.unit, units).await?;
     let history = look.field("history");
-    if history.exists() && !read.history {
+    if history.exists() {
         let events = ahead(&loaders.events_by_action, ids()).await?;
         if history.field("actor").exists() {
             ahead(&loaders.person, events.iter().filter_map(|e| e.actor_id)).await?;

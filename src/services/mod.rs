@@ -22,7 +22,7 @@ pub mod revisions;
 pub use auth::Viewer;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, PrimaryKeyTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PrimaryKeyTrait, QueryResult, TryGetError};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -30,6 +30,31 @@ use crate::error::{AppError, AppResult};
 /// Longest title, name or reference; longest description or comment.
 pub const MAX_NAME: usize = 300;
 pub const MAX_TEXT: usize = 10_000;
+
+/// The right side of a LEFT JOIN, read strictly. sea-orm reads a joined row it cannot decode
+/// (a status, kind or role this version does not know) as no row at all, which would leave it
+/// out of a list without a word; read through `Joined`, only an all-NULL side (nothing matched)
+/// is `None`, and a row that is there but does not decode is an error.
+pub(crate) struct Joined<M>(pub M);
+
+impl<M: FromQueryResult> FromQueryResult for Joined<M> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        M::from_query_result(res, pre).map(Joined)
+    }
+
+    fn from_query_result_optional(res: &QueryResult, pre: &str) -> Result<Option<Self>, DbErr> {
+        match M::from_query_result_nullable(res, pre) {
+            Ok(model) => Ok(Some(Joined(model))),
+            Err(TryGetError::Null(_)) => Ok(None),
+            Err(TryGetError::DbErr(err)) => Err(err),
+        }
+    }
+}
+
+/// Unwraps a `Joined` side.
+pub(crate) fn joined<M>(side: Option<Joined<M>>) -> Option<M> {
+    side.map(|Joined(model)| model)
+}
 
 /// Loads a row by id that must belong to the viewer's organization; any other row is
 /// reported as not found, so ids of other organizations reveal nothing.

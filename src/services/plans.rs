@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize};
-use super::{MAX_NAME, Viewer, actions, archived_at, find_in_org};
+use super::{Joined, MAX_NAME, Viewer, actions, archived_at, find_in_org, joined};
 use crate::audit_key::AuditKey;
 use crate::{
     domain::{CronSchedule, Status, check_date, optional_text, required_line},
@@ -456,9 +456,16 @@ pub async fn tree(
             .order_by_asc(action::Column::Number)
     }
     Ok(if with_units {
-        order(query.find_also(action::Entity, unit::Entity)).all(db).await?
+        let rows = order(query.find_also(action::Entity, unit::Entity))
+            .into_model::<chapter::Model, Joined<action::Model>, Joined<unit::Model>>()
+            .all(db)
+            .await?;
+        rows.into_iter().map(|(c, a, u)| (c, joined(a), joined(u))).collect()
     } else {
-        let rows = order(query).all(db).await?;
-        rows.into_iter().map(|(c, a)| (c, a, None)).collect()
+        let rows = order(query)
+            .into_model::<chapter::Model, Joined<action::Model>>()
+            .all(db)
+            .await?;
+        rows.into_iter().map(|(c, a)| (c, joined(a), None)).collect()
     })
 }

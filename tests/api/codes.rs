@@ -33,6 +33,21 @@ on_both_databases! {
 
         let action = app.gql("query($id: ID!) { action(id: $id) { title status } }", json!({ "id": f.action_id })).await;
         internal(&action, "the action");
+        // The dashboard reads the plan's chapters, actions and units in one join: the action
+        // does not drop out of its chapter.
+        let dashboard = app
+            .gql(
+                "query($id: ID!) { plan(id: $id) { chapters { actions { title status responsibleUnit { name } } } } }",
+                json!({ "id": f.plan_id }),
+            )
+            .await;
+        internal(&dashboard, "the dashboard");
+        let chapters = app
+            .gql("query($id: ID!) { plan(id: $id) { chapters { actions { title status } } } }", json!({ "id": f.plan_id }))
+            .await;
+        internal(&chapters, "the plan's chapters");
+        let list = app.gql("{ actions { title status } }", json!({})).await;
+        internal(&list, "the action list");
         let progress = app
             .gql("query($id: ID!) { plan(id: $id) { progress { overall { total } } } }", json!({ "id": f.plan_id }))
             .await;

@@ -22,6 +22,7 @@ use crate::{
     domain::{Role, Via},
     entities::{api_token, person},
     error::{AppError, AppResult},
+    services::{Joined, joined},
 };
 
 /// The person behind a request.
@@ -97,33 +98,20 @@ pub async fn issue_token(
     Ok(token)
 }
 
-/// The person a credential row (token, session, sign-in link) was read with. sea-orm's
-/// `find_also_related` takes a person row it cannot read (a role it does not know) for no
-/// person at all; that one is read again by id, so it is an internal error rather than
-/// "not signed in".
-pub(crate) async fn holder(
-    db: &impl sea_orm::ConnectionTrait,
-    joined: Option<person::Model>,
-    person_id: Uuid,
-) -> AppResult<Option<person::Model>> {
-    match joined {
-        Some(person) => Ok(Some(person)),
-        None => Ok(person::Entity::find_by_id(person_id).one(db).await?),
-    }
-}
-
 /// The viewer behind a bearer token, or `Unauthenticated` for an unknown, expired or revoked one.
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> AppResult<Viewer> {
     let refused = || AppError::Unauthenticated("the bearer token is not valid".into());
-    // The token and its person in one statement.
+    // The token and its person in one statement; a person row this version cannot read (a
+    // role it does not know) is an internal error, not "not signed in".
     let (token, person) = api_token::Entity::find()
         .find_also_related(person::Entity)
         .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
+        .into_model::<api_token::Model, Joined<person::Model>>()
         .one(db)
         .await?
         .ok_or_else(refused)?;
-    let person = holder(db, person, token.person_id).await?.ok_or_else(refused)?;
+    let person = joined(person).ok_or_else(refused)?;
     if !matches!(token_state(&token, now), TokenState::Valid(_)) {
         return Err(refused());
     }

@@ -12,7 +12,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Viewer, hash_token, holder, new_token};
+use super::{Viewer, hash_token, new_token};
+use crate::services::{Joined, joined};
 use crate::{
     config::{Settings, WebSettings},
     domain::{Reason, Role, validate_email},
@@ -162,6 +163,7 @@ pub async fn peek_sign_in_link(
     let (link, person) = sign_in_link::Entity::find()
         .find_also_related(person::Entity)
         .filter(sign_in_link::Column::TokenHash.eq(hash_token(token.trim())))
+        .into_model::<sign_in_link::Model, Joined<person::Model>>()
         .one(db)
         .await?
         .ok_or_else(link_refused)?;
@@ -173,7 +175,7 @@ pub async fn peek_sign_in_link(
     {
         return Err(link_refused());
     }
-    holder(db, person, link.person_id).await?.ok_or_else(link_refused)
+    joined(person).ok_or_else(link_refused)
 }
 
 fn link_refused() -> AppError {
@@ -207,13 +209,14 @@ pub async fn sign_in_with_link(
     let (link, person) = sign_in_link::Entity::find()
         .find_also_related(person::Entity)
         .filter(sign_in_link::Column::TokenHash.eq(&hash))
+        .into_model::<sign_in_link::Model, Joined<person::Model>>()
         .one(&txn)
         .await?
         .ok_or_else(link_refused)?;
     if off.contains(&link.organization_id) {
         return Err(link_refused());
     }
-    let person = holder(&txn, person, link.person_id).await?.ok_or_else(link_refused)?;
+    let person = joined(person).ok_or_else(link_refused)?;
     let secret = open_session(&txn, settings, &person, METHOD_EMAIL_LINK, now).await?;
     txn.commit().await?;
     Ok((secret, Viewer::of(person)?))
@@ -258,10 +261,11 @@ pub async fn authenticate_session(
     let (session, person) = web_session::Entity::find()
         .find_also_related(person::Entity)
         .filter(web_session::Column::TokenHash.eq(hash_token(secret.trim())))
+        .into_model::<web_session::Model, Joined<person::Model>>()
         .one(db)
         .await?
         .ok_or_else(refused)?;
-    let person = holder(db, person, session.person_id).await?.ok_or_else(refused)?;
+    let person = joined(person).ok_or_else(refused)?;
     let idle = Duration::minutes(settings.session_idle_minutes.max(1));
     if session.revoked_at.is_some() || session.expires_at <= now || session.last_seen_at + idle <= now {
         return Err(refused());

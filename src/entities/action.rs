@@ -53,6 +53,13 @@ impl Related<super::chapter::Entity> for Entity {
     }
 }
 
+/// An action's history, so a read can join it.
+impl Related<super::action_event::Entity> for Entity {
+    fn to() -> RelationDef {
+        <super::action_event::Entity as Related<Entity>>::to().rev()
+    }
+}
+
 /// An action's responsible unit (not the suggested one).
 impl Related<super::unit::Entity> for Entity {
     fn to() -> RelationDef {

@@ -33,3 +33,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The action an event belongs to.
+impl Related<super::action::Entity> for Entity {
+    fn to() -> RelationDef {
+        Entity::belongs_to(super::action::Entity)
+            .from(Column::ActionId)
+            .to(super::action::Column::Id)
+            .into()
+    }
+}

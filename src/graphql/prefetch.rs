@@ -18,7 +18,7 @@ use super::{
     loaders::{ByKey, Loaders},
 };
 use crate::{
-    entities::{action, chapter, plan, unit},
+    entities::{action, action_event, chapter, plan, unit},
     services::plans,
 };
 
@@ -121,6 +121,7 @@ async fn tree_ahead(
     }
     let read = Read {
         responsible_units: with_units,
+        ..Read::default()
     };
     actions_ahead(loaders, below, &all, read).await
 }
@@ -135,6 +136,34 @@ pub async fn actions(
     let (actions, chapters): (Vec<&action::Model>, Vec<&chapter::Model>) = rows.iter().map(|(a, c)| (a, c)).unzip();
     feed_chapters(loaders, &chapters).await;
     actions_ahead(loaders, look, &actions, Read::default()).await
+}
+
+/// Whether `action`'s selection asks for its history and the loaders will keep it, so it is
+/// read with the action (`action_with_history`).
+pub fn history_wanted(ctx: &Context<'_>, look: &Lookahead<'_>) -> async_graphql::Result<bool> {
+    Ok(fed(ctx)?.is_some() && look.field("history").exists())
+}
+
+/// One action read with its chapter and its whole history.
+pub async fn action_with_history(
+    ctx: &Context<'_>,
+    look: Lookahead<'_>,
+    action: &action::Model,
+    chapter: &chapter::Model,
+    history: Vec<action_event::Model>,
+) -> async_graphql::Result<()> {
+    let Some(loaders) = fed(ctx)? else { return Ok(()) };
+    feed_chapters(loaders, &[chapter]).await;
+    let actors: BTreeSet<Uuid> = history.iter().filter_map(|e| e.actor_id).collect();
+    loaders.events_by_action.feed_one(action.id, history).await;
+    if look.field("history").field("actor").exists() {
+        ahead(&loaders.person, actors).await?;
+    }
+    let read = Read {
+        history: true,
+        ..Read::default()
+    };
+    actions_ahead(loaders, look, &[action], read).await
 }
 
 /// Units, as `unit` and `units` return them; their actions are sorted by chapter, so those
@@ -154,6 +183,7 @@ pub async fn units(ctx: &Context<'_>, look: Lookahead<'_>, units: &[unit::Model]
 #[derive(Default)]
 struct Read {
     responsible_units: bool,
+    history: bool,
 }
 
 /// What the actions' fields will ask for, their chapters and what `read` says being read
@@ -184,7 +214,7 @@ async fn actions_ahead(
     }
     ahead(&loaders.unit, units).await?;
     let history = look.field("history");
-    if history.exists() {
+    if history.exists() && !read.history {
         let events = ahead(&loaders.events_by_action, ids()).await?;
         if history.field("actor").exists() {
             ahead(&loaders.person, events.iter().filter_map(|e| e.actor_id)).await?;

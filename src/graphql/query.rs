@@ -78,6 +78,11 @@ impl BaseQuery {
     async fn action(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Action> {
         let (db, viewer, id) = (&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?);
         let look = ctx.look_ahead();
+        if prefetch::history_wanted(ctx, &look)? {
+            let (action, chapter, history) = actions::action_with_history(db, viewer, id).await?;
+            prefetch::action_with_history(ctx, look, &action, &chapter, history).await?;
+            return Ok(Action(action));
+        }
         let found = actions::action_with_chapter(db, viewer, id).await?;
         prefetch::actions(ctx, look, std::slice::from_ref(&found)).await?;
         Ok(Action(found.0))

@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize, policy};
-use super::{MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, org::dedup, outbox, reminders};
+use super::{Joined, MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, joined, org::dedup, outbox, reminders};
 use crate::{
     audit_key::AuditKey,
     domain::{
@@ -511,6 +511,32 @@ pub async fn list(
 ) -> AppResult<Vec<action::Model>> {
     let found = list_with_chapters(db, viewer, today, filter).await?;
     Ok(found.into_iter().map(|(action, _)| action).collect())
+}
+
+/// The action with its chapter and its history (oldest first), in one statement.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
+pub async fn action_with_history(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<(action::Model, chapter::Model, Vec<action_event::Model>)> {
+    let mut rows = action::Entity::find_by_id(id)
+        .filter(action::Column::OrganizationId.eq(viewer.organization_id))
+        .find_also_related(chapter::Entity)
+        .find_also_related(action_event::Entity)
+        .order_by_asc(action_event::Column::Id)
+        .into_model::<action::Model, Joined<chapter::Model>, Joined<action_event::Model>>()
+        .all(db)
+        .await?
+        .into_iter();
+    let Some((action, Some(Joined(chapter)), first)) = rows.next() else {
+        return Err(AppError::not_found("action", id));
+    };
+    let events = joined(first)
+        .into_iter()
+        .chain(rows.filter_map(|(_, _, event)| joined(event)))
+        .collect();
+    Ok((action, chapter, events))
 }
 
 /// `list`, each action with its chapter, read in the same statement.

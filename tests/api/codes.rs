@@ -90,5 +90,9 @@ on_both_databases! {
             .gql("query($id: ID!) { action(id: $id) { history { kind } } }", json!({ "id": f.action_id }))
             .await;
         assert_eq!(error_code(&history), Some("INTERNAL"), "{history:#}");
+        let with_title = app
+            .gql("query($id: ID!) { action(id: $id) { title history { kind } } }", json!({ "id": f.action_id }))
+            .await;
+        assert_eq!(error_code(&with_title), Some("INTERNAL"), "{with_title:#}");
     }
 }

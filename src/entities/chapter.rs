@@ -26,3 +26,13 @@ impl Related<super::action::Entity> for Entity {
         <super::action::Entity as Related<Entity>>::to().rev()
     }
 }
+
+/// The plan a chapter belongs to.
+impl Related<super::plan::Entity> for Entity {
+    fn to() -> RelationDef {
+        Entity::belongs_to(super::plan::Entity)
+            .from(Column::PlanId)
+            .to(super::plan::Column::Id)
+            .into()
+    }
+}

@@ -31,3 +31,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A plan's chapters, so a read can join them.
+impl Related<super::chapter::Entity> for Entity {
+    fn to() -> RelationDef {
+        <super::chapter::Entity as Related<Entity>>::to().rev()
+    }
+}

@@ -57,14 +57,42 @@ fn fed<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<Option<&'a Loaders>> {
     Ok(loaders.cached.then_some(loaders))
 }
 
-/// Plans, as `plan` and `plans` return them.
+/// Plans, as `plans` returns them (and `plan` when it did not read the tree with the plan).
 pub async fn plans(ctx: &Context<'_>, look: Lookahead<'_>, plans: &[plan::Model]) -> async_graphql::Result<()> {
+    plans_ahead(ctx, look, plans, None).await
+}
+
+/// Whether `plan`'s selection asks for its chapters' actions and the loaders will keep them,
+/// so the tree is read with the plan (`plans::plan_with_tree`); then whether it asks for
+/// the actions' responsible units.
+pub fn tree_wanted(ctx: &Context<'_>, look: &Lookahead<'_>) -> async_graphql::Result<Option<bool>> {
+    let actions = look.field("chapters").field("actions");
+    Ok((fed(ctx)?.is_some() && actions.exists()).then(|| actions.field("responsibleUnit").exists()))
+}
+
+/// A plan read with its tree.
+pub async fn plan_with_tree(
+    ctx: &Context<'_>,
+    look: Lookahead<'_>,
+    plan: &plan::Model,
+    tree: Vec<plans::TreeRow>,
+) -> async_graphql::Result<()> {
+    plans_ahead(ctx, look, std::slice::from_ref(plan), Some(tree)).await
+}
+
+/// What the plans' fields will ask for; `tree` is their tree when it was read with them.
+async fn plans_ahead(
+    ctx: &Context<'_>,
+    look: Lookahead<'_>,
+    plans: &[plan::Model],
+    tree: Option<Vec<plans::TreeRow>>,
+) -> async_graphql::Result<()> {
     let Some(loaders) = fed(ctx)? else { return Ok(()) };
     let below = look.field("chapters");
     if below.exists() {
         let ids: BTreeSet<Uuid> = plans.iter().map(|p| p.id).collect();
         if below.field("actions").exists() {
-            tree_ahead(ctx, loaders, below, ids).await?;
+            tree_ahead(ctx, loaders, below, ids, tree).await?;
         } else {
             let chapters = ahead(&loaders.chapters_by_plan, ids).await?;
             feed_chapters(loaders, &chapters.iter().collect::<Vec<_>>()).await;
@@ -83,18 +111,21 @@ async fn feed_chapters(loaders: &Loaders, chapters: &[&chapter::Model]) {
 }
 
 /// The plans' chapters with their actions, and those actions' responsible units when they
-/// are asked for, in one statement (a dashboard's whole tree); then what the actions' other
-/// fields ask for.
+/// are asked for, in one statement (a dashboard's whole tree) unless `read` already holds
+/// them; then what the actions' other fields ask for.
 async fn tree_ahead(
     ctx: &Context<'_>,
     loaders: &Loaders,
     look: Lookahead<'_>,
     plan_ids: BTreeSet<Uuid>,
+    read: Option<Vec<plans::TreeRow>>,
 ) -> async_graphql::Result<()> {
     let below = look.field("actions");
     let with_units = below.field("responsibleUnit").exists();
-    let db = &ctx.state().db;
-    let rows = plans::tree(db, ctx.viewer()?.organization_id, &plan_ids, with_units).await?;
+    let rows = match read {
+        Some(rows) => rows,
+        None => plans::tree(&ctx.state().db, ctx.viewer()?.organization_id, &plan_ids, with_units).await?,
+    };
     let mut chapters: HashMap<Uuid, Vec<chapter::Model>> = plan_ids.iter().map(|&id| (id, Vec::new())).collect();
     let mut actions: HashMap<Uuid, Vec<action::Model>> = HashMap::new();
     let mut units: HashMap<Uuid, unit::Model> = HashMap::new();

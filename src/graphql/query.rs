@@ -70,8 +70,15 @@ impl BaseQuery {
     }
 
     async fn plan(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Plan> {
-        let plan = plans::plan(&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?).await?;
-        prefetch::plans(ctx, ctx.look_ahead(), std::slice::from_ref(&plan)).await?;
+        let (db, viewer, id) = (&ctx.state().db, ctx.viewer()?, parse_id("id", &id)?);
+        let look = ctx.look_ahead();
+        if let Some(with_units) = prefetch::tree_wanted(ctx, &look)? {
+            let (plan, tree) = plans::plan_with_tree(db, viewer, id, with_units).await?;
+            prefetch::plan_with_tree(ctx, look, &plan, tree).await?;
+            return Ok(Plan(plan));
+        }
+        let plan = plans::plan(db, viewer, id).await?;
+        prefetch::plans(ctx, look, std::slice::from_ref(&plan)).await?;
         Ok(Plan(plan))
     }
 

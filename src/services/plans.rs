@@ -445,16 +445,10 @@ pub async fn tree(
     plan_ids: &std::collections::BTreeSet<Uuid>,
     with_units: bool,
 ) -> AppResult<Vec<TreeRow>> {
-    use sea_orm::QueryOrder;
     let query = chapter::Entity::find()
         .filter(chapter::Column::OrganizationId.eq(organization_id))
         .filter(chapter::Column::PlanId.is_in(plan_ids.iter().copied()))
         .find_also_related(action::Entity);
-    fn order<Q: QueryOrder>(query: Q) -> Q {
-        query
-            .order_by_asc(chapter::Column::Number)
-            .order_by_asc(action::Column::Number)
-    }
     Ok(if with_units {
         let rows = order(query.find_also(action::Entity, unit::Entity))
             .into_model::<chapter::Model, Joined<action::Model>, Joined<unit::Model>>()
@@ -469,3 +463,53 @@ pub async fn tree(
         rows.into_iter().map(|(c, a)| (c, joined(a), None)).collect()
     })
 }
+
+/// The tree's order: chapters, then actions, by number.
+fn order<Q: QueryOrder>(query: Q) -> Q {
+    query
+        .order_by_asc(chapter::Column::Number)
+        .order_by_asc(action::Column::Number)
+}
+
+/// A plan and its tree as `tree` reads it, in one statement: the plan joined with its
+/// chapters, their actions and, when `with_units`, those actions' responsible units.
+#[tracing::instrument(skip_all, fields(org = %viewer.organization_id))]
+pub async fn plan_with_tree(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    with_units: bool,
+) -> AppResult<(plan::Model, Vec<TreeRow>)> {
+    let query = plan::Entity::find_by_id(id)
+        .filter(plan::Column::OrganizationId.eq(viewer.organization_id))
+        .find_also_related(chapter::Entity)
+        .find_also(chapter::Entity, action::Entity);
+    let rows: Vec<PlanRow> = if with_units {
+        order(query.find_also(action::Entity, unit::Entity))
+            .into_model::<plan::Model, Joined<chapter::Model>, Joined<action::Model>, Joined<unit::Model>>()
+            .all(db)
+            .await?
+    } else {
+        let rows = order(query)
+            .into_model::<plan::Model, Joined<chapter::Model>, Joined<action::Model>>()
+            .all(db)
+            .await?;
+        rows.into_iter().map(|(p, c, a)| (p, c, a, None)).collect()
+    };
+    let Some(plan) = rows.first().map(|row| row.0.clone()) else {
+        return Err(AppError::not_found("plan", id));
+    };
+    let tree = rows
+        .into_iter()
+        .filter_map(|(_, c, a, u)| Some((joined(c)?, joined(a), joined(u))))
+        .collect();
+    Ok((plan, tree))
+}
+
+/// A row of `plan_with_tree`'s join.
+type PlanRow = (
+    plan::Model,
+    Option<Joined<chapter::Model>>,
+    Option<Joined<action::Model>>,
+    Option<Joined<unit::Model>>,
+);

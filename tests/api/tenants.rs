@@ -42,6 +42,9 @@ on_both_databases! {
         assert_eq!(ask("{ plans { id } units { id } teams { id } }", json!({})).await["data"], json!({ "plans": [], "units": [], "teams": [] }));
         for (query, variables) in [
             ("query($id: ID!) { plan(id: $id) { title } }", json!({ "id": f.plan_id })),
+            // The dashboard reads the plan joined with its tree: the same refusal.
+            ("query($id: ID!) { plan(id: $id) { title chapters { actions { title responsibleUnit { name } } } } }", json!({ "id": f.plan_id })),
+            ("query($id: ID!) { plan(id: $id) { chapters { actions { title } } } }", json!({ "id": f.plan_id })),
             ("query($id: ID!) { action(id: $id) { title } }", json!({ "id": f.action_id })),
             ("query($id: ID!) { unit(id: $id) { name } }", json!({ "id": f.unit_id })),
             ("query($id: ID!) { report(planId: $id, year: 2026) { hash } }", json!({ "id": f.plan_id })),

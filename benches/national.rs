@@ -280,7 +280,7 @@ async fn main() -> anyhow::Result<()> {
     let first = &tenants[0];
     let viewer = bootstrap::first_admin(
         &state.db,
-        auth::authenticate(&state.db, &first.token, Utc::now())
+        auth::authenticate(&state.db, &state.tokens, &first.token, Utc::now())
             .await?
             .organization_id,
     )

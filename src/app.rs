@@ -218,6 +218,10 @@ impl Application {
         migrated?;
         let mut state = AppState::new(db, settings, audit_key, clock);
         state.sql_statements = statements;
+        if state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            let options = state.db.get_postgres_connection_pool().connect_options();
+            crate::services::auth::cache::start((*options).clone(), state.tokens.clone()).await;
+        }
         let router = http::router(state.clone(), graphql::schema(state.clone()));
         http::install_metrics();
         Ok(Self {

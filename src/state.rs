@@ -30,6 +30,9 @@ pub struct AppState {
     /// Woken when a request put a message in the outbox (a sign-in link), so the dispatcher
     /// sends it now instead of at its next round.
     pub outbox: Arc<tokio::sync::Notify>,
+    /// Bearer tokens read lately, used while PostgreSQL tells of every change to them
+    /// (`services::auth::cache`).
+    pub tokens: Arc<crate::services::auth::TokenCache>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             batch_waits: Arc::default(),
             scheduler_heartbeat: Arc::default(),
             outbox: Arc::default(),
+            tokens: Arc::default(),
         }
     }
 

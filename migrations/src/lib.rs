@@ -17,6 +17,7 @@ mod m20261125_000002_unit_management;
 mod m20261202_000001_archiving;
 mod m20261202_000002_entra_sign_in;
 mod m20261202_000003_organization_indexes;
+mod m20261203_000001_credential_notifications;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_archiving::Migration),
             Box::new(m20261202_000002_entra_sign_in::Migration),
             Box::new(m20261202_000003_organization_indexes::Migration),
+            Box::new(m20261203_000001_credential_notifications::Migration),
         ]
     }
 }

@@ -76,7 +76,7 @@ impl Subscription {
                     },
                     _ = check.tick() => {
                         // A token revoked or expired since the connection opened ends the stream.
-                        if crate::services::auth::authenticate(&state.db, &token, state.now()).await.is_err() {
+                        if crate::services::auth::authenticate(&state.db, &state.tokens, &token, state.now()).await.is_err() {
                             break;
                         }
                     }

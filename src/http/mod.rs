@@ -131,7 +131,7 @@ async fn graphql(
     let state = &http.state;
     let signed_in = match (token, &session) {
         (None, None) => None,
-        (Some(token), _) => Some(auth::authenticate(&state.db, token, state.now()).await),
+        (Some(token), _) => Some(auth::authenticate(&state.db, &state.tokens, token, state.now()).await),
         (None, Some(secret)) => {
             use subtle::ConstantTimeEq;
             let sent = headers
@@ -310,7 +310,7 @@ async fn graphql_ws(
                         .map(str::to_owned)
                         .or(header_token)
                         .ok_or_else(|| async_graphql::Error::new("send {\"token\": \"...\"} in connection_init"))?;
-                    let viewer = auth::authenticate(&state.db, &token, state.now()).await?;
+                    let viewer = auth::authenticate(&state.db, &state.tokens, &token, state.now()).await?;
                     let mut data = Data::default();
                     data.insert(RequestContext::new(&state, Some(viewer), false).with_token(&token));
                     Ok(data)
@@ -368,7 +368,7 @@ async fn report_download(
     // An API token, or the signed-in session of the report page's download links.
     let state = &http.state;
     let viewer = match (bearer_token(&headers), crate::web::session_secret(&headers)) {
-        (Some(token), _) => auth::authenticate(&state.db, token, state.now()).await,
+        (Some(token), _) => auth::authenticate(&state.db, &state.tokens, token, state.now()).await,
         (None, Some(secret)) => {
             auth::sessions::authenticate_session(&state.db, &state.settings.web, &secret, state.now()).await
         }

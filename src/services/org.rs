@@ -182,7 +182,9 @@ pub async fn update_person(
     if role == Role::UnitLeader && unit.is_none() {
         return Err(AppError::validation("unitId", "a unit leader needs the unit they lead"));
     }
-    Ok(row.update(db).await?)
+    let updated = row.update(db).await?;
+    super::auth::credentials_changed();
+    Ok(updated)
 }
 
 /// The names units had before they were renamed.
@@ -536,7 +538,9 @@ pub async fn token_holder(
             let mut changed: person::ActiveModel = person.into();
             changed.role = Set(input.role);
             changed.unit_id = Set(unit_id);
-            Ok(changed.update(db).await?)
+            let changed = changed.update(db).await?;
+            super::auth::credentials_changed();
+            Ok(changed)
         }
         None => {
             let name = match input.name {

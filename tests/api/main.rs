@@ -25,4 +25,5 @@ mod reports;
 mod roles;
 mod sso;
 mod tenants;
+mod token_cache;
 mod web;

@@ -127,7 +127,10 @@ crate::on_both_databases! {
             .to_owned();
         let (count, empty) = statements(&app, DASHBOARD, json!({ "id": plan })).await;
         assert_eq!(empty["plan"], json!({ "title": "Tom plan", "chapters": [] }));
-        assert_eq!(count, 2);
+        // The plan joined with its tree; on SQLite first the token with its person (on
+        // PostgreSQL a token used a moment ago is cached: tests/api/token_cache.rs).
+        let postgres = app.settings.database.url.starts_with("postgres");
+        assert_eq!(count, if postgres { 1 } else { 2 });
         let chapter = app
             .ok(
                 "mutation($input: AddChapterInput!) { addChapter(input: $input) { id } }",

@@ -334,6 +334,8 @@ pub async fn finish(
     };
     let secret = sessions::open_session(&txn, &settings.web, &person, METHOD_ENTRA_ID, now).await?;
     txn.commit().await?;
+    // The sign-in may have given the person another role; their tokens carry it from now on.
+    super::credentials_changed();
     tracing::info!(person = %person.id, org = %person.organization_id, role = %person.role, "signed in with Entra ID");
     Ok(Ok(SignedIn {
         secret,

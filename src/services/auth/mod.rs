@@ -12,10 +12,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub mod action_links;
+pub mod cache;
 pub mod entra;
 pub mod policy;
 pub mod sessions;
 
+pub use cache::{TokenCache, credentials_changed};
 pub use policy::{Permission, Relation, authorize};
 
 use crate::{
@@ -99,34 +101,55 @@ pub async fn issue_token(
 }
 
 /// The viewer behind a bearer token, or `Unauthenticated` for an unknown, expired or revoked one.
+/// The token and its person come from `tokens` when it holds them (see [`cache`]), else from
+/// the database in one statement.
 #[tracing::instrument(skip_all)]
-pub async fn authenticate(db: &DatabaseConnection, token: &str, now: DateTime<Utc>) -> AppResult<Viewer> {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    tokens: &TokenCache,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Viewer> {
     let refused = || AppError::Unauthenticated("the bearer token is not valid".into());
-    // The token and its person in one statement; a person row this version cannot read (a
-    // role it does not know) is an internal error, not "not signed in".
-    let (token, person) = api_token::Entity::find()
-        .find_also_related(person::Entity)
-        .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
-        .into_model::<api_token::Model, Joined<person::Model>>()
-        .one(db)
-        .await?
-        .ok_or_else(refused)?;
-    let person = joined(person).ok_or_else(refused)?;
+    let hash = hash_token(token.trim());
+    let (mut token, viewer, read) = match tokens.get(&hash) {
+        Some(entry) => (entry.token, entry.viewer, None),
+        None => {
+            let read = tokens.start_read();
+            // The token and its person in one statement; a person row this version cannot
+            // read (a role it does not know) is an internal error, not "not signed in".
+            let (token, person) = api_token::Entity::find()
+                .find_also_related(person::Entity)
+                .filter(api_token::Column::TokenHash.eq(hash.as_str()))
+                .into_model::<api_token::Model, Joined<person::Model>>()
+                .one(db)
+                .await?
+                .ok_or_else(refused)?;
+            let person = joined(person).ok_or_else(refused)?;
+            (token, Viewer::of(person)?, Some(read))
+        }
+    };
     if !matches!(token_state(&token, now), TokenState::Valid(_)) {
         return Err(refused());
     }
     // Last use is kept to the minute, so a busy client does not write on every request.
-    if token
+    let stale = token
         .last_used_at
-        .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
-    {
+        .is_none_or(|at| now - at >= chrono::Duration::minutes(1));
+    if stale {
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
             .filter(api_token::Column::Id.eq(token.id))
             .exec(db)
             .await?;
+        token.last_used_at = Some(now);
     }
-    Viewer::of(person)
+    match read {
+        Some(read) => tokens.put(hash, read, token, viewer.clone()),
+        None if stale => tokens.touch(&hash, now),
+        None => {}
+    }
+    Ok(viewer)
 }
 
 /// Where a token stands at a moment.
@@ -200,5 +223,7 @@ pub async fn revoke_token(
     }
     let mut row: api_token::ActiveModel = token.into();
     row.revoked_at = Set(Some(now));
-    Ok(row.update(db).await?)
+    let revoked = row.update(db).await?;
+    credentials_changed();
+    Ok(revoked)
 }

@@ -520,22 +520,31 @@ pub async fn action_with_history(
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<(action::Model, chapter::Model, Vec<action_event::Model>)> {
-    let mut rows = action::Entity::find_by_id(id)
+    use sea_orm::{FromQueryResult, IdenStatic, QueryTrait, SelectA, SelectB, SelectC};
+    let statement = action::Entity::find_by_id(id)
         .filter(action::Column::OrganizationId.eq(viewer.organization_id))
         .find_also_related(chapter::Entity)
         .find_also_related(action_event::Entity)
         .order_by_asc(action_event::Column::Id)
-        .into_model::<action::Model, Joined<chapter::Model>, Joined<action_event::Model>>()
-        .all(db)
-        .await?
-        .into_iter();
-    let Some((action, Some(Joined(chapter)), first)) = rows.next() else {
+        .build(db.get_database_backend());
+    let rows = db.query_all_raw(statement).await?;
+    // Every row repeats the action and its chapter: they are read from the first only.
+    let Some(first) = rows.first() else {
         return Err(AppError::not_found("action", id));
     };
-    let events = joined(first)
-        .into_iter()
-        .chain(rows.filter_map(|(_, _, event)| joined(event)))
-        .collect();
+    let action = action::Model::from_query_result(first, SelectA.as_str())?;
+    let chapter = joined(Joined::<chapter::Model>::from_query_result_optional(
+        first,
+        SelectB.as_str(),
+    )?)
+    .ok_or_else(|| AppError::not_found("action", id))?;
+    let mut events = Vec::with_capacity(rows.len());
+    for row in &rows {
+        events.extend(joined(Joined::<action_event::Model>::from_query_result_optional(
+            row,
+            SelectC.as_str(),
+        )?));
+    }
     Ok((action, chapter, events))
 }
 

@@ -195,8 +195,9 @@ async fn graphql(
             ),
         });
     }
-    // A database that went away while the request ran: 503, so clients retry, never re-authenticate.
-    let unavailable = |r: &Response| r.data == async_graphql::Value::Null && has_code(r, "UNAVAILABLE");
+    // A database that went away while the request ran: 503, so clients retry, never
+    // re-authenticate; also when some fields were answered (a cached token's `me`).
+    let unavailable = |r: &Response| has_code(r, "UNAVAILABLE");
     let outcome = match &response {
         BatchResponse::Single(r) => first_code(r),
         BatchResponse::Batch(rs) => rs.iter().find_map(first_code),

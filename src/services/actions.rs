@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize, policy};
-use super::{Joined, MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, joined, org::dedup, outbox, reminders};
+use super::{JOINED, Joined, MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, joined, org::dedup, outbox, reminders};
 use crate::{
     audit_key::AuditKey,
     domain::{
@@ -520,7 +520,7 @@ pub async fn action_with_history(
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<(action::Model, chapter::Model, Vec<action_event::Model>)> {
-    use sea_orm::{FromQueryResult, IdenStatic, QueryTrait, SelectA, SelectB, SelectC};
+    use sea_orm::{FromQueryResult, QueryTrait};
     let statement = action::Entity::find_by_id(id)
         .filter(action::Column::OrganizationId.eq(viewer.organization_id))
         .find_also_related(chapter::Entity)
@@ -532,17 +532,13 @@ pub async fn action_with_history(
     let Some(first) = rows.first() else {
         return Err(AppError::not_found("action", id));
     };
-    let action = action::Model::from_query_result(first, SelectA.as_str())?;
-    let chapter = joined(Joined::<chapter::Model>::from_query_result_optional(
-        first,
-        SelectB.as_str(),
-    )?)
-    .ok_or_else(|| AppError::not_found("action", id))?;
+    let action = action::Model::from_query_result(first, JOINED[0])?;
+    let chapter = joined(Joined::<chapter::Model>::from_query_result_optional(first, JOINED[1])?)
+        .ok_or_else(|| AppError::not_found("action", id))?;
     let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
         events.extend(joined(Joined::<action_event::Model>::from_query_result_optional(
-            row,
-            SelectC.as_str(),
+            row, JOINED[2],
         )?));
     }
     Ok((action, chapter, events))

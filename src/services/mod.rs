@@ -51,6 +51,10 @@ impl<M: FromQueryResult> FromQueryResult for Joined<M> {
     }
 }
 
+/// The column prefixes sea-orm gives the first, second, third and fourth table of a joined
+/// select (its `SelectA` … `SelectD`), for reading a join's rows by hand.
+pub(crate) const JOINED: [&str; 4] = ["A_", "B_", "C_", "D_"];
+
 /// Unwraps a `Joined` side.
 pub(crate) fn joined<M>(side: Option<Joined<M>>) -> Option<M> {
     side.map(|Joined(model)| model)

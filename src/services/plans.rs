@@ -4,13 +4,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryTrait, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize};
-use super::{Joined, MAX_NAME, Viewer, actions, archived_at, find_in_org, joined};
+use super::{JOINED, Joined, MAX_NAME, Viewer, actions, archived_at, find_in_org, joined};
 use crate::audit_key::AuditKey;
 use crate::{
     domain::{CronSchedule, Status, check_date, optional_text, required_line},
@@ -449,19 +449,16 @@ pub async fn tree(
         .filter(chapter::Column::OrganizationId.eq(organization_id))
         .filter(chapter::Column::PlanId.is_in(plan_ids.iter().copied()))
         .find_also_related(action::Entity);
-    Ok(if with_units {
-        let rows = order(query.find_also(action::Entity, unit::Entity))
-            .into_model::<chapter::Model, Joined<action::Model>, Joined<unit::Model>>()
-            .all(db)
-            .await?;
-        rows.into_iter().map(|(c, a, u)| (c, joined(a), joined(u))).collect()
+    let backend = db.get_database_backend();
+    let (statement, units) = if with_units {
+        (
+            order(query.find_also(action::Entity, unit::Entity)).build(backend),
+            Some(JOINED[2]),
+        )
     } else {
-        let rows = order(query)
-            .into_model::<chapter::Model, Joined<action::Model>>()
-            .all(db)
-            .await?;
-        rows.into_iter().map(|(c, a)| (c, joined(a), None)).collect()
-    })
+        (order(query).build(backend), None)
+    };
+    tree_rows(&db.query_all_raw(statement).await?, JOINED[0], JOINED[1], units)
 }
 
 /// The tree's order: chapters, then actions, by number.
@@ -484,32 +481,60 @@ pub async fn plan_with_tree(
         .filter(plan::Column::OrganizationId.eq(viewer.organization_id))
         .find_also_related(chapter::Entity)
         .find_also(chapter::Entity, action::Entity);
-    let rows: Vec<PlanRow> = if with_units {
-        order(query.find_also(action::Entity, unit::Entity))
-            .into_model::<plan::Model, Joined<chapter::Model>, Joined<action::Model>, Joined<unit::Model>>()
-            .all(db)
-            .await?
+    let backend = db.get_database_backend();
+    let (statement, units) = if with_units {
+        (
+            order(query.find_also(action::Entity, unit::Entity)).build(backend),
+            Some(JOINED[3]),
+        )
     } else {
-        let rows = order(query)
-            .into_model::<plan::Model, Joined<chapter::Model>, Joined<action::Model>>()
-            .all(db)
-            .await?;
-        rows.into_iter().map(|(p, c, a)| (p, c, a, None)).collect()
+        (order(query).build(backend), None)
     };
-    let Some(plan) = rows.first().map(|row| row.0.clone()) else {
+    let rows = db.query_all_raw(statement).await?;
+    // Every row repeats the plan: it is read from the first.
+    let Some(first) = rows.first() else {
         return Err(AppError::not_found("plan", id));
     };
-    let tree = rows
-        .into_iter()
-        .filter_map(|(_, c, a, u)| Some((joined(c)?, joined(a), joined(u))))
-        .collect();
-    Ok((plan, tree))
+    let plan = plan::Model::from_query_result(first, JOINED[0])?;
+    Ok((plan, tree_rows(&rows, JOINED[1], JOINED[2], units)?))
 }
 
-/// A row of `plan_with_tree`'s join.
-type PlanRow = (
-    plan::Model,
-    Option<Joined<chapter::Model>>,
-    Option<Joined<action::Model>>,
-    Option<Joined<unit::Model>>,
-);
+/// The tree in a join's rows, its chapter, action and unit under these column prefixes. A
+/// chapter comes on each of its actions' rows and a unit on each of its actions': each is
+/// decoded once (sea-orm formats every prefixed column's name as it reads it). A row without
+/// a chapter (a plan with none) is no part of the tree.
+fn tree_rows(
+    rows: &[sea_orm::QueryResult],
+    chapter_at: &str,
+    action_at: &str,
+    unit_at: Option<&str>,
+) -> AppResult<Vec<TreeRow>> {
+    let mut tree: Vec<TreeRow> = Vec::with_capacity(rows.len());
+    let mut units: std::collections::HashMap<Uuid, unit::Model> = std::collections::HashMap::new();
+    for row in rows {
+        let Some(chapter_id) = row.try_get::<Option<Uuid>>(chapter_at, "id")? else {
+            continue;
+        };
+        let chapter = match tree.last() {
+            Some((last, _, _)) if last.id == chapter_id => last.clone(),
+            _ => chapter::Model::from_query_result(row, chapter_at)?,
+        };
+        let action = joined(Joined::<action::Model>::from_query_result_optional(row, action_at)?);
+        let unit = match unit_at.map(|at| (at, row.try_get::<Option<Uuid>>(at, "id"))) {
+            Some((at, unit_id)) => match unit_id? {
+                Some(unit_id) => Some(match units.get(&unit_id) {
+                    Some(unit) => unit.clone(),
+                    None => {
+                        let unit = unit::Model::from_query_result(row, at)?;
+                        units.insert(unit_id, unit.clone());
+                        unit
+                    }
+                }),
+                None => None,
+            },
+            None => None,
+        };
+        tree.push((chapter, action, unit));
+    }
+    Ok(tree)
+}

@@ -510,7 +510,8 @@ fn tree_rows(
     unit_at: Option<&str>,
 ) -> AppResult<Vec<TreeRow>> {
     let mut tree: Vec<TreeRow> = Vec::with_capacity(rows.len());
-    let mut units: std::collections::HashMap<Uuid, unit::Model> = std::collections::HashMap::new();
+    use std::collections::{HashMap, hash_map::Entry};
+    let mut units: HashMap<Uuid, unit::Model> = HashMap::new();
     for row in rows {
         let Some(chapter_id) = row.try_get::<Option<Uuid>>(chapter_at, "id")? else {
             continue;
@@ -520,15 +521,11 @@ fn tree_rows(
             _ => chapter::Model::from_query_result(row, chapter_at)?,
         };
         let action = joined(Joined::<action::Model>::from_query_result_optional(row, action_at)?);
-        let unit = match unit_at.map(|at| (at, row.try_get::<Option<Uuid>>(at, "id"))) {
-            Some((at, unit_id)) => match unit_id? {
-                Some(unit_id) => Some(match units.get(&unit_id) {
-                    Some(unit) => unit.clone(),
-                    None => {
-                        let unit = unit::Model::from_query_result(row, at)?;
-                        units.insert(unit_id, unit.clone());
-                        unit
-                    }
+        let unit = match unit_at {
+            Some(at) => match row.try_get::<Option<Uuid>>(at, "id")? {
+                Some(unit_id) => Some(match units.entry(unit_id) {
+                    Entry::Occupied(known) => known.get().clone(),
+                    Entry::Vacant(new) => new.insert(unit::Model::from_query_result(row, at)?).clone(),
                 }),
                 None => None,
             },

@@ -12,7 +12,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize, policy};
-use super::{JOINED, Joined, MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, joined, org::dedup, outbox, reminders};
+use super::{
+    JOINED, Joined, MAX_NAME, MAX_TEXT, Viewer, find_in_org, history, joined, org::dedup, outbox, reminders, rows::At,
+};
 use crate::{
     audit_key::AuditKey,
     domain::{
@@ -535,11 +537,10 @@ pub async fn action_with_history(
     let action = action::Model::from_query_result(first, JOINED[0])?;
     let chapter = joined(Joined::<chapter::Model>::from_query_result_optional(first, JOINED[1])?)
         .ok_or_else(|| AppError::not_found("action", id))?;
+    let event_at = At::<action_event::Model>::of(first, JOINED[2])?;
     let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
-        events.extend(joined(Joined::<action_event::Model>::from_query_result_optional(
-            row, JOINED[2],
-        )?));
+        events.extend(event_at.read(row)?);
     }
     Ok((action, chapter, events))
 }
@@ -578,15 +579,32 @@ pub async fn list_with_chapters(
             .filter(action::Column::Deadline.lt(today))
             .filter(action::Column::Status.is_in(open));
     }
-    // Sorted by the database, through the chapters' numbers: one statement.
-    let mut actions = query
-        .select_two_required(chapter::Entity)
+    use sea_orm::QueryTrait;
+    // Sorted by the database, through the chapters' numbers: one statement, read by
+    // position, each chapter decoded once.
+    let statement = query
+        .select_also(chapter::Entity)
         .join(JoinType::InnerJoin, <action::Entity as Related<chapter::Entity>>::to())
         .order_by_asc(action::Column::PlanId)
         .order_by_asc(chapter::Column::Number)
         .order_by_asc(action::Column::Number)
-        .all(db)
-        .await?;
+        .build(db.get_database_backend());
+    let rows = db.query_all_raw(statement).await?;
+    let mut actions: Vec<(action::Model, chapter::Model)> = Vec::with_capacity(rows.len());
+    if let Some(first) = rows.first() {
+        let (action_at, chapter_at) = (
+            At::<action::Model>::of(first, JOINED[0])?,
+            At::<chapter::Model>::of(first, JOINED[1])?,
+        );
+        for row in &rows {
+            let action = action_at.required(row)?;
+            let chapter = match actions.last() {
+                Some((_, last)) if last.id == action.chapter_id => last.clone(),
+                _ => chapter_at.required(row)?,
+            };
+            actions.push((action, chapter));
+        }
+    }
     if let Some(overdue) = filter.overdue {
         actions.retain(|(a, _)| is_overdue(a, today) == overdue);
     }

@@ -18,6 +18,7 @@ pub mod plans;
 pub mod reminders;
 pub mod reports;
 pub mod revisions;
+pub(crate) mod rows;
 
 pub use auth::Viewer;
 

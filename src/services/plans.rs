@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize};
-use super::{JOINED, Joined, MAX_NAME, Viewer, actions, archived_at, find_in_org, joined};
+use super::{JOINED, MAX_NAME, Viewer, actions, archived_at, find_in_org, rows::At};
 use crate::audit_key::AuditKey;
 use crate::{
     domain::{CronSchedule, Status, check_date, optional_text, required_line},
@@ -499,33 +499,39 @@ pub async fn plan_with_tree(
     Ok((plan, tree_rows(&rows, JOINED[1], JOINED[2], units)?))
 }
 
-/// The tree in a join's rows, its chapter, action and unit under these column prefixes. A
-/// chapter comes on each of its actions' rows and a unit on each of its actions': each is
-/// decoded once (sea-orm formats every prefixed column's name as it reads it). A row without
-/// a chapter (a plan with none) is no part of the tree.
+/// The tree in a join's rows, its chapter, action and unit under these column prefixes, read
+/// by position (`rows`). A chapter comes on each of its actions' rows and a unit on each of
+/// its actions': each is decoded once. A row without a chapter (a plan with none) is no part
+/// of the tree.
 fn tree_rows(
     rows: &[sea_orm::QueryResult],
     chapter_at: &str,
     action_at: &str,
     unit_at: Option<&str>,
 ) -> AppResult<Vec<TreeRow>> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let chapter_at = At::<chapter::Model>::of(first, chapter_at)?;
+    let action_at = At::<action::Model>::of(first, action_at)?;
+    let unit_at = unit_at.map(|at| At::<unit::Model>::of(first, at)).transpose()?;
     let mut tree: Vec<TreeRow> = Vec::with_capacity(rows.len());
     use std::collections::{HashMap, hash_map::Entry};
     let mut units: HashMap<Uuid, unit::Model> = HashMap::new();
     for row in rows {
-        let Some(chapter_id) = row.try_get::<Option<Uuid>>(chapter_at, "id")? else {
+        let Some(chapter_id) = chapter_at.key(row)? else {
             continue;
         };
         let chapter = match tree.last() {
             Some((last, _, _)) if last.id == chapter_id => last.clone(),
-            _ => chapter::Model::from_query_result(row, chapter_at)?,
+            _ => chapter_at.required(row)?,
         };
-        let action = joined(Joined::<action::Model>::from_query_result_optional(row, action_at)?);
+        let action = action_at.read(row)?;
         let unit = match unit_at {
-            Some(at) => match row.try_get::<Option<Uuid>>(at, "id")? {
+            Some(at) => match at.key(row)? {
                 Some(unit_id) => Some(match units.entry(unit_id) {
                     Entry::Occupied(known) => known.get().clone(),
-                    Entry::Vacant(new) => new.insert(unit::Model::from_query_result(row, at)?).clone(),
+                    Entry::Vacant(new) => new.insert(at.required(row)?).clone(),
                 }),
                 None => None,
             },

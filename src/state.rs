@@ -25,6 +25,9 @@ pub struct AppState {
     /// GraphQL loads that waited for a batch to gather: fields the look-ahead of
     /// `graphql::prefetch` did not read ahead.
     pub batch_waits: Arc<std::sync::atomic::AtomicU64>,
+    /// GraphQL documents validated by the schema so far: a query document seen before is not
+    /// validated again (`graphql::gate::Validation`).
+    pub validations: Arc<std::sync::atomic::AtomicU64>,
     /// When the scheduler loop last went round (Unix seconds); 0 while none runs here.
     pub scheduler_heartbeat: Arc<std::sync::atomic::AtomicI64>,
     /// Woken when a request put a message in the outbox (a sign-in link), so the dispatcher
@@ -46,6 +49,7 @@ impl AppState {
             live: Arc::default(),
             sql_statements: Arc::default(),
             batch_waits: Arc::default(),
+            validations: Arc::default(),
             scheduler_heartbeat: Arc::default(),
             outbox: Arc::default(),
             tokens: Arc::default(),

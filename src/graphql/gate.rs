@@ -263,13 +263,15 @@ impl Walk<'_> {
                     tally.directives += directives(&field.directives);
                     let name = field.name.node.as_str();
                     tally.introspects |= matches!(name, "__schema" | "__type");
-                    let shape = self.schema.field(ty, name).cloned();
-                    if let Some(shape) = &shape {
+                    // The schema outlives the walk: nothing of it is copied per field.
+                    let schema: &SchemaIndex = self.schema;
+                    let shape = schema.field(ty, name);
+                    if let Some(shape) = shape {
                         self.arguments(field, shape)?;
                     }
-                    let child_type = shape.as_ref().map_or("", |s| s.ty.as_str()).to_owned();
-                    let inner = self.selection_set(&field.selection_set.node, &child_type)?;
-                    let times = match &shape {
+                    let child_type = shape.map_or("", |s| s.ty.as_str());
+                    let inner = self.selection_set(&field.selection_set.node, child_type)?;
+                    let times = match shape {
                         Some(shape) if shape.list && !field.selection_set.node.items.is_empty() => {
                             self.list_size(field, shape)
                         }
@@ -292,12 +294,8 @@ impl Walk<'_> {
                 Selection::InlineFragment(inline) => {
                     let inline = &inline.node;
                     tally.directives += directives(&inline.directives);
-                    let on = inline
-                        .type_condition
-                        .as_ref()
-                        .map_or(ty, |c| c.node.on.node.as_str())
-                        .to_owned();
-                    let inner = self.selection_set(&inline.selection_set.node, &on)?;
+                    let on = inline.type_condition.as_ref().map_or(ty, |c| c.node.on.node.as_str());
+                    let inner = self.selection_set(&inline.selection_set.node, on)?;
                     tally.add(&inner);
                 }
                 Selection::FragmentSpread(spread) => {
@@ -735,29 +733,118 @@ impl async_graphql::extensions::Extension for GateExtension {
     }
 }
 
-/// The schema's own depth limit, behind the gate's (which refuses first over HTTP and
-/// WebSocket alike): applied to the depth async-graphql's validation measures, and refused
-/// with its code set here, where it arises. (The builder's `limit_depth` would raise an error
-/// with only a message to tell it by.)
-pub struct DepthLimit(pub usize);
+/// The schema's validation, run once per query document, with the schema's own depth limit
+/// (behind the gate's, which refuses first) refused with its code set where it arises (the
+/// builder's `limit_depth` would raise an error with only a message to tell it by).
+///
+/// async-graphql walks the whole document through some twenty rules on every request; under
+/// `perf` that was a fifth of a request's CPU. A query document (text and operation name)
+/// that passed is kept with its result, the last [`DOCUMENTS`], and is not validated again.
+/// Validation also checks the values of variables; for a document kept, a value of the wrong
+/// type is refused where the argument is read instead (`VALIDATION` on that field; enum
+/// values the gate checks first). A document with a mutation or subscription in it is
+/// validated every time, so a bad value in one mutation field never lets one before it run.
+pub struct Validation {
+    max_depth: usize,
+    known: Arc<Mutex<LruCache<DocumentKey, async_graphql::ValidationResult>>>,
+    /// Validations run (documents not kept), for tests (`AppState::validations`).
+    runs: Arc<std::sync::atomic::AtomicU64>,
+}
 
-impl async_graphql::extensions::ExtensionFactory for DepthLimit {
+/// A query's text and operation name.
+type DocumentKey = (String, Option<String>);
+
+impl Validation {
+    pub fn new(max_depth: usize, runs: Arc<std::sync::atomic::AtomicU64>) -> Self {
+        Validation {
+            max_depth,
+            known: Arc::new(Mutex::new(LruCache::new(
+                NonZeroUsize::new(DOCUMENTS).expect("DOCUMENTS > 0"),
+            ))),
+            runs,
+        }
+    }
+}
+
+impl async_graphql::extensions::ExtensionFactory for Validation {
     fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
-        Arc::new(DepthLimit(self.0))
+        Arc::new(ValidationOfRequest {
+            max_depth: self.max_depth,
+            known: self.known.clone(),
+            runs: self.runs.clone(),
+            key: Mutex::new(None),
+        })
+    }
+}
+
+/// `Validation` for one request: its document's key, while the document may be kept.
+struct ValidationOfRequest {
+    max_depth: usize,
+    known: Arc<Mutex<LruCache<DocumentKey, async_graphql::ValidationResult>>>,
+    runs: Arc<std::sync::atomic::AtomicU64>,
+    key: Mutex<Option<DocumentKey>>,
+}
+
+impl ValidationOfRequest {
+    fn key(&self) -> std::sync::MutexGuard<'_, Option<DocumentKey>> {
+        self.key.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, LruCache<DocumentKey, async_graphql::ValidationResult>> {
+        self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 #[async_graphql::async_trait::async_trait]
-impl async_graphql::extensions::Extension for DepthLimit {
+impl async_graphql::extensions::Extension for ValidationOfRequest {
+    async fn prepare_request(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        request: Request,
+        next: async_graphql::extensions::NextPrepareRequest<'_>,
+    ) -> async_graphql::ServerResult<Request> {
+        let request = next.run(ctx, request).await?;
+        *self.key() = Some((request.query.clone(), request.operation_name.clone()));
+        Ok(request)
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        query: &str,
+        variables: &async_graphql::Variables,
+        next: async_graphql::extensions::NextParseQuery<'_>,
+    ) -> async_graphql::ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if document
+            .operations
+            .iter()
+            .any(|(_, op)| op.node.ty != OperationType::Query)
+        {
+            *self.key() = None;
+        }
+        Ok(document)
+    }
+
     async fn validation(
         &self,
         ctx: &async_graphql::extensions::ExtensionContext<'_>,
         next: async_graphql::extensions::NextValidation<'_>,
     ) -> Result<async_graphql::ValidationResult, Vec<async_graphql::ServerError>> {
+        let key = self.key().take();
+        if let Some(key) = &key
+            && let Some(known) = self.known().get(key)
+        {
+            return Ok(*known);
+        }
+        self.runs.fetch_add(1, Ordering::Relaxed);
         let validated = next.run(ctx).await?;
-        if validated.depth > self.0 {
+        if validated.depth > self.max_depth {
             let refusal = Refusal::bad("QUERY_TOO_DEEP", "Query is nested too deep.".into());
             return Err(vec![refusal.into_server_error()]);
+        }
+        if let Some(key) = key {
+            self.known().put(key, validated);
         }
         Ok(validated)
     }
@@ -926,7 +1013,7 @@ mod tests {
             }
         }
         let schema = async_graphql::Schema::build(Root, async_graphql::EmptyMutation, async_graphql::EmptySubscription)
-            .extension(DepthLimit(1))
+            .extension(Validation::new(1, Arc::default()))
             .finish();
         let deep = schema.execute("{ node { value } }").await;
         assert_eq!(deep.errors.len(), 1, "{:?}", deep.errors);

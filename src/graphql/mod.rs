@@ -59,7 +59,8 @@ pub fn subscription_schema(state: AppState, gate: gate::Gate) -> SubscriptionSch
     limited(async_graphql::EmptyMutation, state, Some(gate))
 }
 
-/// A schema with the configured depth limit (its refusal coded where it arises), introspection off when configured so, and no
+/// A schema validating each query document once (`gate::Validation`, with the configured depth
+/// limit, its refusal coded where it arises), introspection off when configured so, and no
 /// "did you mean" suggestions unless introspection is public. Complexity is the gate's job.
 fn limited<M: async_graphql::ObjectType + 'static>(
     mutation: M,
@@ -69,7 +70,7 @@ fn limited<M: async_graphql::ObjectType + 'static>(
     use crate::config::Introspection;
     let limits = state.settings.graphql.clone();
     let mut builder = Schema::build(Query::default(), mutation, subscription::Subscription)
-        .extension(gate::DepthLimit(limits.max_depth))
+        .extension(gate::Validation::new(limits.max_depth, state.validations.clone()))
         .data(state);
     if limits.introspection == Introspection::Off {
         builder = builder.disable_introspection();

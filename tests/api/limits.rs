@@ -258,3 +258,49 @@ async fn aliased_changes_each_count_and_fragments_do_not_hide_introspection() {
         );
     }
 }
+
+/// A query document is validated once: the same text again, with other variables, is not
+/// validated again, and a variable of the wrong type is still refused, then as the field that
+/// reads it. A document with a mutation is validated every time: a bad value in its second
+/// field keeps the first from running, however often it is sent.
+#[tokio::test]
+async fn a_query_is_validated_once_and_bad_variables_are_still_refused() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::spawn(Db::Sqlite).await.unwrap();
+    app.with_example_plan().await;
+    let validations = || app.state.validations.load(Ordering::SeqCst);
+    let query = "query($first: Int) { actions(first: $first) { id } }";
+    let before = validations();
+    let five = app.ok(query, json!({ "first": 5 })).await;
+    assert_eq!(validations(), before + 1);
+    let one = app.ok(query, json!({ "first": 1 })).await;
+    assert_eq!(validations(), before + 1, "the same query text was validated again");
+    assert_eq!(one["actions"].as_array().map(Vec::len), Some(1), "{one}");
+    assert_eq!(five["actions"].as_array().map(Vec::len), Some(5), "{five}");
+    for _ in 0..2 {
+        let response = app.gql(query, json!({ "first": "many" })).await;
+        assert_eq!(error_code(&response), Some("VALIDATION"), "{response}");
+        assert!(response["data"]["actions"].is_null(), "{response}");
+    }
+
+    let units = || async {
+        app.ok("{ units { name } }", json!({})).await["units"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let count = units().await;
+    let mutation = "mutation($a: CreateUnitInput!, $b: CreateUnitInput!) { a: createUnit(input: $a) { id } b: createUnit(input: $b) { id } }";
+    let good = json!({ "name": "Nye enhet", "leaderName": "Kari Nordmann", "leaderEmail": "kari@example.no" });
+    let validated = validations();
+    for round in 1..=2 {
+        let response = app.gql(mutation, json!({ "a": good, "b": { "name": 7 } })).await;
+        assert_eq!(error_code(&response), Some("VALIDATION"), "{response}");
+        assert_eq!(validations(), validated + round, "a mutation is validated every time");
+        assert_eq!(
+            units().await,
+            count,
+            "a unit was created by a mutation with a bad variable"
+        );
+    }
+}

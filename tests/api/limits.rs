@@ -304,3 +304,43 @@ async fn a_query_is_validated_once_and_bad_variables_are_still_refused() {
         );
     }
 }
+
+/// A body that is not a GraphQL request is refused with 400 whatever its content type says,
+/// and a request is read from JSON as one or as a batch.
+#[tokio::test]
+async fn bodies_that_are_not_requests_are_refused() {
+    let app = TestApp::spawn(Db::Sqlite).await.unwrap();
+    let send = |content_type: Option<&'static str>, body: &'static str| {
+        let mut request = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&app.admin_token)
+            .body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    for content_type in [Some("application/json"), None, Some("text/plain")] {
+        let (status, text) = send(content_type, "{\"query\": ").await;
+        assert_eq!(status, 400, "{content_type:?}: {text}");
+        let (status, text) = send(content_type, "\"{ me { email } }\"").await;
+        assert_eq!(status, 400, "{content_type:?}: {text}");
+    }
+    let (status, text) = send(
+        Some("application/json; charset=utf-8"),
+        r#"{"query": "{ me { email } }"}"#,
+    )
+    .await;
+    assert_eq!((status, text.contains("\"email\"")), (200, true), "{text}");
+    let (status, text) = send(
+        None,
+        r#" [{"query": "{ me { email } }"}, {"query": "{ me { name } }"}]"#,
+    )
+    .await;
+    let batch: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!((status, batch.as_array().map(Vec::len)), (200, Some(2)), "{text}");
+}

@@ -1,6 +1,8 @@
 //! The HTTP surface: GraphQL (and its WebSocket for subscriptions), GraphiQL, calendar
 //! feeds, action links from emails, and health.
 
+use std::sync::Arc;
+
 use async_graphql::{BatchResponse, Data, Response, ServerError};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
@@ -29,7 +31,8 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Clone)]
+/// What the routes share, behind one `Arc`: axum clones a route's state for every request,
+/// and cloning this (a dozen `Arc`s and the gate's settings) was a few percent of a request.
 struct Http {
     state: AppState,
     schema: TiltakSchema,
@@ -67,12 +70,12 @@ pub fn router(state: AppState, schema: TiltakSchema) -> Router {
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .route("/metrics", get(prometheus))
-        .with_state(Http {
+        .with_state(Arc::new(Http {
             subscriptions: graphql::subscription_schema(state.clone(), gate.clone()),
             state: state.clone(),
             schema,
             gate,
-        })
+        }))
         .merge(crate::web::router(state))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             settings.http.max_body_bytes,
@@ -112,7 +115,7 @@ const CSRF_HEADER: &str = "x-csrf-token";
 /// `X-CSRF-Token` (so another site cannot make a signed-in browser call GraphQL). The gate
 /// comes first: a refused request costs no SQL, not even the token's look-up.
 async fn graphql(
-    State(http): State<Http>,
+    State(http): State<Arc<Http>>,
     headers: HeaderMap,
     GraphqlBody(mut batch): GraphqlBody,
 ) -> axum::response::Response {
@@ -332,7 +335,7 @@ fn refused(refusal: Refusal) -> axum::response::Response {
 /// `connection_init` payload as `{"token": "..."}` (browsers cannot set headers on a
 /// WebSocket), or in the upgrade request's Authorization header.
 async fn graphql_ws(
-    State(http): State<Http>,
+    State(http): State<Arc<Http>>,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -364,7 +367,7 @@ async fn graphql_ws(
 }
 
 /// `GET /calendar/{secret}.ics`: the iCalendar feed behind a secret from `createCalendarFeed`.
-async fn calendar_feed(State(http): State<Http>, Path(file): Path<String>) -> axum::response::Response {
+async fn calendar_feed(State(http): State<Arc<Http>>, Path(file): Path<String>) -> axum::response::Response {
     let secret = file.strip_suffix(".ics").unwrap_or(&file);
     match calendar::render(&http.state.db, &http.state.settings.public_url(), secret).await {
         Ok(ics) => (
@@ -391,7 +394,7 @@ struct ReportQuery {
 /// `GET /reports/{planId}/{year}.{md|html|csv|docx}[?unitId=…|?teamId=…]` with a bearer token:
 /// the rendered report as a file download.
 async fn report_download(
-    State(http): State<Http>,
+    State(http): State<Arc<Http>>,
     Path((plan_id, file)): Path<(uuid::Uuid, String)>,
     axum::extract::Query(query): axum::extract::Query<ReportQuery>,
     headers: HeaderMap,
@@ -455,7 +458,7 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// 200 when the database answers, 503 otherwise.
-async fn health(State(http): State<Http>) -> impl IntoResponse {
+async fn health(State(http): State<Arc<Http>>) -> impl IntoResponse {
     match http.state.db.ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
         Err(err) => {
@@ -469,7 +472,7 @@ async fn health(State(http): State<Http>) -> impl IntoResponse {
 }
 
 /// Prometheus metrics (text format 0.0.4).
-async fn prometheus(State(http): State<Http>) -> impl IntoResponse {
+async fn prometheus(State(http): State<Arc<Http>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         metrics::render(&http.state).await,
@@ -483,7 +486,7 @@ async fn live() -> impl IntoResponse {
 
 /// Ready for traffic: the database answers, its migrations are current, and the scheduler
 /// (where one runs in this process) went round recently. 503 with what is wrong otherwise.
-async fn ready(State(http): State<Http>) -> impl IntoResponse {
+async fn ready(State(http): State<Arc<Http>>) -> impl IntoResponse {
     use migration::MigratorTrait;
     let state = &http.state;
     let database = match state.db.ping().await {

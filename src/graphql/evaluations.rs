@@ -38,15 +38,15 @@ impl Evaluation {
         self.0.status.into()
     }
     async fn action(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Action>> {
-        Ok(one(&ctx.loaders()?.action, self.0.action_id).await?.map(Action))
+        Ok(one(ctx.loaders()?.action(), self.0.action_id).await?.map(Action))
     }
     async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
-        Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
+        Ok(one(ctx.loaders()?.plan(), self.0.plan_id).await?.map(Plan))
     }
     /// The responsible unit when the round opened.
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
         let Some(id) = self.0.unit_id else { return Ok(None) };
-        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+        Ok(one(ctx.loaders()?.unit(), id).await?.map(Unit))
     }
     async fn opened_on(&self) -> NaiveDate {
         self.0.opened_on
@@ -60,7 +60,7 @@ impl Evaluation {
     }
     async fn submitted_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         let Some(id) = self.0.submitted_by else { return Ok(None) };
-        Ok(one(&ctx.loaders()?.person, id).await?.map(Person))
+        Ok(one(ctx.loaders()?.person(), id).await?.map(Person))
     }
     async fn carried_out(&self) -> Option<CarriedOut> {
         self.0.carried_out.map(Into::into)

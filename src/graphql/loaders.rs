@@ -71,109 +71,75 @@ where
 
 type L<E> = DataLoader<ByKey<E>, HashMapCache>;
 
-/// The loaders of one request, scoped to the viewer's organization.
+/// The loaders of one request, scoped to the viewer's organization. Each is made when first
+/// used: a request uses two or three of the twelve, and making and dropping them all was a
+/// few percent of a request's CPU.
 pub struct Loaders {
     /// Whether the loaders keep rows for the request (queries), so feeding them ahead pays.
     pub cached: bool,
-    pub unit: L<unit::Entity>,
-    pub person: L<person::Entity>,
-    pub plan: L<plan::Entity>,
-    pub chapter: L<chapter::Entity>,
-    pub action: L<action::Entity>,
-    pub chapters_by_plan: L<chapter::Entity>,
-    pub actions_by_chapter: L<action::Entity>,
-    pub actions_by_unit: L<action::Entity>,
-    pub events_by_action: L<action_event::Entity>,
-    pub contributors_by_action: L<action_contributor::Entity>,
-    pub members_by_team: L<team_member::Entity>,
-    pub units_by_team: L<team_unit::Entity>,
+    db: DatabaseConnection,
+    organization_id: Uuid,
+    waits: Arc<AtomicU64>,
+    made: Made,
+}
+
+/// Defines the loaders: each one's field in `Made` and its accessor on `Loaders`, which
+/// makes it on first use from its entity, key column, key of a row, whether it is scoped by
+/// an organization column, and the column it orders by.
+macro_rules! loaders {
+    ($($name:ident: $entity:ident by $column:ident, $key:expr, $org:expr, $order:expr;)+) => {
+        #[derive(Default)]
+        struct Made {
+            $($name: std::sync::OnceLock<L<$entity::Entity>>,)+
+        }
+
+        impl Loaders {
+            $(
+                pub fn $name(&self) -> &L<$entity::Entity> {
+                    self.made.$name.get_or_init(|| {
+                        let key: fn(&$entity::Model) -> Uuid = $key;
+                        let organization: Option<$entity::Column> = $org;
+                        let order: Option<$entity::Column> = $order;
+                        self.make($entity::Column::$column, key, organization, order)
+                    })
+                }
+            )+
+        }
+    };
+}
+
+loaders! {
+    unit: unit by Id, |r| r.id, Some(unit::Column::OrganizationId), None;
+    person: person by Id, |r| r.id, Some(person::Column::OrganizationId), None;
+    plan: plan by Id, |r| r.id, Some(plan::Column::OrganizationId), None;
+    chapter: chapter by Id, |r| r.id, Some(chapter::Column::OrganizationId), None;
+    action: action by Id, |r| r.id, Some(action::Column::OrganizationId), None;
+    chapters_by_plan: chapter by PlanId, |r| r.plan_id, Some(chapter::Column::OrganizationId), Some(chapter::Column::Number);
+    actions_by_chapter: action by ChapterId, |r| r.chapter_id, Some(action::Column::OrganizationId), Some(action::Column::Number);
+    actions_by_unit: action by ResponsibleUnitId, |r| r.responsible_unit_id.unwrap_or_default(), Some(action::Column::OrganizationId), None;
+    events_by_action: action_event by ActionId, |r| r.action_id, Some(action_event::Column::OrganizationId), Some(action_event::Column::Id);
+    contributors_by_action: action_contributor by ActionId, |r| r.action_id, None, None;
+    members_by_team: team_member by TeamId, |r| r.team_id, None, None;
+    units_by_team: team_unit by TeamId, |r| r.team_id, None, None;
 }
 
 impl Loaders {
     /// `cached` for a query's loaders; a mutation's or subscription's read afresh each time.
     pub fn new(db: &DatabaseConnection, organization_id: Uuid, cached: bool, waits: Arc<AtomicU64>) -> Arc<Self> {
-        let loader = Builder { db, cached, waits };
-        let org = organization_id;
         Arc::new(Loaders {
             cached,
-            unit: loader.make::<unit::Entity>(
-                unit::Column::Id,
-                |r| r.id,
-                Some((unit::Column::OrganizationId, org)),
-                None,
-            ),
-            person: loader.make::<person::Entity>(
-                person::Column::Id,
-                |r| r.id,
-                Some((person::Column::OrganizationId, org)),
-                None,
-            ),
-            plan: loader.make::<plan::Entity>(
-                plan::Column::Id,
-                |r| r.id,
-                Some((plan::Column::OrganizationId, org)),
-                None,
-            ),
-            chapter: loader.make::<chapter::Entity>(
-                chapter::Column::Id,
-                |r| r.id,
-                Some((chapter::Column::OrganizationId, org)),
-                None,
-            ),
-            action: loader.make::<action::Entity>(
-                action::Column::Id,
-                |r| r.id,
-                Some((action::Column::OrganizationId, org)),
-                None,
-            ),
-            chapters_by_plan: loader.make::<chapter::Entity>(
-                chapter::Column::PlanId,
-                |r| r.plan_id,
-                Some((chapter::Column::OrganizationId, org)),
-                Some(chapter::Column::Number),
-            ),
-            actions_by_chapter: loader.make::<action::Entity>(
-                action::Column::ChapterId,
-                |r| r.chapter_id,
-                Some((action::Column::OrganizationId, org)),
-                Some(action::Column::Number),
-            ),
-            actions_by_unit: loader.make::<action::Entity>(
-                action::Column::ResponsibleUnitId,
-                |r| r.responsible_unit_id.unwrap_or_default(),
-                Some((action::Column::OrganizationId, org)),
-                None,
-            ),
-            events_by_action: loader.make::<action_event::Entity>(
-                action_event::Column::ActionId,
-                |r| r.action_id,
-                Some((action_event::Column::OrganizationId, org)),
-                Some(action_event::Column::Id),
-            ),
-            contributors_by_action: loader.make::<action_contributor::Entity>(
-                action_contributor::Column::ActionId,
-                |r| r.action_id,
-                None,
-                None,
-            ),
-            members_by_team: loader.make::<team_member::Entity>(team_member::Column::TeamId, |r| r.team_id, None, None),
-            units_by_team: loader.make::<team_unit::Entity>(team_unit::Column::TeamId, |r| r.team_id, None, None),
+            db: db.clone(),
+            organization_id,
+            waits,
+            made: Made::default(),
         })
     }
-}
 
-struct Builder<'a> {
-    db: &'a DatabaseConnection,
-    cached: bool,
-    waits: Arc<AtomicU64>,
-}
-
-impl Builder<'_> {
     fn make<E: EntityTrait>(
         &self,
         column: E::Column,
         key: fn(&E::Model) -> Uuid,
-        organization: Option<(E::Column, Uuid)>,
+        organization: Option<E::Column>,
         order: Option<E::Column>,
     ) -> L<E>
     where
@@ -184,7 +150,7 @@ impl Builder<'_> {
                 db: self.db.clone(),
                 column,
                 key,
-                organization,
+                organization: organization.map(|column| (column, self.organization_id)),
                 order,
                 waits: self.waits.clone(),
             },

@@ -94,12 +94,12 @@ async fn plans_ahead(
         if below.field("actions").exists() {
             tree_ahead(ctx, loaders, below, ids, tree).await?;
         } else {
-            let chapters = ahead(&loaders.chapters_by_plan, ids).await?;
+            let chapters = ahead(loaders.chapters_by_plan(), ids).await?;
             feed_chapters(loaders, &chapters.iter().collect::<Vec<_>>()).await;
         }
     }
     if look.field("ownerUnit").exists() {
-        ahead(&loaders.unit, plans.iter().filter_map(|p| p.owner_unit_id)).await?;
+        ahead(loaders.unit(), plans.iter().filter_map(|p| p.owner_unit_id)).await?;
     }
     Ok(())
 }
@@ -107,7 +107,7 @@ async fn plans_ahead(
 /// Each action's `number` asks for its chapter: these are the ones it will ask for.
 async fn feed_chapters(loaders: &Loaders, chapters: &[&chapter::Model]) {
     let by_id: Vec<_> = chapters.iter().map(|c| (c.id, vec![(*c).clone()])).collect();
-    loaders.chapter.feed_many(by_id).await;
+    loaders.chapter().feed_many(by_id).await;
 }
 
 /// The plans' chapters with their actions, and those actions' responsible units when they
@@ -140,13 +140,13 @@ async fn tree_ahead(
         }
     }
     feed_chapters(loaders, &chapters.values().flatten().collect::<Vec<_>>()).await;
-    loaders.chapters_by_plan.feed_many(chapters).await;
+    loaders.chapters_by_plan().feed_many(chapters).await;
     let all: Vec<action::Model> = actions.values().flatten().cloned().collect();
-    loaders.actions_by_chapter.feed_many(actions).await;
+    loaders.actions_by_chapter().feed_many(actions).await;
     let all: Vec<&action::Model> = all.iter().collect();
     if with_units {
         loaders
-            .unit
+            .unit()
             .feed_many(units.into_iter().map(|(id, unit)| (id, vec![unit])))
             .await;
     }
@@ -186,9 +186,9 @@ pub async fn action_with_history(
     let Some(loaders) = fed(ctx)? else { return Ok(()) };
     feed_chapters(loaders, &[chapter]).await;
     let actors: BTreeSet<Uuid> = history.iter().filter_map(|e| e.actor_id).collect();
-    loaders.events_by_action.feed_one(action.id, history).await;
+    loaders.events_by_action().feed_one(action.id, history).await;
     if look.field("history").field("actor").exists() {
-        ahead(&loaders.person, actors).await?;
+        ahead(loaders.person(), actors).await?;
     }
     let read = Read {
         history: true,
@@ -203,8 +203,8 @@ pub async fn units(ctx: &Context<'_>, look: Lookahead<'_>, units: &[unit::Model]
     let Some(loaders) = fed(ctx)? else { return Ok(()) };
     let below = look.field("actions");
     if below.exists() {
-        let actions = ahead(&loaders.actions_by_unit, units.iter().map(|u| u.id)).await?;
-        ahead(&loaders.chapter, actions.iter().map(|a| a.chapter_id)).await?;
+        let actions = ahead(loaders.actions_by_unit(), units.iter().map(|u| u.id)).await?;
+        ahead(loaders.chapter(), actions.iter().map(|a| a.chapter_id)).await?;
         actions_ahead(loaders, below, &actions.iter().collect::<Vec<_>>(), Read::default()).await?;
     }
     Ok(())
@@ -230,7 +230,7 @@ async fn actions_ahead(
         return Ok(());
     }
     if look.field("plan").exists() {
-        ahead(&loaders.plan, actions.iter().map(|a| a.plan_id)).await?;
+        ahead(loaders.plan(), actions.iter().map(|a| a.plan_id)).await?;
     }
     let mut units = BTreeSet::new();
     if look.field("responsibleUnit").exists() && !read.responsible_units {
@@ -240,15 +240,15 @@ async fn actions_ahead(
         units.extend(actions.iter().filter_map(|a| a.suggested_unit_id));
     }
     if look.field("contributingUnits").exists() {
-        let links = ahead(&loaders.contributors_by_action, ids()).await?;
+        let links = ahead(loaders.contributors_by_action(), ids()).await?;
         units.extend(links.iter().map(|l| l.unit_id));
     }
-    ahead(&loaders.unit, units).await?;
+    ahead(loaders.unit(), units).await?;
     let history = look.field("history");
     if history.exists() && !read.history {
-        let events = ahead(&loaders.events_by_action, ids()).await?;
+        let events = ahead(loaders.events_by_action(), ids()).await?;
         if history.field("actor").exists() {
-            ahead(&loaders.person, events.iter().filter_map(|e| e.actor_id)).await?;
+            ahead(loaders.person(), events.iter().filter_map(|e| e.actor_id)).await?;
         }
     }
     Ok(())

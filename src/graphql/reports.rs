@@ -35,7 +35,7 @@ impl YearReport {
     /// Who froze it.
     async fn frozen_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         let Some(id) = self.frozen_by else { return Ok(None) };
-        Ok(one(&ctx.loaders()?.person, id).await?.map(Person))
+        Ok(one(ctx.loaders()?.person(), id).await?.map(Person))
     }
 }
 

@@ -22,12 +22,12 @@ impl Revision {
         ID(self.0.id.to_string())
     }
     async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
-        Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
+        Ok(one(ctx.loaders()?.plan(), self.0.plan_id).await?.map(Plan))
     }
     /// The plan's owner unit, whose leader does the revision.
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
         let Some(id) = self.0.unit_id else { return Ok(None) };
-        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+        Ok(one(ctx.loaders()?.unit(), id).await?.map(Unit))
     }
     async fn due_on(&self) -> NaiveDate {
         self.0.due_on

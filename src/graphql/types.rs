@@ -113,7 +113,7 @@ impl Plan {
         let Some(id) = self.0.owner_unit_id else {
             return Ok(None);
         };
-        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+        Ok(one(ctx.loaders()?.unit(), id).await?.map(Unit))
     }
     /// Cron expression (sec min hour day month weekday [year]) of the plan's evaluations.
     async fn evaluation_schedule(&self) -> Option<&str> {
@@ -132,7 +132,7 @@ impl Plan {
         ctx: &Context<'_>,
         #[graphql(default = false)] archived: bool,
     ) -> async_graphql::Result<Vec<Chapter>> {
-        let chapters = many(&ctx.loaders()?.chapters_by_plan, self.0.id).await?;
+        let chapters = many(ctx.loaders()?.chapters_by_plan(), self.0.id).await?;
         Ok(chapters
             .into_iter()
             .filter(|c| c.archived_at.is_some() == archived)
@@ -230,7 +230,7 @@ impl Chapter {
         &self.0.title
     }
     async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
-        Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
+        Ok(one(ctx.loaders()?.plan(), self.0.plan_id).await?.map(Plan))
     }
     /// An archived chapter holds only archived actions and takes no new ones.
     async fn archived(&self) -> bool {
@@ -243,7 +243,7 @@ impl Chapter {
         ctx: &Context<'_>,
         #[graphql(default = false)] archived: bool,
     ) -> async_graphql::Result<Vec<Action>> {
-        Ok(many(&ctx.loaders()?.actions_by_chapter, self.0.id)
+        Ok(many(ctx.loaders()?.actions_by_chapter(), self.0.id)
             .await?
             .into_iter()
             .filter(|a| a.archived_at.is_some() == archived)
@@ -261,7 +261,7 @@ impl Action {
     }
     /// The full number, chapter and number: "13.6".
     async fn number(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let chapter = one(&ctx.loaders()?.chapter, self.0.chapter_id).await?;
+        let chapter = one(ctx.loaders()?.chapter(), self.0.chapter_id).await?;
         let chapter_number = chapter.map_or(0, |c| c.number);
         Ok(ActionNumber::new(chapter_number as u32, self.0.number as u32).to_string())
     }
@@ -302,16 +302,16 @@ impl Action {
         self.0.archived_at
     }
     async fn chapter(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chapter>> {
-        Ok(one(&ctx.loaders()?.chapter, self.0.chapter_id).await?.map(Chapter))
+        Ok(one(ctx.loaders()?.chapter(), self.0.chapter_id).await?.map(Chapter))
     }
     async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
-        Ok(one(&ctx.loaders()?.plan, self.0.plan_id).await?.map(Plan))
+        Ok(one(ctx.loaders()?.plan(), self.0.plan_id).await?.map(Plan))
     }
     async fn responsible_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
         let Some(id) = self.0.responsible_unit_id else {
             return Ok(None);
         };
-        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+        Ok(one(ctx.loaders()?.unit(), id).await?.map(Unit))
     }
     /// A responsible unit an import read from the text, for a coordinator to confirm by
     /// setting `responsibleUnitId`.
@@ -319,12 +319,12 @@ impl Action {
         let Some(id) = self.0.suggested_unit_id else {
             return Ok(None);
         };
-        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+        Ok(one(ctx.loaders()?.unit(), id).await?.map(Unit))
     }
     async fn contributing_units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
         let loaders = ctx.loaders()?;
-        let links = many(&loaders.contributors_by_action, self.0.id).await?;
-        Ok(each(&loaders.unit, links.into_iter().map(|l| l.unit_id))
+        let links = many(loaders.contributors_by_action(), self.0.id).await?;
+        Ok(each(loaders.unit(), links.into_iter().map(|l| l.unit_id))
             .await?
             .into_iter()
             .map(Unit)
@@ -360,7 +360,7 @@ impl Action {
         first: Option<i32>,
         after: Option<ID>,
     ) -> async_graphql::Result<Vec<ActionEvent>> {
-        let events = many(&ctx.loaders()?.events_by_action, self.0.id).await?;
+        let events = many(ctx.loaders()?.events_by_action(), self.0.id).await?;
         Ok(Page::new(first, after)
             .apply(events, ctx.state().settings.graphql.max_page, |e| e.id.to_string())?
             .into_iter()
@@ -397,7 +397,7 @@ impl ActionEvent {
     /// Who made the change.
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         let Some(id) = self.0.actor_id else { return Ok(None) };
-        Ok(one(&ctx.loaders()?.person, id).await?.map(Person))
+        Ok(one(ctx.loaders()?.person(), id).await?.map(Person))
     }
 }
 
@@ -430,7 +430,7 @@ impl Unit {
         after: Option<ID>,
     ) -> async_graphql::Result<Vec<Action>> {
         let loaders = ctx.loaders()?;
-        let mut actions = many(&loaders.actions_by_unit, self.0.id).await?;
+        let mut actions = many(loaders.actions_by_unit(), self.0.id).await?;
         actions.retain(|a| a.archived_at.is_none());
         let sorted = sorted_actions(loaders, actions).await?;
         Ok(Page::new(first, after).apply(sorted, ctx.state().settings.graphql.max_page, |a| a.0.id.to_string())?)
@@ -456,7 +456,7 @@ impl Person {
     /// The unit given them in tiltak (`updatePerson(unitId)`).
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
         let Some(id) = self.0.unit_id else { return Ok(None) };
-        Ok(one(&ctx.loaders()?.unit, id).await?.map(Unit))
+        Ok(one(ctx.loaders()?.unit(), id).await?.map(Unit))
     }
     /// Every unit they lead, by name: the unit given them and each unit whose leader email is
     /// theirs (`updateUnit(leaderEmail)`). A unit leader follows up the actions of all of them.
@@ -480,8 +480,8 @@ impl Team {
     }
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
         let loaders = ctx.loaders()?;
-        let links = many(&loaders.members_by_team, self.0.id).await?;
-        Ok(each(&loaders.person, links.into_iter().map(|l| l.person_id))
+        let links = many(loaders.members_by_team(), self.0.id).await?;
+        Ok(each(loaders.person(), links.into_iter().map(|l| l.person_id))
             .await?
             .into_iter()
             .map(Person)
@@ -490,8 +490,8 @@ impl Team {
     /// The units whose actions the team follows.
     async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
         let loaders = ctx.loaders()?;
-        let links = many(&loaders.units_by_team, self.0.id).await?;
-        Ok(each(&loaders.unit, links.into_iter().map(|l| l.unit_id))
+        let links = many(loaders.units_by_team(), self.0.id).await?;
+        Ok(each(loaders.unit(), links.into_iter().map(|l| l.unit_id))
             .await?
             .into_iter()
             .map(Unit)
@@ -501,7 +501,7 @@ impl Team {
 
 /// Actions in plan order and numerically by chapter and number, chapters loaded in one batch.
 pub async fn sorted_actions(loaders: &Loaders, mut actions: Vec<action::Model>) -> async_graphql::Result<Vec<Action>> {
-    let chapters = each(&loaders.chapter, actions.iter().map(|a| a.chapter_id)).await?;
+    let chapters = each(loaders.chapter(), actions.iter().map(|a| a.chapter_id)).await?;
     let number: std::collections::HashMap<_, _> = chapters.into_iter().map(|c| (c.id, c.number)).collect();
     actions.sort_by_key(|a| (a.plan_id, number.get(&a.chapter_id).copied(), a.number));
     Ok(actions.into_iter().map(Action).collect())

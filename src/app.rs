@@ -248,8 +248,8 @@ impl Application {
     }
 
     /// Serves until `stop` is cancelled: then stops accepting, lets the requests under way
-    /// finish (for at most [`REQUEST_GRACE`], as a live subscription would never end), and
-    /// returns.
+    /// finish (for at most [`REQUEST_GRACE`], as a live subscription would never end), writes
+    /// the tokens' last uses still waiting, and returns.
     pub async fn run_until(self, stop: CancellationToken) -> anyhow::Result<()> {
         let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(stop.clone().cancelled_owned());
         let grace = async {
@@ -259,6 +259,9 @@ impl Application {
         tokio::select! {
             served = serve => served?,
             () = grace => tracing::warn!("requests still open {REQUEST_GRACE:?} after the signal; stopping anyway"),
+        }
+        if let Err(error) = self.state.tokens.last_uses.write_waiting(&self.state.db).await {
+            tracing::warn!(%error, "could not write the tokens' last use");
         }
         Ok(())
     }

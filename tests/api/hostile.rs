@@ -17,7 +17,9 @@ async fn post(app: &TestApp, token: Option<&str>, body: Value) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn statements(app: &TestApp) -> u64 {
+/// Statements run so far, with every token's last use noted so far written.
+async fn statements(app: &TestApp) -> u64 {
+    app.state.tokens.last_uses.write_waiting(&app.state.db).await.unwrap();
     app.state.sql_statements.load(Ordering::SeqCst)
 }
 
@@ -26,11 +28,11 @@ fn statements(app: &TestApp) -> u64 {
 async fn refused_without_sql(app: &TestApp, body: Value, code: &str) -> Value {
     let mut last = Value::Null;
     for token in [None, Some(app.admin_token.as_str())] {
-        let before = statements(app);
+        let before = statements(app).await;
         let (status, answer) = post(app, token, body.clone()).await;
         assert_eq!(error_code(&answer), Some(code), "{status}: {answer}");
         assert!((400..500).contains(&status), "{status}: {answer}");
-        assert_eq!(statements(app), before, "no SQL ran for the refused request");
+        assert_eq!(statements(app).await, before, "no SQL ran for the refused request");
         last = answer;
     }
     let health = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
@@ -138,7 +140,7 @@ async fn mutations_count_against_the_rate_through_any_depth_of_fragments() {
     for _ in 0..11 {
         query = format!("... on Mutation {{ {query} }}");
     }
-    let before = statements(&app);
+    let before = statements(&app).await;
     let (status, body) = post(
         &app,
         Some(&coordinator),
@@ -146,7 +148,11 @@ async fn mutations_count_against_the_rate_through_any_depth_of_fragments() {
     )
     .await;
     assert_eq!((status, error_code(&body)), (429, Some("RATE_LIMITED")), "{body}");
-    assert_eq!(statements(&app), before, "refused before the token was even looked up");
+    assert_eq!(
+        statements(&app).await,
+        before,
+        "refused before the token was even looked up"
+    );
     assert_eq!(
         app.action(&f.action_id).await["history"].as_array().unwrap().len(),
         history,
@@ -172,14 +178,14 @@ async fn results_are_bounded_by_list_sizes_aliases_and_batches() {
     // Nested lists multiply: refused however little data there is.
     let amplified = format!("{{ {} }}", nested("actions { plan { chapters { ", "id", " } } }", 4));
     assert!(amplified.len() < 200);
-    let before = statements(&app);
+    let before = statements(&app).await;
     let (status, body) = post(&app, Some(&viewer), json!({ "query": amplified })).await;
     assert_eq!((status, error_code(&body)), (400, Some("QUERY_TOO_COMPLEX")), "{body}");
     assert!(
         body.to_string().contains("`first`"),
         "the refusal says what to do: {body}"
     );
-    assert_eq!(statements(&app), before);
+    assert_eq!(statements(&app).await, before);
     // A thousand aliases of one list, alone or in a batch of ten.
     let aliases: Vec<String> = (0..1000).map(|i| format!("p{i}: plans {{ id }}")).collect();
     let query = format!("{{ {} }}", aliases.join(" "));
@@ -188,14 +194,14 @@ async fn results_are_bounded_by_list_sizes_aliases_and_batches() {
     let batch: Vec<Value> = (0..10)
         .map(|_| json!({ "query": format!("{{ {} }}", few.join(" ")) }))
         .collect();
-    let before = statements(&app);
+    let before = statements(&app).await;
     let (status, body) = post(&app, Some(&viewer), Value::Array(batch)).await;
     assert_eq!((status, error_code(&body)), (400, Some("QUERY_TOO_COMPLEX")), "{body}");
     assert!(
         body.to_string().contains("200 aliases"),
         "a batch shares one budget: {body}"
     );
-    assert_eq!(statements(&app), before);
+    assert_eq!(statements(&app).await, before);
     // Lists take `first` and `after`, within graphql.max_page.
     let f = app.fixture().await;
     for number in 2..=4 {
@@ -269,10 +275,10 @@ async fn errors_do_not_leak_the_schema_or_echo_input() {
     // Introspection is for signed-in users by default.
     let app = TestApp::spawn(Db::Sqlite).await.unwrap();
     let introspect = json!({ "query": "{ __schema { queryType { name } } }" });
-    let before = statements(&app);
+    let before = statements(&app).await;
     let (status, body) = post(&app, None, introspect.clone()).await;
     assert_eq!((status, error_code(&body)), (401, Some("UNAUTHENTICATED")), "{body}");
-    assert_eq!(statements(&app), before);
+    assert_eq!(statements(&app).await, before);
     let (_, body) = post(&app, Some(&app.admin_token), introspect.clone()).await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query", "{body}");
     let public = TestApp::spawn_with(Db::Sqlite, |s| {

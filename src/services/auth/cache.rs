@@ -13,7 +13,7 @@
 //! on every request (in-process, so it costs little).
 //!
 //! A cached token is still checked on every request for its expiry (against the request's
-//! clock) and its last use is still written once a minute.
+//! clock) and its last use is still noted once a minute, for [`LastUses`] to write.
 
 use std::{
     collections::HashMap,
@@ -27,7 +27,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
-use super::Viewer;
+use super::{Viewer, last_use::LastUses};
 use crate::entities::api_token;
 
 /// How long an entry serves before the token is read again, whatever was heard.
@@ -60,6 +60,8 @@ pub struct TokenCache {
     /// Notices heard on [`CHANNEL`].
     heard: AtomicU64,
     entries: Mutex<HashMap<String, Entry>>,
+    /// The tokens' last uses, written beside the requests (on SQLite too).
+    pub last_uses: LastUses,
 }
 
 #[derive(Clone)]
@@ -140,7 +142,7 @@ impl TokenCache {
         );
     }
 
-    /// Notes a cached token's last use, as written to the database.
+    /// Notes a cached token's last use, as noted for the database.
     pub(super) fn touch(&self, hash: &str, at: DateTime<Utc>) {
         if let Some(entry) = self.entries.lock().expect("token cache lock").get_mut(hash) {
             entry.token.last_used_at = Some(at);

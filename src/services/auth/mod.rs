@@ -14,6 +14,7 @@ use uuid::Uuid;
 pub mod action_links;
 pub mod cache;
 pub mod entra;
+pub mod last_use;
 pub mod policy;
 pub mod sessions;
 
@@ -132,16 +133,13 @@ pub async fn authenticate(
     if !matches!(token_state(&token, now), TokenState::Valid(_)) {
         return Err(refused());
     }
-    // Last use is kept to the minute, so a busy client does not write on every request.
+    // Last use is kept to the minute, so a busy client does not write on every request, and
+    // it is written beside the request, not on its path.
     let stale = token
         .last_used_at
         .is_none_or(|at| now - at >= chrono::Duration::minutes(1));
     if stale {
-        api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
-            .filter(api_token::Column::Id.eq(token.id))
-            .exec(db)
-            .await?;
+        tokens.last_uses.note(db, token.id, now);
         token.last_used_at = Some(now);
     }
     match read {

@@ -744,6 +744,7 @@ impl async_graphql::extensions::Extension for GateExtension {
 /// type is refused where the argument is read instead (`VALIDATION` on that field; enum
 /// values the gate checks first). A document with a mutation or subscription in it is
 /// validated every time, so a bad value in one mutation field never lets one before it run.
+#[derive(Clone)]
 pub struct Validation {
     max_depth: usize,
     known: Arc<Mutex<LruCache<DocumentKey, async_graphql::ValidationResult>>>,
@@ -763,6 +764,14 @@ impl Validation {
             ))),
             runs,
         }
+    }
+
+    /// Whether `request`'s document (its text and operation name) passed and is kept: a query
+    /// document only, so one with a mutation is never known.
+    pub fn knows(&self, request: &Request) -> bool {
+        let key = (request.query.clone(), request.operation_name.clone());
+        let mut known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        known.get(&key).is_some()
     }
 }
 

@@ -6,6 +6,7 @@ mod calendar;
 pub mod context;
 pub mod errors;
 mod evaluations;
+pub mod executor;
 pub mod gate;
 mod job_runs;
 pub mod loaders;
@@ -49,39 +50,38 @@ pub type TiltakSchema = Schema<Query, Mutation, subscription::Subscription>;
 /// POST /graphql, where every request is authenticated and rate-limited.
 pub type SubscriptionSchema = Schema<Query, async_graphql::EmptyMutation, subscription::Subscription>;
 
-pub fn schema(state: AppState) -> TiltakSchema {
-    limited(Mutation::default(), state, None)
+/// What POST /graphql runs requests on (see [`executor`]).
+pub fn schema(state: AppState) -> executor::Executor {
+    executor::Executor::new(state)
 }
 
-/// The WebSocket's schema carries the gate as an extension, since its requests do not pass the
-/// HTTP handler.
+/// The WebSocket's schema validates each query document once (`gate::Validation`) and carries
+/// the gate as an extension, since its requests do not pass the HTTP handler.
 pub fn subscription_schema(state: AppState, gate: gate::Gate) -> SubscriptionSchema {
-    limited(async_graphql::EmptyMutation, state, Some(gate))
+    let validation = gate::Validation::new(state.settings.graphql.max_depth, state.validations.clone());
+    builder(async_graphql::EmptyMutation, state)
+        .extension(validation)
+        .extension(gate::GateExtension(gate))
+        .finish()
 }
 
-/// A schema validating each query document once (`gate::Validation`, with the configured depth
-/// limit, its refusal coded where it arises), introspection off when configured so, and no
-/// "did you mean" suggestions unless introspection is public. Complexity is the gate's job.
-fn limited<M: async_graphql::ObjectType + 'static>(
+/// A schema with introspection off when configured so, and no "did you mean" suggestions
+/// unless introspection is public. Complexity is the gate's job; the depth limit is
+/// `gate::Validation`'s, with its refusal coded where it arises.
+fn builder<M: async_graphql::ObjectType + 'static>(
     mutation: M,
     state: AppState,
-    gate: Option<gate::Gate>,
-) -> Schema<Query, M, subscription::Subscription> {
+) -> async_graphql::SchemaBuilder<Query, M, subscription::Subscription> {
     use crate::config::Introspection;
-    let limits = state.settings.graphql.clone();
-    let mut builder = Schema::build(Query::default(), mutation, subscription::Subscription)
-        .extension(gate::Validation::new(limits.max_depth, state.validations.clone()))
-        .data(state);
-    if limits.introspection == Introspection::Off {
+    let introspection = state.settings.graphql.introspection;
+    let mut builder = Schema::build(Query::default(), mutation, subscription::Subscription).data(state);
+    if introspection == Introspection::Off {
         builder = builder.disable_introspection();
     }
-    if limits.introspection != Introspection::Public {
+    if introspection != Introspection::Public {
         builder = builder.disable_suggestions();
     }
-    if let Some(gate) = gate {
-        builder = builder.extension(gate::GateExtension(gate));
-    }
-    builder.finish()
+    builder
 }
 
 /// The schema in SDL, as committed in `schema/schema.graphql`.

@@ -18,7 +18,7 @@ mod metrics;
 use crate::{
     error::AppError,
     graphql::{
-        self, TiltakSchema,
+        self,
         context::RequestContext,
         errors,
         gate::{Gate, Refusal},
@@ -35,7 +35,7 @@ use crate::{
 /// and cloning this (a dozen `Arc`s and the gate's settings) was a few percent of a request.
 struct Http {
     state: AppState,
-    schema: TiltakSchema,
+    schema: graphql::executor::Executor,
     subscriptions: graphql::SubscriptionSchema,
     gate: Gate,
 }
@@ -58,7 +58,7 @@ pub fn install_metrics() {
     metrics::handle();
 }
 
-pub fn router(state: AppState, schema: TiltakSchema) -> Router {
+pub fn router(state: AppState, schema: graphql::executor::Executor) -> Router {
     let settings = state.settings.clone();
     let gate = Gate::new(&settings.graphql);
     let mut router = Router::new()

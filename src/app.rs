@@ -24,6 +24,12 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     Ok(connect_counting(settings).await?.0)
 }
 
+/// A pooled connection idle this long is pinged before it is handed out, so one the server
+/// or the network dropped while it waited is replaced, not used. sqlx's default pings on every
+/// checkout: a round trip to the server before each statement (and sqlx pings again as the
+/// connection goes back to the pool, which catches a connection a statement broke).
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// As [`connect`], with a count of the SQL statements the connection runs (for tests that
 /// show a refused request ran none, and for metrics).
 pub async fn connect_counting(settings: &Settings) -> anyhow::Result<(DatabaseConnection, Arc<AtomicU64>)> {
@@ -42,6 +48,7 @@ pub async fn connect_counting(settings: &Settings) -> anyhow::Result<(DatabaseCo
     options
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false);
     let mut db = Database::connect(options)
         .await

@@ -106,6 +106,41 @@ async fn a_database_outage_is_503_with_retry_after_and_recovers_without_restart(
 
 #[tokio::test]
 #[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
+async fn connections_the_server_dropped_while_idle_are_replaced_before_use() {
+    let app = TestApp::spawn(Db::Postgres)
+        .await
+        .expect("TILTAK_TEST_POSTGRES_URL is set");
+    let query = json!({ "query": "{ me { email } plans { id } }" });
+    let post = || {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&app.admin_token)
+            .json(&query)
+            .send()
+    };
+    // Four at once, so the pool holds several connections.
+    let answers = futures_util::future::join_all((0..4).map(|_| post())).await;
+    assert!(answers.iter().all(|a| a.as_ref().unwrap().status() == 200));
+    let (name, admin) = server_admin(&app).await;
+    let dropped = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+        ))
+        .await
+        .unwrap();
+    assert!(dropped.len() >= 2, "the pool's connections were dropped");
+    // Idle past the service's threshold (one second), each is pinged and replaced: no request fails.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    for answer in futures_util::future::join_all((0..4).map(|_| post())).await {
+        let answer = answer.unwrap();
+        let status = answer.status();
+        assert_eq!(status, 200, "{}", answer.text().await.unwrap());
+    }
+}
+
+#[tokio::test]
+#[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn three_instances_starting_together_on_an_empty_database_all_come_up() {
     let database = fresh_postgres_database()
         .await

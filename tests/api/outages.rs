@@ -15,20 +15,23 @@ async fn server_admin(app: &TestApp) -> (String, sea_orm::DatabaseConnection) {
     (name.to_owned(), admin)
 }
 
+/// `{ me { email } plans { id } }`, asked as the admin.
+async fn ask(app: &TestApp) -> reqwest::Result<reqwest::Response> {
+    app.client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({ "query": "{ me { email } plans { id } }" }))
+        .send()
+        .await
+}
+
 #[tokio::test]
 #[cfg_attr(not(tiltak_postgres), ignore = "set TILTAK_TEST_POSTGRES_URL")]
 async fn a_database_outage_is_503_with_retry_after_and_recovers_without_restart() {
     let app = TestApp::spawn(Db::Postgres)
         .await
         .expect("TILTAK_TEST_POSTGRES_URL is set");
-    let query = json!({ "query": "{ me { email } plans { id } }" });
-    let post = || {
-        app.client
-            .post(format!("{}/graphql", app.address))
-            .bearer_auth(&app.admin_token)
-            .json(&query)
-            .send()
-    };
+    let post = || ask(&app);
     assert_eq!(post().await.unwrap().status(), 200);
     let (name, admin) = server_admin(&app).await;
     admin
@@ -110,14 +113,7 @@ async fn connections_the_server_dropped_while_idle_are_replaced_before_use() {
     let app = TestApp::spawn(Db::Postgres)
         .await
         .expect("TILTAK_TEST_POSTGRES_URL is set");
-    let query = json!({ "query": "{ me { email } plans { id } }" });
-    let post = || {
-        app.client
-            .post(format!("{}/graphql", app.address))
-            .bearer_auth(&app.admin_token)
-            .json(&query)
-            .send()
-    };
+    let post = || ask(&app);
     // Four at once, so the pool holds several connections.
     let answers = futures_util::future::join_all((0..4).map(|_| post())).await;
     assert!(answers.iter().all(|a| a.as_ref().unwrap().status() == 200));

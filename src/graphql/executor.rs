@@ -19,6 +19,7 @@ use std::sync::Arc;
 use super::{Mutation, TiltakSchema, gate};
 use crate::state::AppState;
 
+/// The two schemas behind POST /graphql, and the validated documents they share.
 pub struct Executor {
     checker: TiltakSchema,
     runner: TiltakSchema,

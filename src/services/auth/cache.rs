@@ -142,7 +142,7 @@ impl TokenCache {
         );
     }
 
-    /// Notes a cached token's last use, as noted for the database.
+    /// Keeps a cached token's last use equal to the one just noted for the database.
     pub(super) fn touch(&self, hash: &str, at: DateTime<Utc>) {
         if let Some(entry) = self.entries.lock().expect("token cache lock").get_mut(hash) {
             entry.token.last_used_at = Some(at);

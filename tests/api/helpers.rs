@@ -222,6 +222,14 @@ impl TestApp {
         tiltak::app::connect(&self.settings).await.expect("database")
     }
 
+    /// SQL statements the app's connection ran so far, once the tokens' last uses noted so far
+    /// are written: that write happens beside the requests, so it is never counted in a later
+    /// measure.
+    pub async fn statements_run(&self) -> u64 {
+        self.state.tokens.last_uses.write_waiting(&self.state.db).await.unwrap();
+        self.state.sql_statements.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// POSTs a GraphQL request with the given bearer token (or none) and returns the JSON body.
     pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self

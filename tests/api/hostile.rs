@@ -1,8 +1,6 @@
 //! Hostile requests: each is refused by the gate before authentication, parsing by the schema
 //! or any SQL, and the service stays up. Statement counts come from the app's own connection.
 
-use std::sync::atomic::Ordering;
-
 use serde_json::{Value, json};
 
 use crate::helpers::{Db, TestApp, error_code, error_field};
@@ -17,22 +15,16 @@ async fn post(app: &TestApp, token: Option<&str>, body: Value) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-/// Statements run so far, with every token's last use noted so far written.
-async fn statements(app: &TestApp) -> u64 {
-    app.state.tokens.last_uses.write_waiting(&app.state.db).await.unwrap();
-    app.state.sql_statements.load(Ordering::SeqCst)
-}
-
 /// Sends `body` with and without a token; each time it is refused with `code`, no SQL runs,
 /// and the service still answers.
 async fn refused_without_sql(app: &TestApp, body: Value, code: &str) -> Value {
     let mut last = Value::Null;
     for token in [None, Some(app.admin_token.as_str())] {
-        let before = statements(app).await;
+        let before = app.statements_run().await;
         let (status, answer) = post(app, token, body.clone()).await;
         assert_eq!(error_code(&answer), Some(code), "{status}: {answer}");
         assert!((400..500).contains(&status), "{status}: {answer}");
-        assert_eq!(statements(app).await, before, "no SQL ran for the refused request");
+        assert_eq!(app.statements_run().await, before, "no SQL ran for the refused request");
         last = answer;
     }
     let health = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
@@ -140,7 +132,7 @@ async fn mutations_count_against_the_rate_through_any_depth_of_fragments() {
     for _ in 0..11 {
         query = format!("... on Mutation {{ {query} }}");
     }
-    let before = statements(&app).await;
+    let before = app.statements_run().await;
     let (status, body) = post(
         &app,
         Some(&coordinator),
@@ -149,7 +141,7 @@ async fn mutations_count_against_the_rate_through_any_depth_of_fragments() {
     .await;
     assert_eq!((status, error_code(&body)), (429, Some("RATE_LIMITED")), "{body}");
     assert_eq!(
-        statements(&app).await,
+        app.statements_run().await,
         before,
         "refused before the token was even looked up"
     );
@@ -178,14 +170,14 @@ async fn results_are_bounded_by_list_sizes_aliases_and_batches() {
     // Nested lists multiply: refused however little data there is.
     let amplified = format!("{{ {} }}", nested("actions { plan { chapters { ", "id", " } } }", 4));
     assert!(amplified.len() < 200);
-    let before = statements(&app).await;
+    let before = app.statements_run().await;
     let (status, body) = post(&app, Some(&viewer), json!({ "query": amplified })).await;
     assert_eq!((status, error_code(&body)), (400, Some("QUERY_TOO_COMPLEX")), "{body}");
     assert!(
         body.to_string().contains("`first`"),
         "the refusal says what to do: {body}"
     );
-    assert_eq!(statements(&app).await, before);
+    assert_eq!(app.statements_run().await, before);
     // A thousand aliases of one list, alone or in a batch of ten.
     let aliases: Vec<String> = (0..1000).map(|i| format!("p{i}: plans {{ id }}")).collect();
     let query = format!("{{ {} }}", aliases.join(" "));
@@ -194,14 +186,14 @@ async fn results_are_bounded_by_list_sizes_aliases_and_batches() {
     let batch: Vec<Value> = (0..10)
         .map(|_| json!({ "query": format!("{{ {} }}", few.join(" ")) }))
         .collect();
-    let before = statements(&app).await;
+    let before = app.statements_run().await;
     let (status, body) = post(&app, Some(&viewer), Value::Array(batch)).await;
     assert_eq!((status, error_code(&body)), (400, Some("QUERY_TOO_COMPLEX")), "{body}");
     assert!(
         body.to_string().contains("200 aliases"),
         "a batch shares one budget: {body}"
     );
-    assert_eq!(statements(&app).await, before);
+    assert_eq!(app.statements_run().await, before);
     // Lists take `first` and `after`, within graphql.max_page.
     let f = app.fixture().await;
     for number in 2..=4 {
@@ -275,10 +267,10 @@ async fn errors_do_not_leak_the_schema_or_echo_input() {
     // Introspection is for signed-in users by default.
     let app = TestApp::spawn(Db::Sqlite).await.unwrap();
     let introspect = json!({ "query": "{ __schema { queryType { name } } }" });
-    let before = statements(&app).await;
+    let before = app.statements_run().await;
     let (status, body) = post(&app, None, introspect.clone()).await;
     assert_eq!((status, error_code(&body)), (401, Some("UNAUTHENTICATED")), "{body}");
-    assert_eq!(statements(&app).await, before);
+    assert_eq!(app.statements_run().await, before);
     let (_, body) = post(&app, Some(&app.admin_token), introspect.clone()).await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query", "{body}");
     let public = TestApp::spawn_with(Db::Sqlite, |s| {

@@ -49,8 +49,7 @@ async fn a_plan_dashboard_costs_two_statements_whatever_its_size() {
 /// Every field below the top one was read ahead: no load waited for a batch to gather.
 async fn statements(app: &TestApp, query: &str, variables: serde_json::Value) -> (u64, serde_json::Value) {
     app.ok(query, variables.clone()).await;
-    last_uses_written(app).await;
-    let before = app.state.sql_statements.load(Ordering::SeqCst);
+    let before = app.statements_run().await;
     let waits = app.state.batch_waits.load(Ordering::SeqCst);
     let data = app.ok(query, variables).await;
     assert_eq!(
@@ -272,17 +271,11 @@ async fn municipality(app: &TestApp, name: &str) {
     .unwrap();
 }
 
-/// Writes the last uses the requests so far noted, so their writing is not counted later.
-async fn last_uses_written(app: &TestApp) {
-    app.state.tokens.last_uses.write_waiting(&app.state.db).await.unwrap();
-}
-
 /// Statements a run of `job` for `moment` costs, and its summary.
 async fn job_statements(app: &TestApp, job: tiltak::jobs::Job, moment: &str) -> (u64, String) {
     use tiltak::jobs::{self, Trigger};
     let at = chrono::DateTime::parse_from_rfc3339(moment).unwrap().to_utc();
-    last_uses_written(app).await;
-    let before = app.state.sql_statements.load(Ordering::SeqCst);
+    let before = app.statements_run().await;
     let run = jobs::run(&app.state, job, at, Trigger::Manual, "test")
         .await
         .unwrap()

@@ -4,10 +4,7 @@
 //! through this service at once, made by another process as soon as PostgreSQL's notice
 //! arrives, and made while the notices cannot be heard, once they can again.
 
-use std::{
-    sync::atomic::Ordering,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -20,12 +17,9 @@ const ME: &str = "{ me { role } }";
 /// `{ me { role } }` as the token, and the statements it cost (with the last use it noted
 /// written, so no earlier request's is counted).
 async fn me(app: &TestApp, token: &str) -> (Value, u64) {
-    let written = || app.state.tokens.last_uses.write_waiting(&app.state.db);
-    written().await.unwrap();
-    let before = app.state.sql_statements.load(Ordering::SeqCst);
+    let before = app.statements_run().await;
     let answer = app.gql_as(Some(token), ME, json!({})).await;
-    written().await.unwrap();
-    (answer, app.state.sql_statements.load(Ordering::SeqCst) - before)
+    (answer, app.statements_run().await - before)
 }
 
 fn on_postgres(app: &TestApp) -> bool {

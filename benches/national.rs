@@ -7,7 +7,8 @@
 //! Options: `--organizations N` (default 12; 357 is every municipality), `--events N` history
 //! events per action (default 10), `--seconds S` per load level (default 5; 0 measures the
 //! sweeps only), `--reuse` to measure a database an earlier run made (it is kept; generation
-//! at national size takes a while). The database is `TILTAK_BENCH_DATABASE_URL`, by default
+//! at national size takes a while), `--only dashboard|history|overdue` to measure one request
+//! and no sweeps, `--clients N` to measure one level (for a profiler, say). The database is `TILTAK_BENCH_DATABASE_URL`, by default
 //! postgres://postgres@127.0.0.1:5432/tiltak_bench (created when missing).
 //!
 //! It prints one Markdown table: throughput and median latency of tiltak's GraphQL over HTTP,
@@ -83,6 +84,10 @@ struct Options {
     events: usize,
     seconds: u64,
     reuse: bool,
+    /// The one request measured (its name's first word), and then no sweeps.
+    only: Option<String>,
+    /// The one level measured, instead of [`LEVELS`].
+    clients: Option<usize>,
 }
 
 fn options() -> Options {
@@ -91,6 +96,8 @@ fn options() -> Options {
         events: 10,
         seconds: 5,
         reuse: false,
+        only: None,
+        clients: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -104,6 +111,8 @@ fn options() -> Options {
             "--events" => options.events = number("--events").max(2),
             "--seconds" => options.seconds = number("--seconds") as u64,
             "--reuse" => options.reuse = true,
+            "--only" => options.only = args.next(),
+            "--clients" => options.clients = Some(number("--clients")),
             // cargo bench passes --bench; other harness flags do not apply.
             _ => {}
         }
@@ -175,7 +184,10 @@ async fn main() -> anyhow::Result<()> {
             ("plan dashboard", DASHBOARD, DASHBOARD_PG, DASHBOARD_SQL),
             ("action history", HISTORY, HISTORY_PG, HISTORY_SQL),
             ("overdue of a unit", OVERDUE, OVERDUE_PG, OVERDUE_SQL),
-        ] {
+        ]
+        .into_iter()
+        .filter(|(name, ..)| options.only.as_ref().is_none_or(|only| name.starts_with(only.as_str())))
+        {
             let ours = Endpoint {
                 url: base.clone(),
                 query,
@@ -193,7 +205,7 @@ async fn main() -> anyhow::Result<()> {
                     assert_eq!(rows(&a), rows(&b), "{name}: tiltak {a}\nPostGraphile {b}");
                 }
             }
-            for clients in LEVELS {
+            for clients in options.clients.map_or(LEVELS.to_vec(), |clients| vec![clients]) {
                 let graphql = ours.load(clients, seconds, tenants.clone(), name).await;
                 let other = match &theirs {
                     Some(theirs) => Some(theirs.load(clients, seconds, tenants.clone(), name).await),
@@ -237,6 +249,9 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         drop(postgraphile);
+    }
+    if options.only.is_some() {
+        return Ok(());
     }
 
     println!("\n| sweep | wall time |\n|---|---|");

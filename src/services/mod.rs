@@ -10,6 +10,7 @@ pub mod evaluations;
 pub mod history;
 pub mod imports;
 pub mod jobs;
+pub(crate) mod kept;
 pub mod live;
 pub mod org;
 pub mod outbox;

@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::auth::{Permission, Relation, authorize};
-use super::{JOINED, MAX_NAME, Viewer, actions, archived_at, find_in_org, rows::At};
+use super::{JOINED, MAX_NAME, Viewer, actions, archived_at, find_in_org, kept, rows::At};
 use crate::audit_key::AuditKey;
 use crate::{
     domain::{CronSchedule, Status, check_date, optional_text, required_line},
@@ -477,19 +477,23 @@ pub async fn plan_with_tree(
     id: Uuid,
     with_units: bool,
 ) -> AppResult<(plan::Model, Vec<TreeRow>)> {
-    let query = plan::Entity::find_by_id(id)
-        .filter(plan::Column::OrganizationId.eq(viewer.organization_id))
-        .find_also_related(chapter::Entity)
-        .find_also(chapter::Entity, action::Entity);
-    let backend = db.get_database_backend();
-    let (statement, units) = if with_units {
-        (
-            order(query.find_also(action::Entity, unit::Entity)).build(backend),
-            Some(JOINED[3]),
-        )
-    } else {
-        (order(query).build(backend), None)
+    use sea_orm::{QueryTrait, Value};
+    let build = |v: &[Value]| {
+        let query = plan::Entity::find()
+            .filter(plan::Column::Id.eq(v[0].clone()))
+            .filter(plan::Column::OrganizationId.eq(v[1].clone()))
+            .find_also_related(chapter::Entity)
+            .find_also(chapter::Entity, action::Entity);
+        if with_units {
+            order(query.find_also(action::Entity, unit::Entity)).into_query()
+        } else {
+            order(query).into_query()
+        }
     };
+    let values = vec![id.into(), viewer.organization_id.into()];
+    let key = ("plans::plan_with_tree", u64::from(with_units));
+    let statement = kept::statement(db.get_database_backend(), key, values, build);
+    let units = with_units.then_some(JOINED[3]);
     let rows = db.query_all_raw(statement).await?;
     // Every row repeats the plan: it is read from the first.
     let Some(first) = rows.first() else {

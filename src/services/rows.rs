@@ -17,7 +17,7 @@ use crate::{
 /// A model read from consecutive columns of a row.
 pub(crate) trait ByPosition: Sized {
     /// Its columns, in the order they are selected (the entity's column order).
-    fn columns() -> Vec<&'static str>;
+    fn columns() -> &'static [&'static str];
 
     /// Whether the row has none at `at`: the left join found nothing, so its primary key,
     /// the first column, is NULL.
@@ -32,8 +32,8 @@ pub(crate) trait ByPosition: Sized {
 macro_rules! by_position {
     ($entity:ident { $($field:ident),+ $(,)? }) => {
         impl ByPosition for $entity::Model {
-            fn columns() -> Vec<&'static str> {
-                vec![$(stringify!($field)),+]
+            fn columns() -> &'static [&'static str] {
+                &[$(stringify!($field)),+]
             }
 
             fn absent(row: &QueryResult, at: usize) -> bool {
@@ -110,6 +110,18 @@ by_position!(action_event {
     via,
 });
 
+/// The names of a row's columns, borrowed from the row (sea-orm's `column_names` copies each).
+fn column_names(row: &QueryResult) -> Vec<&str> {
+    use sea_orm::sqlx::{Column, Row};
+    if let Some(row) = row.try_as_pg_row() {
+        row.columns().iter().map(|c| c.name()).collect()
+    } else if let Some(row) = row.try_as_sqlite_row() {
+        row.columns().iter().map(|c| c.name()).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 /// Where one joined table's columns (of model `M`) start in a statement's rows.
 pub(crate) struct At<M> {
     start: usize,
@@ -129,19 +141,24 @@ impl<M: ByPosition> At<M> {
     /// in `row` (any row of the statement), with every column of `M` checked to follow in
     /// order.
     pub(crate) fn of(row: &QueryResult, prefix: &str) -> AppResult<Self> {
-        let names = row.column_names();
-        let expected: Vec<String> = M::columns().iter().map(|c| format!("{prefix}{c}")).collect();
+        let names = column_names(row);
+        let columns = M::columns();
+        let named = |name: &str, column: &str| name.strip_prefix(prefix) == Some(column);
         names
             .iter()
-            .position(|name| *name == expected[0])
-            .filter(|&start| names.get(start..start + expected.len()) == Some(&expected[..]))
+            .position(|name| named(name, columns[0]))
+            .filter(|&start| {
+                names
+                    .get(start..start + columns.len())
+                    .is_some_and(|here| here.iter().zip(columns).all(|(name, column)| named(name, column)))
+            })
             .map(|start| At {
                 start,
                 model: PhantomData,
             })
             .ok_or_else(|| {
                 AppError::Internal(anyhow::anyhow!(
-                    "the columns {expected:?} are not in this order in the statement's {names:?}"
+                    "the columns {columns:?} under {prefix:?} are not in this order in the statement's {names:?}"
                 ))
             })
     }
@@ -189,7 +206,7 @@ mod tests {
             E::Model: ByPosition,
         {
             assert_eq!(
-                E::Model::columns(),
+                E::Model::columns().to_vec(),
                 entity_columns::<E>(),
                 "{}",
                 std::any::type_name::<E>()

@@ -27,10 +27,11 @@ pub(crate) trait ByPosition: Sized {
     fn read(row: &QueryResult, at: usize) -> Result<Self, TryGetError>;
 }
 
-/// Implements `ByPosition` for an entity's model from its fields, listed in column order;
-/// `columns_follow_fields` below checks the order.
+/// Implements `ByPosition` for an entity's model from its fields, listed in column order, each
+/// field that may be NULL marked `: nullable`; `columns_follow_fields` below checks the order,
+/// and the compiler the marks (a marked field is an `Option`).
 macro_rules! by_position {
-    ($entity:ident { $($field:ident),+ $(,)? }) => {
+    ($entity:ident { $($field:ident $(: $nullable:ident)?),+ $(,)? }) => {
         impl ByPosition for $entity::Model {
             fn columns() -> &'static [&'static str] {
                 &[$(stringify!($field)),+]
@@ -38,7 +39,7 @@ macro_rules! by_position {
 
             fn absent(row: &QueryResult, at: usize) -> bool {
                 type Key = <<$entity::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType;
-                matches!(row.try_get_by_index::<Option<Key>>(at), Ok(None))
+                is_null(row, at).unwrap_or_else(|| matches!(row.try_get_by_index::<Option<Key>>(at), Ok(None)))
             }
 
             fn read(row: &QueryResult, at: usize) -> Result<Self, TryGetError> {
@@ -49,11 +50,40 @@ macro_rules! by_position {
                 };
                 // A struct's fields are evaluated in the order written: the columns' order.
                 Ok($entity::Model {
-                    $($field: row.try_get_by_index_nullable(next())?),+
+                    $($field: column!(row, next() $(, $nullable)?)),+
                 })
             }
         }
     };
+}
+
+/// One column's value; a NULL of a `nullable` column is known from the row, before sea-orm's
+/// reader would format an error message for it that its `Option` then drops (70 a history,
+/// several an action of a dashboard).
+macro_rules! column {
+    ($row:ident, $at:expr) => {
+        $row.try_get_by_index_nullable($at)?
+    };
+    ($row:ident, $at:expr, nullable) => {{
+        let at = $at;
+        if is_null($row, at) == Some(true) {
+            None
+        } else {
+            $row.try_get_by_index_nullable(at)?
+        }
+    }};
+}
+
+/// Whether the value at `index` is NULL, asked of the database's row itself; `None` for a
+/// backend this does not know.
+fn is_null(row: &QueryResult, index: usize) -> Option<bool> {
+    use sea_orm::sqlx::{Row, ValueRef};
+    if let Some(row) = row.try_as_pg_row() {
+        Some(row.try_get_raw(index).is_ok_and(|value| value.is_null()))
+    } else {
+        row.try_as_sqlite_row()
+            .map(|row| row.try_get_raw(index).is_ok_and(|value| value.is_null()))
+    }
 }
 
 by_position!(chapter {
@@ -62,7 +92,7 @@ by_position!(chapter {
     plan_id,
     number,
     title,
-    archived_at
+    archived_at: nullable,
 });
 by_position!(unit {
     id,
@@ -71,7 +101,7 @@ by_position!(unit {
     leader_name,
     leader_email,
     created_at,
-    archived_at
+    archived_at: nullable,
 });
 by_position!(action {
     id,
@@ -81,33 +111,33 @@ by_position!(action {
     number,
     title,
     description,
-    responsible_unit_id,
-    suggested_unit_id,
-    deadline,
+    responsible_unit_id: nullable,
+    suggested_unit_id: nullable,
+    deadline: nullable,
     status,
     progress,
-    prevention_level,
+    prevention_level: nullable,
     tags,
-    decision_ref,
+    decision_ref: nullable,
     recurrence,
     version,
     created_at,
     updated_at,
-    archived_at,
+    archived_at: nullable,
 });
 by_position!(action_event {
     id,
     organization_id,
     action_id,
     at,
-    actor_id,
+    actor_id: nullable,
     kind,
-    from_value,
-    to_value,
-    comment,
-    prev_hash,
-    hash,
-    via,
+    from_value: nullable,
+    to_value: nullable,
+    comment: nullable,
+    prev_hash: nullable,
+    hash: nullable,
+    via: nullable,
 });
 
 /// The names of a row's columns, borrowed from the row (sea-orm's `column_names` copies each).
